@@ -1,0 +1,56 @@
+# KAM analytics: `make` alone prints this help.
+# Every target builds .venv (pip) first when it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+KAM    := $(BIN)/kam
+DATA   ?= data/sample
+QUARTER ?=
+JOBS   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv sample validate report kpis test lint lab bench clean
+
+help:  ## Show this help
+	@echo "KAM analytics: make <target>"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: DATA=$(DATA) QUARTER=<latest in data> JOBS=<cpu count>"
+
+$(BIN)/kam: pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name kam --display-name "KAM (kamlib)" >/dev/null
+	@touch $(BIN)/kam
+
+venv: $(BIN)/kam  ## Create .venv and install kamlib with its pinned dependencies
+
+$(DATA)/truth.json: | $(BIN)/kam
+	$(KAM) synth --out $(DATA)
+
+sample: $(DATA)/truth.json  ## Generate the bundled sample data (data/sample) if missing
+
+validate: venv sample  ## Check the data against the contract and print the summary
+	$(KAM) validate --data $(DATA)
+
+report: venv sample  ## Validate the data and render the latest quarter's report
+	$(KAM) validate --data $(DATA)
+
+test: venv sample  ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint:  venv ## Run ruff on the code
+	$(BIN)/ruff check kamlib tests bench
+
+lab: venv sample  ## Start JupyterLab with the project kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: venv  ## Run the scale benchmarks (slow; writes bench/results.json)
+	$(BIN)/python bench/run.py
+
+clean:  ## Remove the venv, caches and generated data (keeps reports)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DATA) .cache

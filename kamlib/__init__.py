@@ -1,0 +1,12 @@
+"""kamlib: key account management KPIs, survival-based CLV and quarterly reports.
+
+The package is layered (see README, "How it works"):
+
+``sources`` -> ``contract``/``validate`` -> panels -> analytics -> plots -> reports.
+
+>>> from kamlib.periods import Quarter
+>>> Quarter("2026Q3").end
+datetime.date(2026, 9, 30)
+"""
+
+__version__ = "0.1.0"

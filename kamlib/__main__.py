@@ -1,0 +1,3 @@
+from kamlib.cli import run
+
+run()

@@ -1,0 +1,136 @@
+"""The ``kam`` command line.
+
+Exit codes: 0 success; 1 unexpected error; 2 bad input (structural contract
+faults, bad source or settings, bad arguments); 3 row faults under ``--strict``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kamlib import __version__
+from kamlib.config import SAMPLE_DIR
+from kamlib.errors import KamError
+
+app = typer.Typer(
+    help="Key account management analytics: validate data, compute KPIs, render reports.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DataOpt = Annotated[str, typer.Option(
+    "--data", "-d", help="Folder of contract CSV/Parquet files, or a database URL.")]
+
+
+def _fail(exc: KamError) -> None:
+    from kamlib.sources import mask_url
+
+    err.print(f"[bold red]error:[/] {mask_url(str(exc))}", highlight=False, markup=True,
+              soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"kamlib {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Key account management analytics."""
+
+
+@app.command()
+def validate(
+    data: DataOpt = str(SAMPLE_DIR),
+    strict: Annotated[bool, typer.Option(help="Fail (exit 3) when any row breaks the contract.")] = False,
+    quarantine: Annotated[Path | None, typer.Option(
+        help="Write the quarantined rows, one CSV per table, into this folder.")] = None,
+) -> None:
+    """Check the data against the contract and print rows read, used and quarantined."""
+    from kamlib.sources import open_source
+    from kamlib.validate import validate as run
+
+    try:
+        with run(open_source(data), strict=strict) as vd:
+            print_summary(vd)
+            if quarantine is not None and len(vd.faults):
+                paths = vd.write_quarantine(quarantine)
+                out.print(f"quarantined rows written to {quarantine} ({len(paths)} file(s))")
+    except KamError as exc:
+        _fail(exc)
+
+
+def print_summary(vd) -> None:
+    """Print the per-table summary and the row faults by rule."""
+    t = Table(title=f"Data contract check: {vd.source.location}", title_justify="left")
+    for col, just in (("table", "left"), ("file", "left"), ("read", "right"),
+                      ("used", "right"), ("quarantined", "right")):
+        t.add_column(col, justify=just)
+    for r in vd.summary.itertuples():
+        q = f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0"
+        t.add_row(r.table, r.file, f"{r.rows_read:,}", f"{r.rows_used:,}", q)
+    out.print(t)
+    ok = bool((vd.summary.rows_read == vd.summary.rows_used + vd.summary.rows_quarantined).all())
+    out.print(f"rows read = rows used + rows quarantined: {'holds' if ok else 'BROKEN'} "
+              "for every table")
+    if len(vd.faults):
+        f = Table(title="Quarantined rows by rule", title_justify="left")
+        for col in ("file", "rule", "rows", "first line", "rule detail"):
+            f.add_column(col)
+        for r in vd.faults.itertuples():
+            f.add_row(r.file, r.rule, f"{r.rows:,}",
+                      "" if r.first_line is None or r.first_line != r.first_line
+                      else str(int(r.first_line)), r.detail)
+        out.print(f)
+    else:
+        out.print("no row breaks the contract")
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables into.")],
+    accounts: Annotated[int, typer.Option(min=10, help="Number of accounts (about).")] = 400,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 7,
+) -> None:
+    """Generate realistic sample data with a known truth (writes truth.json too)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kamlib.synth import synthesize
+
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, i: int, n: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=n)
+            bar.update(tasks[stage], completed=i + (stage == "simulating"))
+
+        truth = synthesize(out_dir, accounts=accounts, seed=seed, progress=progress)
+    obs = truth["churn"]["observed"]
+    out.print(f"wrote {out_dir} ({accounts} accounts requested, seed {seed}) in "
+              f"{time.perf_counter() - t0:.1f} s; {obs['decisions']} renewal decisions, "
+              f"{obs['churns']} churns; default quarter {truth['generator']['default_quarter']}")
+
+
+def run() -> None:  # pragma: no cover - console entry point used by `python -m kamlib`
+    app(prog_name="kam")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

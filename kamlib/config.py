@@ -1,0 +1,117 @@
+"""Paths and settings, in one place.
+
+Settings have defaults here and can be overridden by a project config file,
+``kam.toml`` at the project root (or the file named by ``$KAM_CONFIG``)::
+
+    [settings]
+    fiscal_year_start_month = 4   # fiscal year starts in April
+    grace_days = 45
+    currency = "USD"
+
+>>> s = Settings()
+>>> s.grace_days, s.discount_rate, s.currency
+(30, 0.1, 'EUR')
+>>> s.replace(grace_days=10).grace_days
+10
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from kamlib.errors import ConfigError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = Path(os.environ.get("KAM_HOME", PACKAGE_DIR.parent)).resolve()
+DATA_DIR = PROJECT_ROOT / "data"
+SAMPLE_DIR = DATA_DIR / "sample"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+CONFIG_FILE = PROJECT_ROOT / "kam.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable number of the analytics, with its default.
+
+    Attributes
+    ----------
+    fiscal_year_start_month : first month of the fiscal year (1 = January).
+    grace_days : renewal window after a contract's ``end_on``; a successor
+        contract starting within it keeps the customer (see README, "Customer status").
+    discount_rate : yearly discount rate for CLV.
+    horizon_years : CLV horizon.
+    gap_alert_days : an account whose longest contact gap exceeds this is flagged.
+    resolution_target_hours : requests resolved within this count as on time.
+    conversion_window_days : a prospect converting within this of first contact counts.
+    currency : ISO code shown next to money.
+    confidence_level : level of every interval.
+    small_n : groups with a denominator below this are flagged, never ranked.
+    min_group_size : eNPS groups with fewer answers are suppressed for anonymity.
+    seed : seed for every random draw (bootstraps); reports are reproducible.
+    bootstrap_draws : number of bootstrap resamples.
+    """
+
+    fiscal_year_start_month: int = 1
+    grace_days: int = 30
+    discount_rate: float = 0.10
+    horizon_years: int = 10
+    gap_alert_days: int = 45
+    resolution_target_hours: float = 48.0
+    conversion_window_days: int = 180
+    currency: str = "EUR"
+    confidence_level: float = 0.95
+    small_n: int = 10
+    min_group_size: int = 5
+    seed: int = 20260930
+    bootstrap_draws: int = 1000
+
+    def __post_init__(self) -> None:
+        checks = [
+            (1 <= self.fiscal_year_start_month <= 12, "fiscal_year_start_month must be 1..12"),
+            (0 <= self.grace_days <= 366, "grace_days must be 0..366"),
+            (0 <= self.discount_rate < 1, "discount_rate must be in [0, 1)"),
+            (1 <= self.horizon_years <= 50, "horizon_years must be 1..50"),
+            (self.gap_alert_days > 0, "gap_alert_days must be positive"),
+            (self.resolution_target_hours > 0, "resolution_target_hours must be positive"),
+            (self.conversion_window_days > 0, "conversion_window_days must be positive"),
+            (0.5 < self.confidence_level < 1, "confidence_level must be in (0.5, 1)"),
+            (self.small_n >= 1 and self.min_group_size >= 1, "group sizes must be >= 1"),
+            (self.bootstrap_draws >= 10, "bootstrap_draws must be >= 10"),
+        ]
+        bad = [msg for ok, msg in checks if not ok]
+        if bad:
+            raise ConfigError("invalid settings: " + "; ".join(bad))
+
+    def replace(self, **changes) -> Settings:
+        """A copy with some settings changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Settings from ``path``, ``$KAM_CONFIG`` or ``kam.toml``; defaults if none exists.
+
+    Unknown keys are an error, so a typo never passes silently.
+    """
+    candidate = Path(path or os.environ.get("KAM_CONFIG") or CONFIG_FILE)
+    if not candidate.exists():
+        if path is not None:
+            raise ConfigError(f"config file not found: {candidate}")
+        return Settings()
+    try:
+        raw = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{candidate.name}: not valid TOML: {exc}") from None
+    table = raw.get("settings", {})
+    known = {f.name: f.type for f in fields(Settings)}
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"{candidate.name}: unknown setting(s) {', '.join(unknown)}")
+    try:
+        return Settings(**table)
+    except TypeError as exc:
+        raise ConfigError(f"{candidate.name}: {exc}") from None

@@ -1,0 +1,243 @@
+"""The data contract (v1), written once, declaratively.
+
+Each input table is a :class:`Table` of :class:`Column` objects. Code elsewhere
+refers to tables and columns by these names; :mod:`kamlib.validate` compiles
+the declarations into checks that run inside the engine (DuckDB, PostgreSQL…).
+
+Column kinds
+------------
+``id``         non-empty string (trimmed)
+``text``       free text (names, segments, product lines)
+``enum``       lowercase snake_case value from ``values`` (case and spaces are normalised)
+``date``       ISO ``YYYY-MM-DD``
+``timestamp``  ISO 8601, naive means UTC
+``number``     decimal number (money, targets, sentiment)
+``integer``    whole number (scores)
+``bool``       true/false, yes/no, 1/0, t/f, y/n
+
+>>> TABLES["contracts"].key
+'contract_id'
+>>> [c.name for c in TABLES["nps_responses"].columns if c.required]
+['response_id', 'account_id', 'responded_on', 'score']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PLAUSIBLE_FIRST_DAY = "1900-01-01"
+PLAUSIBLE_LAST_DAY = "2100-12-31"
+
+DIRECTIONS = ("inbound", "outbound")
+INTERACTION_CHANNELS = ("email", "call", "meeting", "video", "chat", "other")
+PROSPECT_CHANNELS = (
+    "cold_call", "email", "face_to_face", "event", "referral", "inbound_web", "partner", "other",
+)
+INVOICE_KINDS = ("new", "repeat", "upsell", "cross_sell", "renewal")
+INDICATORS = ("leading", "lagging")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract table.
+
+    ``required`` means the column must exist; ``nullable`` means a row may
+    leave it empty. ``ref`` is ``"table.column"`` for a foreign key.
+    ``low``/``high`` bound numeric values (inclusive).
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    values: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    ref: str | None = None
+
+    def __post_init__(self) -> None:
+        kinds = {"id", "text", "enum", "date", "timestamp", "number", "integer", "bool"}
+        if self.kind not in kinds:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+        if not self.required and not self.nullable:
+            object.__setattr__(self, "nullable", True)  # optional columns may be empty
+
+    @property
+    def expected(self) -> str:
+        """What a value must look like, for error messages."""
+        return {
+            "id": "a non-empty identifier",
+            "text": "text",
+            "enum": "one of " + ", ".join(self.values),
+            "date": "a date YYYY-MM-DD",
+            "timestamp": "an ISO 8601 timestamp",
+            "number": "a decimal number",
+            "integer": "a whole number",
+            "bool": "true/false (or yes/no, 1/0)",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
+class Order:
+    """A row rule ``earlier <op> later`` between two columns (skipped when either is empty)."""
+
+    earlier: str
+    later: str
+    strict: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.later} {'>' if self.strict else '>='} {self.earlier}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: str | None = None
+    optional: bool = False
+    must_have_rows: bool = False
+    orders: tuple[Order, ...] = ()
+    doc: str = ""
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def refs(self) -> list[tuple[Column, str, str]]:
+        """(column, parent table, parent column) for every foreign key."""
+        return [(c, *c.ref.split(".")) for c in self.columns if c.ref]
+
+
+def _t(name, *cols, key=None, optional=False, must_have_rows=False, orders=(), doc=""):
+    return Table(name, tuple(cols), key, optional, must_have_rows, tuple(orders), doc)
+
+
+C = Column
+_SCORE = {"low": 0, "high": 10}
+_DIM = {"low": 1, "high": 5}
+
+TABLE_LIST: tuple[Table, ...] = (
+    _t("account_managers",
+       C("kam_id", "id"), C("name", "text"), C("team", "text", required=False),
+       C("region", "text", required=False), C("hired_on", "date"),
+       C("left_on", "date", required=False),
+       key="kam_id", must_have_rows=True, orders=[Order("hired_on", "left_on")],
+       doc="The key account managers (KAMs)."),
+    _t("accounts",
+       C("account_id", "id"), C("name", "text"),
+       C("kam_id", "id", ref="account_managers.kam_id"), C("segment", "text"),
+       C("industry", "text", required=False), C("region", "text", required=False),
+       C("acquisition_channel", "enum", required=False, values=PROSPECT_CHANNELS),
+       C("referred_by", "id", required=False, ref="accounts.account_id"),
+       C("heard_about_us", "text", required=False),
+       key="account_id", must_have_rows=True,
+       doc="Customer accounts; kam_id is the current owner."),
+    _t("assignments",
+       C("account_id", "id", ref="accounts.account_id"),
+       C("kam_id", "id", ref="account_managers.kam_id"),
+       C("from_on", "date"), C("to_on", "date", required=False),
+       optional=True, orders=[Order("from_on", "to_on")],
+       doc="Ownership history; without it the current owner is used for every period."),
+    _t("contracts",
+       C("contract_id", "id"), C("account_id", "id", ref="accounts.account_id"),
+       C("start_on", "date"), C("end_on", "date"), C("annual_value", "number", low=0),
+       C("renewal_of", "id", required=False, ref="contracts.contract_id"),
+       key="contract_id", must_have_rows=True, orders=[Order("start_on", "end_on", strict=True)],
+       doc="The source of truth for customer status, tenure and churn."),
+    _t("invoices",
+       C("invoice_id", "id"), C("account_id", "id", ref="accounts.account_id"),
+       C("issued_on", "date"), C("amount", "number"),
+       C("gross_margin", "number", required=False), C("product_line", "text"),
+       C("kind", "enum", required=False, values=INVOICE_KINDS),
+       key="invoice_id", doc="Billing; credit notes have a negative amount."),
+    _t("interactions",
+       C("interaction_id", "id"), C("account_id", "id", ref="accounts.account_id"),
+       C("kam_id", "id", required=False), C("occurred_at", "timestamp"),
+       C("direction", "enum", values=DIRECTIONS), C("channel", "enum", values=INTERACTION_CHANNELS),
+       C("is_request", "bool", required=False), C("resolved_at", "timestamp", required=False),
+       key="interaction_id", orders=[Order("occurred_at", "resolved_at")],
+       doc="Every touchpoint with an account."),
+    _t("nps_responses",
+       C("response_id", "id"), C("account_id", "id", ref="accounts.account_id"),
+       C("responded_on", "date"), C("score", "integer", **_SCORE),
+       C("would_reference", "bool", required=False), C("contact_role", "text", required=False),
+       key="response_id", doc="Answers to the 0-10 recommendation question."),
+    _t("mentions",
+       C("mention_id", "id"), C("account_id", "id", required=False, ref="accounts.account_id"),
+       C("occurred_on", "date"), C("source", "text"), C("sentiment", "number", low=-1, high=1),
+       key="mention_id", optional=True, doc="Social and press mentions."),
+    _t("prospects",
+       C("prospect_id", "id"), C("kam_id", "id", ref="account_managers.kam_id"),
+       C("first_contact_on", "date"), C("channel", "enum", values=PROSPECT_CHANNELS),
+       C("heard_about_us", "text", required=False),
+       C("referred_by", "id", required=False, ref="accounts.account_id"),
+       C("converted_on", "date", required=False),
+       C("account_id", "id", required=False, ref="accounts.account_id"),
+       C("lost_on", "date", required=False),
+       key="prospect_id", orders=[Order("first_contact_on", "converted_on"),
+                                  Order("first_contact_on", "lost_on")],
+       doc="The acquisition pipeline."),
+    _t("prospect_touches",
+       C("touch_id", "id"), C("prospect_id", "id", ref="prospects.prospect_id"),
+       C("occurred_at", "timestamp"), C("channel", "enum", values=PROSPECT_CHANNELS),
+       key="touch_id", doc="One row per outreach touchpoint to a prospect."),
+    _t("objectives",
+       C("objective_id", "id"), C("account_id", "id", ref="accounts.account_id"),
+       C("indicator", "enum", values=INDICATORS), C("metric", "text"), C("target", "number"),
+       C("actual", "number", required=False), C("higher_is_better", "bool", required=False),
+       C("due_on", "date"),
+       key="objective_id", optional=True, doc="The customer's own goals."),
+    _t("sla_checks",
+       C("check_id", "id"), C("account_id", "id", ref="accounts.account_id"),
+       C("period_end", "date"), C("sla", "text"), C("met", "bool"),
+       key="check_id", optional=True, doc="One row per SLA per measuring period."),
+    _t("employee_surveys",
+       C("response_id", "id"), C("kam_id", "id", ref="account_managers.kam_id"),
+       C("responded_on", "date"), C("score", "integer", **_SCORE),
+       C("workload", "integer", required=False, **_DIM),
+       C("recognition", "integer", required=False, **_DIM),
+       C("growth", "integer", required=False, **_DIM),
+       key="response_id", optional=True, doc="KAM engagement survey (eNPS question 0-10)."),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in TABLE_LIST}
+
+# Rules a row can break, in the order they are checked (a row is quarantined
+# under the first rule it breaks).
+RULES = {
+    "missing_value": "a required value is empty",
+    "unparseable_value": "a value does not parse as the column's type",
+    "not_in_domain": "a value is not one of the allowed values",
+    "out_of_range": "a number is outside its allowed range",
+    "implausible_date": f"a date is before {PLAUSIBLE_FIRST_DAY} or after {PLAUSIBLE_LAST_DAY}",
+    "dates_out_of_order": "two dates of a row are in the wrong order",
+    "duplicate_key": "the primary key appears more than once (every copy is set aside)",
+    "orphan_reference": "a reference points to a row that does not exist (or was set aside)",
+}
+
+# Tables whose dates decide what is inside a period's view (rows dated after
+# ``as_of`` are outside the view, not faults).
+VIEW_DATES = {
+    "account_managers": "hired_on",
+    "assignments": "from_on",
+    "contracts": "start_on",
+    "invoices": "issued_on",
+    "interactions": "occurred_at",
+    "nps_responses": "responded_on",
+    "mentions": "occurred_on",
+    "prospects": "first_contact_on",
+    "prospect_touches": "occurred_at",
+    "objectives": "due_on",
+    "sla_checks": "period_end",
+    "employee_surveys": "responded_on",
+}

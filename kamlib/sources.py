@@ -1,0 +1,169 @@
+"""Where the data lives: a folder of CSV/Parquet files or a database URL.
+
+Both are opened as Ibis tables, so the rest of kamlib never knows which it is.
+A folder is read by an embedded DuckDB engine; a URL (``postgresql://…``,
+``duckdb:///file.duckdb``, any Ibis backend) is read where it lives.
+
+>>> mask_url("postgresql://kam:s3cret@db.example.com:5432/crm")
+'postgresql://kam:***@db.example.com:5432/crm'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import ibis
+
+from kamlib.contract import TABLES
+from kamlib.errors import SourceError
+
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+FILE_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+
+def engine_errors() -> tuple[type[BaseException], ...]:
+    """Exception types an engine raises for bad data or a bad connection.
+
+    Programming errors (TypeError, KeyError, ...) are deliberately not included,
+    so they surface as bugs instead of being reported as bad input.
+    """
+    import duckdb
+    from ibis.common.exceptions import IbisError
+
+    errs: list[type[BaseException]] = [duckdb.Error, IbisError, OSError, UnicodeError]
+    try:
+        import psycopg
+
+        errs.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - the postgres extra is installed by default
+        pass
+    return tuple(errs)
+
+
+def mask_url(text: str) -> str:
+    """Replace any password in a URL (or in a text holding URLs) by ``***``."""
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", str(text))
+
+
+def is_url(location: str) -> bool:
+    return bool(_URL.match(str(location)))
+
+
+@dataclass
+class Source:
+    """An opened data location.
+
+    Attributes
+    ----------
+    location : what the user gave, with any password masked.
+    kind : ``"folder"`` or ``"database"``.
+    con : the Ibis backend holding the raw tables. For a folder it is an
+        embedded DuckDB whose work file lives in a temporary folder.
+    """
+
+    location: str
+    kind: str
+    con: object
+    files: dict[str, Path] = field(default_factory=dict)
+    schema: str | None = None
+    _tmp: tempfile.TemporaryDirectory | None = None
+
+    def has(self, table: str) -> bool:
+        if self.kind == "folder":
+            return table in self.files
+        return table in set(self.con.list_tables(database=self.schema) if self.schema
+                            else self.con.list_tables())
+
+    def label(self, table: str) -> str:
+        """How a table is named in messages: its file name, or schema.table."""
+        if self.kind == "folder":
+            f = self.files.get(table)
+            return f.name if f else f"{table}.csv"
+        return f"{self.schema}.{table}" if self.schema else table
+
+    def raw(self, table: str):
+        """The raw Ibis table (CSV columns all as strings), or None when absent."""
+        if not self.has(table):
+            return None
+        if self.kind == "database":
+            return self.con.table(table, database=self.schema) if self.schema \
+                else self.con.table(table)
+        path = self.files[table]
+        view = f"raw_{table}"
+        lit = str(path).replace("'", "''")
+        if path.name.endswith(".parquet"):
+            sql = f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet('{lit}')"
+        else:
+            sql = (f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_csv('{lit}', "
+                   "header=true, all_varchar=true, auto_detect=true, sample_size=-1)")
+        self.con.raw_sql(sql)
+        return self.con.table(view)
+
+    def close(self) -> None:
+        try:
+            self.con.disconnect()
+        finally:
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
+
+
+def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None = None) -> Source:
+    """Open a folder of contract files or a database URL.
+
+    Parameters
+    ----------
+    location : a folder holding ``<table>.csv`` / ``<table>.parquet`` files, or a URL.
+    work_dir : where the embedded engine keeps its work file (default: a temporary
+        folder removed on :meth:`Source.close`).
+
+    Raises
+    ------
+    SourceError : the folder does not exist, a table has two files, or the
+        database cannot be reached (the message masks any password).
+    """
+    loc = str(location)
+    if is_url(loc):
+        return _open_url(loc)
+    path = Path(loc).expanduser()
+    if not path.is_dir():
+        raise SourceError(f"data folder not found: {path}")
+    files: dict[str, Path] = {}
+    for name in TABLES:
+        found = [path / f"{name}{s}" for s in FILE_SUFFIXES if (path / f"{name}{s}").is_file()]
+        if len(found) > 1:
+            raise SourceError(f"{path}: table {name} has several files "
+                              f"({', '.join(f.name for f in found)}); keep one")
+        if found:
+            files[name] = found[0].resolve()
+    tmp = tempfile.TemporaryDirectory(prefix="kam-") if work_dir is None else None
+    work = Path(tmp.name if tmp else work_dir) / "work.duckdb"
+    work.parent.mkdir(parents=True, exist_ok=True)
+    con = ibis.duckdb.connect(str(work), threads=os.cpu_count() or 2)
+    con.raw_sql("SET preserve_insertion_order = true")
+    return Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp)
+
+
+def _open_url(url: str) -> Source:
+    parts = urlsplit(url)
+    schema = (parse_qs(parts.query).get("schema") or [None])[0]
+    clean = url.split("?")[0] if schema else url
+    try:
+        if parts.scheme.startswith("postgres"):
+            con = ibis.postgres.connect(
+                host=parts.hostname or "localhost", port=parts.port or 5432,
+                user=parts.username, password=parts.password,
+                database=(parts.path or "/").lstrip("/") or None, connect_timeout=5,
+            )
+        else:
+            con = ibis.connect(clean)
+    except Exception as exc:  # drivers raise many types; all mean "cannot open"
+        host = parts.hostname or parts.path
+        raise SourceError(f"cannot open {mask_url(url)} (host {host}): "
+                          f"{mask_url(str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)}") from None
+    return Source(location=mask_url(url), kind="database", con=con, schema=schema)

@@ -1,0 +1,394 @@
+"""Enforce the data contract at the boundary, inside the engine.
+
+:func:`validate` reads every table of :mod:`kamlib.contract` from a
+:class:`~kamlib.sources.Source` and sorts each row into *used* or *quarantined*:
+
+* **Structural faults** (a required table or column missing, a file that does
+  not parse, no value of a column parsing as its type, a core table with no
+  rows) stop the run: :class:`~kamlib.errors.ContractError` carries one message
+  per fault, naming the file, the column and what was expected.
+* **Row faults** (see :data:`kamlib.contract.RULES`) send the row to
+  quarantine with the first rule it broke. Nothing is dropped silently:
+  ``rows_read == rows_used + rows_quarantined`` holds for every table.
+
+All checks are Ibis expressions, so they run where the data lives. For a
+folder, the checked tables are materialised once in the embedded DuckDB work
+file; later queries read them from there.
+
+Example
+-------
+>>> from kamlib.sources import open_source          # doctest: +SKIP
+>>> with validate(open_source("data/sample")) as data:  # doctest: +SKIP
+...     print(data.summary[["table", "rows_read", "rows_used"]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.datatypes as dt
+import pandas as pd
+
+from kamlib.contract import (
+    PLAUSIBLE_FIRST_DAY,
+    PLAUSIBLE_LAST_DAY,
+    RULES,
+    TABLE_LIST,
+    TABLES,
+    Column,
+    Table,
+)
+from kamlib.errors import ContractError, StrictModeError
+from kamlib.sources import Source, engine_errors, mask_url
+
+FAULT = "_fault"
+ROW = "_row"
+RAW = "_raw_"
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+_IBIS_TYPE = {
+    "id": dt.string, "text": dt.string, "enum": dt.string, "date": dt.date,
+    "timestamp": dt.timestamp, "number": dt.float64, "integer": dt.int64, "bool": dt.boolean,
+}
+
+
+# --------------------------------------------------------------------------- parsing
+def _blank_to_null(s):
+    return ibis.ifelse(s.strip() == "", ibis.null(dt.string), s)
+
+
+def _present(raw):
+    """True when a raw cell holds a value (not NULL, not only spaces)."""
+    if raw.type().is_string():
+        return raw.notnull() & (raw.strip() != "")
+    return raw.notnull()
+
+
+def parse(raw, col: Column):
+    """The Ibis expression turning a raw column into the contract's type.
+
+    Cells that do not parse become NULL (and are flagged as unparseable).
+    """
+    t = raw.type()
+    k = col.kind
+    if k in ("id", "text", "enum"):
+        s = raw if t.is_string() else raw.cast(dt.string)
+        s = _blank_to_null(s.strip() if k != "text" else s)
+        return s.lower() if k == "enum" else s
+    if t.is_string():
+        s = _blank_to_null(raw.strip())
+        if k == "bool":
+            low = s.lower()
+            return ibis.cases((low.isin(_TRUE), True), (low.isin(_FALSE), False),
+                              else_=ibis.null(dt.boolean))
+        return s.try_cast(_IBIS_TYPE[k])
+    if k == "date":
+        return raw if t.is_date() else (raw.date() if t.is_timestamp() else ibis.null(dt.date))
+    if k == "timestamp":
+        if t.is_timestamp():
+            return raw.cast(dt.Timestamp()) if t.timezone else raw
+        return raw.cast(dt.timestamp) if t.is_date() else ibis.null(dt.timestamp)
+    if k == "bool":
+        if t.is_boolean():
+            return raw
+        return ibis.cases((raw == 1, True), (raw == 0, False), else_=ibis.null(dt.boolean)) \
+            if t.is_integer() else ibis.null(dt.boolean)
+    if k == "integer":
+        if t.is_integer():
+            return raw.cast(dt.int64)
+        if t.is_floating() or t.is_decimal():
+            return ibis.ifelse(raw == raw.round(), raw.round().cast(dt.int64), ibis.null(dt.int64))
+        return ibis.null(dt.int64)
+    if k == "number":
+        return raw.cast(dt.float64) if t.is_numeric() else ibis.null(dt.float64)
+    raise AssertionError(k)
+
+
+def describe(table: Table, rule: str, column: str) -> str:
+    """A one-line explanation of a rule as applied to one column."""
+    if rule == "duplicate_key":
+        return f"{column} must be unique"
+    if rule == "dates_out_of_order":
+        order = next(o for o in table.orders if o.later == column)
+        return f"must satisfy {order.text}"
+    col = table.column(column)
+    if rule == "missing_value":
+        return f"{column} is required but empty"
+    if rule == "unparseable_value":
+        return f"{column} must be {col.expected}"
+    if rule == "not_in_domain":
+        return f"{column} must be one of {', '.join(col.values)}"
+    if rule == "out_of_range":
+        lo, hi = col.low, col.high
+        rng = f"within {lo:g}..{hi:g}" if lo is not None and hi is not None else (
+            f">= {lo:g}" if lo is not None else f"<= {hi:g}")
+        return f"{column} must be {rng}"
+    if rule == "implausible_date":
+        return f"{column} must lie between {PLAUSIBLE_FIRST_DAY} and {PLAUSIBLE_LAST_DAY}"
+    if rule == "orphan_reference":
+        return f"{column} must match an existing {col.ref} (one that passed the checks)"
+    return RULES.get(rule, rule)
+
+
+# --------------------------------------------------------------------------- result
+@dataclass
+class ValidatedData:
+    """The contract-checked tables of one source.
+
+    Attributes
+    ----------
+    source : the opened :class:`~kamlib.sources.Source`.
+    tables : used rows per table, as Ibis tables typed by the contract.
+    present : the contract columns each table actually carried.
+    summary : one row per table: rows read, used and quarantined.
+    faults : one row per (table, rule, column) with the count of rows set aside.
+    """
+
+    source: Source
+    tables: dict[str, object]
+    present: dict[str, list[str]]
+    summary: pd.DataFrame
+    faults: pd.DataFrame
+    _checked: dict[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def con(self):
+        return self.source.con
+
+    def has(self, table: str) -> bool:
+        """Whether a table was supplied (optional tables may be absent)."""
+        return table in self.tables
+
+    def has_column(self, table: str, column: str) -> bool:
+        return column in self.present.get(table, [])
+
+    def table(self, name: str):
+        """Used rows of a table as an Ibis expression (raises KeyError when absent)."""
+        if name not in self.tables:
+            raise KeyError(f"table {name} was not supplied (it is optional)")
+        return self.tables[name]
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """Used rows of a (small) table as pandas; prefer :meth:`table` for event tables."""
+        return self.table(name).execute()
+
+    def quarantine(self, name: str) -> pd.DataFrame:
+        """The rows of a table set aside, with their raw values, rule and line."""
+        if name not in self._checked:
+            return pd.DataFrame()
+        t = self._checked[name]
+        cols = self.present[name]
+        q = t.filter(t[FAULT].notnull())
+        q = q.select(
+            line=(q[ROW] + 2) if self.source.kind == "folder" else q[ROW],
+            rule=q[FAULT].split("|")[0], column=q[FAULT].split("|")[1],
+            **{c: q[RAW + c] for c in cols},
+        ).order_by("line")
+        return q.execute()
+
+    def write_quarantine(self, out: str | Path) -> list[Path]:
+        """Write one CSV per table with quarantined rows into ``out``; returns the paths."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in self.faults["table"].unique() if len(self.faults) else []:
+            p = out / f"{name}.csv"
+            self.quarantine(name).to_csv(p, index=False, lineterminator="\n")
+            written.append(p)
+        return written
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> ValidatedData:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- checks
+def _fault_expr(t, table: Table, parsed: dict, checked: dict, present: list[str]):
+    """One CASE expression: the first rule a row breaks, as ``rule|column``, else NULL."""
+    cases = []
+    cols = [c for c in table.columns if c.name in present]
+    for c in cols:
+        if not c.nullable:
+            cases.append((~_present(t[c.name]), f"missing_value|{c.name}"))
+    for c in cols:
+        cases.append((_present(t[c.name]) & parsed[c.name].isnull(), f"unparseable_value|{c.name}"))
+    for c in cols:
+        p = parsed[c.name]
+        if c.kind == "enum":
+            cases.append((p.notnull() & ~p.isin(c.values), f"not_in_domain|{c.name}"))
+        if c.low is not None:
+            cases.append((p < c.low, f"out_of_range|{c.name}"))
+        if c.high is not None:
+            cases.append((p > c.high, f"out_of_range|{c.name}"))
+        if c.kind in ("date", "timestamp"):
+            d = p if c.kind == "date" else p.date()
+            lo, hi = ibis.date(PLAUSIBLE_FIRST_DAY), ibis.date(PLAUSIBLE_LAST_DAY)
+            cases.append(((d < lo) | (d > hi), f"implausible_date|{c.name}"))
+    for o in table.orders:
+        if o.earlier in present and o.later in present:
+            a, b = parsed[o.earlier], parsed[o.later]
+            bad = (b <= a) if o.strict else (b < a)
+            cases.append((a.notnull() & b.notnull() & bad, f"dates_out_of_order|{o.later}"))
+    if table.key:
+        k = parsed[table.key]
+        cases.append((k.notnull() & (k.count().over(group_by=k) > 1), f"duplicate_key|{table.key}"))
+    for c, parent, pcol in table.refs:
+        if c.name not in present:
+            continue
+        if parent == table.name:
+            keys = t.select(_k=parsed[pcol]).filter(ibis._._k.notnull())._k
+        elif parent in checked:
+            pt = checked[parent]
+            keys = pt.filter(pt[FAULT].isnull())[pcol]
+        else:
+            continue  # parent failed structurally; the run stops anyway
+        p = parsed[c.name]
+        cases.append((p.notnull() & ~p.isin(keys), f"orphan_reference|{c.name}"))
+    return ibis.cases(*cases, else_=ibis.null(dt.string)) if cases else ibis.null(dt.string)
+
+
+def _read_error(label: str, exc: Exception) -> str:
+    msg = mask_url(str(exc)).strip()
+    low = msg.lower()
+    if "unicode" in low or "utf-8" in low or "utf8" in low:
+        return (f"{label}: is not UTF-8 text ({msg.splitlines()[0][:160]}); "
+                "re-export the file with UTF-8 encoding")
+    kind = "Parquet" if label.endswith(".parquet") else "CSV"
+    first = msg.splitlines()[0][:200] if msg else type(exc).__name__
+    return f"{label}: cannot be read as {kind}: {first}"
+
+
+def validate(
+    source: Source,
+    strict: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ValidatedData:
+    """Check every table of the contract and split rows into used and quarantined.
+
+    Parameters
+    ----------
+    source : an opened source (:func:`kamlib.sources.open_source`).
+    strict : turn any row fault into :class:`~kamlib.errors.StrictModeError`.
+    progress : called with each table's name before it is checked.
+
+    Raises
+    ------
+    ContractError : structural faults, one message per fault.
+    StrictModeError : with ``strict=True``, when any row was quarantined.
+    """
+    faults: list[str] = []
+    raws: dict[str, object] = {}
+    present: dict[str, list[str]] = {}
+    for table in TABLE_LIST:
+        label = source.label(table.name)
+        if not source.has(table.name):
+            if not table.optional:
+                faults.append(f"{label}: required table {table.name} is missing "
+                              f"(expected {table.name}.csv or {table.name}.parquet)")
+            continue
+        try:
+            raw = source.raw(table.name)
+        except engine_errors() as exc:  # the engine reports unreadable files in many ways
+            faults.append(_read_error(label, exc))
+            continue
+        missing = [c for c in table.required_columns if c not in raw.columns]
+        for c in missing:
+            faults.append(f"{label}: column {c} is missing (required, {table.column(c).expected})")
+        if missing:
+            continue
+        raws[table.name] = raw
+        present[table.name] = [c.name for c in table.columns if c.name in raw.columns]
+
+    checked: dict[str, object] = {}
+    summary_rows: list[dict] = []
+    fault_rows: list[dict] = []
+    for table in TABLE_LIST:
+        if table.name not in raws:
+            continue
+        if progress:
+            progress(table.name)
+        label = source.label(table.name)
+        t = raws[table.name]
+        cols = present[table.name]
+        parsed = {c.name: parse(t[c.name], c) for c in table.columns if c.name in cols}
+        fault = _fault_expr(t, table, parsed, checked, cols)
+        known = {c.name for c in table.columns}
+        extras = [c for c in t.columns if c not in known]
+        absent = [ibis.null(_IBIS_TYPE[c.kind]).name(c.name)
+                  for c in table.columns if c.name not in cols]
+        e = t.mutate(**{ROW: ibis.row_number()}, **{f"__p_{k}": v for k, v in parsed.items()},
+                     **{FAULT: fault})
+        out = e.select(
+            ROW, *[e[f"__p_{c}"].name(c) for c in cols], *absent, *extras, FAULT,
+            *[ibis.ifelse(e[FAULT].notnull(), e[c].cast(dt.string),
+                          ibis.null(dt.string)).name(RAW + c) for c in cols],
+        )
+        try:
+            if source.kind == "folder":
+                source.con.create_table(f"checked_{table.name}", out, overwrite=True)
+                out = source.con.table(f"checked_{table.name}")
+            stats = out.aggregate(
+                rows=out.count(), **{f"n_{c}": out[c].count() for c in cols}
+            ).execute().iloc[0]
+            by_fault = out.filter(out[FAULT].notnull()).group_by(FAULT).aggregate(
+                rows=ibis._.count(), first_row=ibis._[ROW].min()
+            ).execute()
+        except engine_errors() as exc:  # unreadable bytes surface on the first full scan
+            faults.append(_read_error(label, exc))
+            continue
+        checked[table.name] = out
+        n_read = int(stats["rows"])
+        split = by_fault[FAULT].str.split("|", expand=True)
+        by_fault["rule"] = split[0] if len(by_fault) else []
+        by_fault["column"] = split[1] if len(by_fault) else []
+        if table.must_have_rows and n_read == 0:
+            faults.append(f"{label}: has no rows (the {table.name} table cannot be empty)")
+        for c in cols:
+            n_bad = by_fault.loc[(by_fault["rule"] == "unparseable_value")
+                                 & (by_fault["column"] == c), "rows"].sum()
+            if n_bad and int(stats[f"n_{c}"]) == 0:
+                faults.append(f"{label}: column {c}: expected {table.column(c).expected}, "
+                              f"but none of its values parses (e.g. {_first_bad_value(out, c)!r})")
+        n_q = int(by_fault["rows"].sum()) if len(by_fault) else 0
+        summary_rows.append({"table": table.name, "file": label, "rows_read": n_read,
+                             "rows_used": n_read - n_q, "rows_quarantined": n_q})
+        for r in by_fault.sort_values(["rule", "column"]).itertuples():
+            fault_rows.append({
+                "table": table.name, "file": label, "rule": r.rule, "column": r.column,
+                "rows": int(r.rows),
+                "first_line": int(r.first_row) + 2 if source.kind == "folder" else None,
+                "detail": describe(table, r.rule, r.column),
+            })
+    if faults:
+        source.close()
+        raise ContractError(faults, title=f"{source.location}: the data breaks the contract")
+    summary = pd.DataFrame(summary_rows, columns=["table", "file", "rows_read", "rows_used",
+                                          "rows_quarantined"])
+    fault_df = pd.DataFrame(fault_rows, columns=["table", "file", "rule", "column", "rows",
+                                                 "first_line", "detail"])
+    tables = {name: o.filter(o[FAULT].isnull()).select(
+        [c for c in o.columns if c not in (ROW, FAULT) and not c.startswith(RAW)])
+        for name, o in checked.items()}
+    data = ValidatedData(source, tables, present, summary, fault_df, checked)
+    if strict and len(fault_df):
+        msgs = [f"{r.file}: {r.rows} row(s) break {r.rule}: {r.detail}"
+                + (f" (first at line {r.first_line})" if r.first_line else "")
+                for r in fault_df.itertuples()]
+        source.close()
+        raise StrictModeError(msgs, title=f"{source.location}: --strict and rows break the contract")
+    return data
+
+
+
+def _first_bad_value(t, column: str) -> str:
+    bad = t.filter(t[FAULT] == f"unparseable_value|{column}").select(v=t[RAW + column]).limit(1)
+    vals = bad.execute()["v"].tolist()
+    return vals[0] if vals else ""
