@@ -31,9 +31,12 @@ DataOpt = Annotated[str, typer.Option(
 
 
 def _fail(exc: KamError) -> None:
+    from rich.text import Text
+
     from kamlib.sources import mask_url
 
-    err.print(f"[bold red]error:[/] {mask_url(str(exc))}", highlight=False, markup=True,
+    # the message may quote raw cell values: never interpret it as markup
+    err.print(Text("error: ", style="bold red") + Text(mask_url(str(exc))), highlight=False,
               soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 

@@ -23,7 +23,7 @@ Column kinds
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PLAUSIBLE_FIRST_DAY = "1900-01-01"
 PLAUSIBLE_LAST_DAY = "2100-12-31"

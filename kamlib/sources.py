@@ -35,7 +35,8 @@ def engine_errors() -> tuple[type[BaseException], ...]:
     import duckdb
     from ibis.common.exceptions import IbisError
 
-    errs: list[type[BaseException]] = [duckdb.Error, IbisError, OSError, UnicodeError]
+    errs: list[type[BaseException]] = [duckdb.Error, IbisError, OSError, UnicodeError,
+                                       SourceError]
     try:
         import psycopg
 
@@ -52,6 +53,25 @@ def mask_url(text: str) -> str:
 
 def is_url(location: str) -> bool:
     return bool(_URL.match(str(location)))
+
+
+def read_header(path: Path) -> tuple[str, list[str]]:
+    """The delimiter (``,`` ``;`` tab or ``|``) and column names of a CSV file.
+
+    Only the header line is read, so one ragged row later in the file cannot change
+    the dialect: the engine then reports that row as a parse error at its line.
+    """
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        head = fh.readline(1 << 20)
+    text = head.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")  # UnicodeDecodeError: not UTF-8
+    counts = {d: text.count(d) for d in (",", ";", "\t", "|")}
+    delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    names = next(csv.reader([text], delimiter=delim), [])
+    return delim, [n.strip() for n in names]
 
 
 @dataclass
@@ -99,8 +119,15 @@ class Source:
         if path.name.endswith(".parquet"):
             sql = f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet('{lit}')"
         else:
+            delim, names = read_header(path)
+            if not names or any(n == "" for n in names) or len(set(names)) != len(names):
+                raise SourceError(f"{path.name}: the header line must name every column once "
+                                  f"(found {names!r})")
+            cols = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
             sql = (f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_csv('{lit}', "
-                   "header=true, all_varchar=true, auto_detect=true, sample_size=-1)")
+                   f"header=true, auto_detect=false, columns={{{cols}}}, "
+                   f"delim='{delim.replace(chr(39), chr(39) * 2)}', quote='\"', escape='\"', "
+                   "strict_mode=true, null_padding=false)")
         self.con.raw_sql(sql)
         return self.con.table(view)
 
@@ -146,6 +173,7 @@ def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None 
     work.parent.mkdir(parents=True, exist_ok=True)
     con = ibis.duckdb.connect(str(work), threads=os.cpu_count() or 2)
     con.raw_sql("SET preserve_insertion_order = true")
+    con.raw_sql("SET TimeZone = 'UTC'")  # naive timestamps are UTC; offsets are converted
     return Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp)
 
 

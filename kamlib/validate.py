@@ -24,8 +24,10 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import ibis
@@ -38,6 +40,7 @@ from kamlib.contract import (
     RULES,
     TABLE_LIST,
     TABLES,
+    VIEW_DATES,
     Column,
     Table,
 )
@@ -47,6 +50,7 @@ from kamlib.sources import Source, engine_errors, mask_url
 FAULT = "_fault"
 ROW = "_row"
 RAW = "_raw_"
+HAS = "_has_"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 _IBIS_TYPE = {
@@ -56,14 +60,21 @@ _IBIS_TYPE = {
 
 
 # --------------------------------------------------------------------------- parsing
-def _blank_to_null(s):
-    return ibis.ifelse(s.strip() == "", ibis.null(dt.string), s)
+@ibis.udf.scalar.builtin(name="trim")
+def _trim(x: str) -> str:
+    """SQL ``trim(x)``: removes spaces at both ends (cheaper than Ibis' char-set strip)."""
 
 
-def _present(raw):
+def text(raw):
+    """The raw cell as trimmed text, NULL when empty or only spaces."""
+    s = raw if raw.type().is_string() else raw.cast(dt.string)
+    return ibis.ifelse(_trim(s) == "", ibis.null(dt.string), _trim(s))
+
+
+def has_value(raw):
     """True when a raw cell holds a value (not NULL, not only spaces)."""
     if raw.type().is_string():
-        return raw.notnull() & (raw.strip() != "")
+        return _trim(raw) != ""  # NULL when raw is NULL, which CASE treats as false
     return raw.notnull()
 
 
@@ -75,15 +86,25 @@ def parse(raw, col: Column):
     t = raw.type()
     k = col.kind
     if k in ("id", "text", "enum"):
-        s = raw if t.is_string() else raw.cast(dt.string)
-        s = _blank_to_null(s.strip() if k != "text" else s)
+        s = text(raw)
+        if k == "text" and t.is_string():  # keep inner/outer spacing of free text
+            s = ibis.ifelse(s.isnull(), ibis.null(dt.string), raw)
         return s.lower() if k == "enum" else s
     if t.is_string():
-        s = _blank_to_null(raw.strip())
+        s = text(raw)
         if k == "bool":
             low = s.lower()
             return ibis.cases((low.isin(_TRUE), True), (low.isin(_FALSE), False),
                               else_=ibis.null(dt.boolean))
+        if k in ("number", "integer"):
+            x = s.try_cast(dt.float64)
+            finite = x.notnull() & ~x.isnan() & ~x.isinf()  # 'NaN' and 'inf' are not numbers
+            if k == "integer":
+                return ibis.ifelse(finite & (x == x.round()), x.cast(dt.int64),
+                                   ibis.null(dt.int64))
+            return ibis.ifelse(finite, x, ibis.null(dt.float64))
+        if k == "timestamp":  # an ISO offset is honoured; naive means UTC (session is UTC)
+            return s.try_cast(dt.Timestamp(timezone="UTC")).cast(dt.timestamp)
         return s.try_cast(_IBIS_TYPE[k])
     if k == "date":
         return raw if t.is_date() else (raw.date() if t.is_timestamp() else ibis.null(dt.date))
@@ -171,23 +192,43 @@ class ValidatedData:
             raise KeyError(f"table {name} was not supplied (it is optional)")
         return self.tables[name]
 
+    def view(self, as_of: date) -> dict[str, object]:
+        """The supplied tables as they stood on ``as_of``.
+
+        Rows dated after ``as_of`` (by :data:`kamlib.contract.VIEW_DATES`, e.g. a
+        contract's ``start_on``) are outside the view; they are not faults, so an old
+        quarter re-run on a newer export gives the same figures.
+        """
+        out = {}
+        for name, t in self.tables.items():
+            col = VIEW_DATES.get(name)
+            if col is None:
+                out[name] = t
+            elif TABLES[name].column(col).kind == "timestamp":
+                out[name] = t.filter(t[col] < ibis.timestamp(as_of + timedelta(days=1)))
+            else:
+                out[name] = t.filter(t[col] <= ibis.date(as_of))
+        return out
+
     def frame(self, name: str) -> pd.DataFrame:
         """Used rows of a (small) table as pandas; prefer :meth:`table` for event tables."""
         return self.table(name).execute()
 
     def quarantine(self, name: str) -> pd.DataFrame:
-        """The rows of a table set aside, with their raw values, rule and line."""
+        """The rows of a table set aside, with their raw values, rule and line.
+
+        The raw values come from the source itself, so nothing is lost.
+        """
         if name not in self._checked:
             return pd.DataFrame()
         t = self._checked[name]
-        cols = self.present[name]
         q = t.filter(t[FAULT].notnull())
+        line = (q[ROW] + 2) if ROW in q.columns else ibis.null(dt.int64)
         q = q.select(
-            line=(q[ROW] + 2) if self.source.kind == "folder" else q[ROW],
-            rule=q[FAULT].split("|")[0], column=q[FAULT].split("|")[1],
-            **{c: q[RAW + c] for c in cols},
-        ).order_by("line")
-        return q.execute()
+            line=line, rule=q[FAULT].split("|")[0], column=q[FAULT].split("|")[1],
+            **{c: q[RAW + c] for c in self.present[name]},
+        )
+        return q.order_by(["line", *self.present[name][:1]]).execute()
 
     def write_quarantine(self, out: str | Path) -> list[Path]:
         """Write one CSV per table with quarantined rows into ``out``; returns the paths."""
@@ -211,59 +252,68 @@ class ValidatedData:
 
 
 # --------------------------------------------------------------------------- checks
-def _fault_expr(t, table: Table, parsed: dict, checked: dict, present: list[str]):
-    """One CASE expression: the first rule a row breaks, as ``rule|column``, else NULL."""
+def _fault_expr(p, table: Table, checked: dict, present: list[str], dups=None):
+    """One CASE expression over the parsed relation ``p``: the first rule a row
+    breaks, as ``rule|column``, else NULL. ``p`` holds each parsed column under its
+    contract name and whether the raw cell held a value under ``_has_<name>``; ``dups`` is a relation of
+    duplicated keys (computed by one GROUP BY, not a window)."""
     cases = []
     cols = [c for c in table.columns if c.name in present]
     for c in cols:
         if not c.nullable:
-            cases.append((~_present(t[c.name]), f"missing_value|{c.name}"))
+            cases.append((~p[HAS + c.name], f"missing_value|{c.name}"))
     for c in cols:
-        cases.append((_present(t[c.name]) & parsed[c.name].isnull(), f"unparseable_value|{c.name}"))
+        cases.append((p[HAS + c.name] & p[c.name].isnull(), f"unparseable_value|{c.name}"))
     for c in cols:
-        p = parsed[c.name]
+        v = p[c.name]
         if c.kind == "enum":
-            cases.append((p.notnull() & ~p.isin(c.values), f"not_in_domain|{c.name}"))
+            cases.append((v.notnull() & ~v.isin(c.values), f"not_in_domain|{c.name}"))
         if c.low is not None:
-            cases.append((p < c.low, f"out_of_range|{c.name}"))
+            cases.append((v < c.low, f"out_of_range|{c.name}"))
         if c.high is not None:
-            cases.append((p > c.high, f"out_of_range|{c.name}"))
+            cases.append((v > c.high, f"out_of_range|{c.name}"))
         if c.kind in ("date", "timestamp"):
-            d = p if c.kind == "date" else p.date()
+            d = v if c.kind == "date" else v.date()
             lo, hi = ibis.date(PLAUSIBLE_FIRST_DAY), ibis.date(PLAUSIBLE_LAST_DAY)
             cases.append(((d < lo) | (d > hi), f"implausible_date|{c.name}"))
     for o in table.orders:
         if o.earlier in present and o.later in present:
-            a, b = parsed[o.earlier], parsed[o.later]
+            a, b = p[o.earlier], p[o.later]
             bad = (b <= a) if o.strict else (b < a)
             cases.append((a.notnull() & b.notnull() & bad, f"dates_out_of_order|{o.later}"))
-    if table.key:
-        k = parsed[table.key]
-        cases.append((k.notnull() & (k.count().over(group_by=k) > 1), f"duplicate_key|{table.key}"))
+    if table.key and dups is not None:
+        k = p[table.key]
+        cases.append((k.isin(dups[table.key]), f"duplicate_key|{table.key}"))
     for c, parent, pcol in table.refs:
         if c.name not in present:
             continue
         if parent == table.name:
-            keys = t.select(_k=parsed[pcol]).filter(ibis._._k.notnull())._k
+            keys = p.filter(p[pcol].notnull())[pcol]
         elif parent in checked:
             pt = checked[parent]
             keys = pt.filter(pt[FAULT].isnull())[pcol]
         else:
             continue  # parent failed structurally; the run stops anyway
-        p = parsed[c.name]
-        cases.append((p.notnull() & ~p.isin(keys), f"orphan_reference|{c.name}"))
+        v = p[c.name]
+        cases.append((v.notnull() & ~v.isin(keys), f"orphan_reference|{c.name}"))
     return ibis.cases(*cases, else_=ibis.null(dt.string)) if cases else ibis.null(dt.string)
 
 
 def _read_error(label: str, exc: Exception) -> str:
     msg = mask_url(str(exc)).strip()
     low = msg.lower()
-    if "unicode" in low or "utf-8" in low or "utf8" in low:
-        return (f"{label}: is not UTF-8 text ({msg.splitlines()[0][:160]}); "
-                "re-export the file with UTF-8 encoding")
-    kind = "Parquet" if label.endswith(".parquet") else "CSV"
     first = msg.splitlines()[0][:200] if msg else type(exc).__name__
-    return f"{label}: cannot be read as {kind}: {first}"
+    if isinstance(exc, UnicodeError) or "invalid unicode" in low or "byte sequence" in low:
+        return (f"{label}: is not UTF-8 text ({first}); re-export the file with UTF-8 "
+                "encoding")
+    kind = "Parquet" if label.endswith(".parquet") else "CSV"
+    line = re.search(r"line[: ]+(\d+)", msg, flags=re.IGNORECASE)
+    where = f" at line {line.group(1)}" if line else ""
+    shape = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg)
+    if shape:
+        return (f"{label}: cannot be read as {kind}{where}: the row has {shape.group(2)} "
+                f"fields but the header has {shape.group(1)}")
+    return f"{label}: cannot be read as {kind}{where}: {first}"
 
 
 def validate(
@@ -308,6 +358,7 @@ def validate(
         present[table.name] = [c.name for c in table.columns if c.name in raw.columns]
 
     checked: dict[str, object] = {}
+    lazy: dict[str, object] = {}
     summary_rows: list[dict] = []
     fault_rows: list[dict] = []
     for table in TABLE_LIST:
@@ -318,32 +369,47 @@ def validate(
         label = source.label(table.name)
         t = raws[table.name]
         cols = present[table.name]
-        parsed = {c.name: parse(t[c.name], c) for c in table.columns if c.name in cols}
-        fault = _fault_expr(t, table, parsed, checked, cols)
         known = {c.name for c in table.columns}
         extras = [c for c in t.columns if c not in known]
-        absent = [ibis.null(_IBIS_TYPE[c.kind]).name(c.name)
-                  for c in table.columns if c.name not in cols]
-        e = t.mutate(**{ROW: ibis.row_number()}, **{f"__p_{k}": v for k, v in parsed.items()},
-                     **{FAULT: fault})
-        out = e.select(
-            ROW, *[e[f"__p_{c}"].name(c) for c in cols], *absent, *extras, FAULT,
-            *[ibis.ifelse(e[FAULT].notnull(), e[c].cast(dt.string),
-                          ibis.null(dt.string)).name(RAW + c) for c in cols],
+        p = t.select(
+            *[parse(t[c.name], c).name(c.name) for c in table.columns if c.name in cols],
+            *[ibis.null(_IBIS_TYPE[c.kind]).name(c.name)
+              for c in table.columns if c.name not in cols],
+            *extras,
+            *[ibis.coalesce(has_value(t[c]), False).name(HAS + c) for c in cols],
+            *[t[c].cast(dt.string).name(RAW + c) for c in cols],
         )
         try:
+            p_lazy = p
+            dups = None
+            if table.key:
+                dups = p.filter(p[table.key].notnull()).group_by(table.key).aggregate(
+                    _n=ibis._.count()).filter(ibis._._n > 1).select(table.key)
+                if source.kind == "folder":
+                    dups = source.con.create_table(f"dups_{table.name}", dups, overwrite=True)
+            fault = _fault_expr(p, table, checked, cols, dups)
+            out = p.select(*[c.name for c in table.columns], *extras, **{FAULT: fault})
             if source.kind == "folder":
-                source.con.create_table(f"checked_{table.name}", out, overwrite=True)
-                out = source.con.table(f"checked_{table.name}")
+                out = source.con.create_table(f"checked_{table.name}", out, overwrite=True)
             stats = out.aggregate(
                 rows=out.count(), **{f"n_{c}": out[c].count() for c in cols}
             ).execute().iloc[0]
             by_fault = out.filter(out[FAULT].notnull()).group_by(FAULT).aggregate(
-                rows=ibis._.count(), first_row=ibis._[ROW].min()
-            ).execute()
+                rows=ibis._.count()).execute()
+            # rows with faults are rare: a second, lazy pass numbers the source rows
+            numbered = p_lazy.mutate(**{ROW: ibis.row_number()})
+            full = numbered.mutate(**{FAULT: _fault_expr(numbered, table, checked, cols, dups)})
+            if len(by_fault) and source.kind == "folder":  # first line of each fault
+                lines = full.filter(full[FAULT].notnull()).group_by(FAULT).aggregate(
+                    first_row=full[ROW].min()).execute()
+                by_fault = by_fault.merge(lines, on=FAULT)
+            else:
+                by_fault["first_row"] = None
         except engine_errors() as exc:  # unreadable bytes surface on the first full scan
             faults.append(_read_error(label, exc))
             continue
+        lazy[table.name] = full
+        lazy[table.name] = full
         checked[table.name] = out
         n_read = int(stats["rows"])
         split = by_fault[FAULT].str.split("|", expand=True)
@@ -356,7 +422,7 @@ def validate(
                                  & (by_fault["column"] == c), "rows"].sum()
             if n_bad and int(stats[f"n_{c}"]) == 0:
                 faults.append(f"{label}: column {c}: expected {table.column(c).expected}, "
-                              f"but none of its values parses (e.g. {_first_bad_value(out, c)!r})")
+                              f"but none of its values parses (e.g. {_first_bad_value(full, c)!r})")
         n_q = int(by_fault["rows"].sum()) if len(by_fault) else 0
         summary_rows.append({"table": table.name, "file": label, "rows_read": n_read,
                              "rows_used": n_read - n_q, "rows_quarantined": n_q})
@@ -364,7 +430,7 @@ def validate(
             fault_rows.append({
                 "table": table.name, "file": label, "rule": r.rule, "column": r.column,
                 "rows": int(r.rows),
-                "first_line": int(r.first_row) + 2 if source.kind == "folder" else None,
+                "first_line": int(r.first_row) + 2 if r.first_row is not None else None,
                 "detail": describe(table, r.rule, r.column),
             })
     if faults:
@@ -374,10 +440,8 @@ def validate(
                                           "rows_quarantined"])
     fault_df = pd.DataFrame(fault_rows, columns=["table", "file", "rule", "column", "rows",
                                                  "first_line", "detail"])
-    tables = {name: o.filter(o[FAULT].isnull()).select(
-        [c for c in o.columns if c not in (ROW, FAULT) and not c.startswith(RAW)])
-        for name, o in checked.items()}
-    data = ValidatedData(source, tables, present, summary, fault_df, checked)
+    tables = {name: o.filter(o[FAULT].isnull()).drop(FAULT) for name, o in checked.items()}
+    data = ValidatedData(source, tables, present, summary, fault_df, lazy)
     if strict and len(fault_df):
         msgs = [f"{r.file}: {r.rows} row(s) break {r.rule}: {r.detail}"
                 + (f" (first at line {r.first_line})" if r.first_line else "")

@@ -1,0 +1,65 @@
+"""Validation of the sample, the period view and the reconciliation of counts."""
+
+from datetime import date
+
+import pandas as pd
+
+from kamlib.contract import TABLES
+from kamlib.sources import open_source
+from kamlib.validate import validate
+
+
+def test_sample_is_clean_and_complete(sample_data):
+    s = sample_data.summary
+    assert set(s.table) == set(TABLES)  # all 13 tables, optional ones included
+    assert (s.rows_read == s.rows_used + s.rows_quarantined).all()
+    assert s.rows_quarantined.sum() == 0
+    assert len(sample_data.faults) == 0
+
+
+def test_used_tables_are_typed(sample_data):
+    c = sample_data.table("contracts").schema()
+    assert c["start_on"].is_date() and c["annual_value"].is_floating()
+    i = sample_data.table("interactions").schema()
+    assert i["occurred_at"].is_timestamp() and i["is_request"].is_boolean()
+    assert sample_data.table("nps_responses").schema()["score"].is_integer()
+
+
+def test_period_view_ignores_later_rows_without_quarantining(sample_copy):
+    # add a response dated after as_of: it is valid, in the used rows, but outside the view
+    p = sample_copy / "nps_responses.csv"
+    df = pd.read_csv(p, dtype=str)
+    late = df.iloc[[0]].assign(response_id="R_LATE", responded_on="2026-12-15")
+    pd.concat([df, late]).to_csv(p, index=False)
+    with validate(open_source(sample_copy)) as vd:
+        assert vd.faults.empty
+        used = vd.table("nps_responses")
+        assert used.filter(used.response_id == "R_LATE").count().execute() == 1
+        view = vd.view(date(2026, 9, 30))["nps_responses"]
+        assert view.filter(view.response_id == "R_LATE").count().execute() == 0
+        assert view.count().execute() == len(df)
+        # timestamps: an interaction at 23:59 on as_of is inside, one a minute later is not
+        inter = vd.view(date(2026, 9, 29))["interactions"]
+        last = inter.occurred_at.max().execute()
+        assert last < pd.Timestamp("2026-09-30")
+
+
+def test_missing_optional_table_is_absent_not_fatal(sample_copy):
+    (sample_copy / "mentions.csv").unlink()
+    (sample_copy / "assignments.csv").unlink()
+    with validate(open_source(sample_copy)) as vd:
+        assert not vd.has("mentions") and not vd.has("assignments")
+        assert vd.has("contracts")
+
+
+def test_parquet_and_csv_read_the_same(sample_copy):
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    src = sample_copy / "contracts.csv"
+    pq.write_table(pacsv.read_csv(src), sample_copy / "contracts.parquet")
+    src.unlink()
+    with validate(open_source(sample_copy)) as vd:
+        assert vd.summary.set_index("table").loc["contracts", "file"] == "contracts.parquet"
+        a = vd.frame("contracts").sort_values("contract_id").reset_index(drop=True)
+    assert len(a) > 0 and a["start_on"].notna().all()
