@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kamlib import __version__
 from kamlib.config import SAMPLE_DIR
@@ -78,25 +79,25 @@ def validate(
 
 def print_summary(vd) -> None:
     """Print the per-table summary and the row faults by rule."""
-    t = Table(title=f"Data contract check: {vd.source.location}", title_justify="left")
+    t = Table(title=Text(f"Data contract check: {vd.source.location}"), title_justify="left")
     for col, just in (("table", "left"), ("file", "left"), ("read", "right"),
                       ("used", "right"), ("quarantined", "right")):
         t.add_column(col, justify=just)
     for r in vd.summary.itertuples():
         q = f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0"
-        t.add_row(r.table, r.file, f"{r.rows_read:,}", f"{r.rows_used:,}", q)
+        t.add_row(r.table, Text(r.file), f"{r.rows_read:,}", f"{r.rows_used:,}", q)
     out.print(t)
     ok = bool((vd.summary.rows_read == vd.summary.rows_used + vd.summary.rows_quarantined).all())
     out.print(f"rows read = rows used + rows quarantined: {'holds' if ok else 'BROKEN'} "
               "for every table")
     if len(vd.faults):
         f = Table(title="Quarantined rows by rule", title_justify="left")
-        for col in ("file", "rule", "rows", "first line", "rule detail"):
+        for col in ("file", "rule", "rows", "first row", "rule detail"):
             f.add_column(col)
         for r in vd.faults.itertuples():
-            f.add_row(r.file, r.rule, f"{r.rows:,}",
-                      "" if r.first_line is None or r.first_line != r.first_line
-                      else str(int(r.first_line)), r.detail)
+            missing = r.first_row is None or r.first_row != r.first_row  # None or NaN
+            first = "" if missing else f"row {int(r.first_row)}"
+            f.add_row(Text(r.file), r.rule, f"{r.rows:,}", first, Text(r.detail))
         out.print(f)
     else:
         out.print("no row breaks the contract")

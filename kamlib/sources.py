@@ -121,8 +121,7 @@ class Source:
         else:
             delim, names = read_header(path)
             if not names or any(n == "" for n in names) or len(set(names)) != len(names):
-                raise SourceError(f"{path.name}: the header line must name every column once "
-                                  f"(found {names!r})")
+                raise SourceError(f"the header line must name every column once (found {names!r})")
             cols = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
             sql = (f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_csv('{lit}', "
                    f"header=true, auto_detect=false, columns={{{cols}}}, "

@@ -44,7 +44,7 @@ from kamlib.contract import (
     Column,
     Table,
 )
-from kamlib.errors import ContractError, StrictModeError
+from kamlib.errors import ContractError, SourceError, StrictModeError
 from kamlib.sources import Source, engine_errors, mask_url
 
 FAULT = "_fault"
@@ -215,7 +215,9 @@ class ValidatedData:
         return self.table(name).execute()
 
     def quarantine(self, name: str) -> pd.DataFrame:
-        """The rows of a table set aside, with their raw values, rule and line.
+        """The rows of a table set aside, with their raw values, rule and row.
+
+        ``row`` is the record's spreadsheet row in its file (the header is row 1).
 
         The raw values come from the source itself, so nothing is lost.
         """
@@ -223,12 +225,12 @@ class ValidatedData:
             return pd.DataFrame()
         t = self._checked[name]
         q = t.filter(t[FAULT].notnull())
-        line = (q[ROW] + 2) if ROW in q.columns else ibis.null(dt.int64)
+        row = (q[ROW] + 2) if self.source.kind == "folder" else ibis.null(dt.int64)
         q = q.select(
-            line=line, rule=q[FAULT].split("|")[0], column=q[FAULT].split("|")[1],
+            row=row, rule=q[FAULT].split("|")[0], column=q[FAULT].split("|")[1],
             **{c: q[RAW + c] for c in self.present[name]},
         )
-        return q.order_by(["line", *self.present[name][:1]]).execute()
+        return q.order_by(["row", *self.present[name][:1]]).execute()
 
     def write_quarantine(self, out: str | Path) -> list[Path]:
         """Write one CSV per table with quarantined rows into ``out``; returns the paths."""
@@ -307,12 +309,14 @@ def _read_error(label: str, exc: Exception) -> str:
         return (f"{label}: is not UTF-8 text ({first}); re-export the file with UTF-8 "
                 "encoding")
     kind = "Parquet" if label.endswith(".parquet") else "CSV"
-    line = re.search(r"line[: ]+(\d+)", msg, flags=re.IGNORECASE)
+    if isinstance(exc, SourceError):  # our own message about the file
+        return f"{label}: {msg}"
+    line = re.search(r"CSV Error on Line: (\d+)", msg)  # a real line of the file
     where = f" at line {line.group(1)}" if line else ""
-    shape = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg)
+    shape = re.search(r"Expected Number of Columns: (\d+)", msg)
     if shape:
-        return (f"{label}: cannot be read as {kind}{where}: the row has {shape.group(2)} "
-                f"fields but the header has {shape.group(1)}")
+        return (f"{label}: cannot be read as {kind}{where}: that line's number of fields "
+                f"differs from the header's {shape.group(1)} columns")
     return f"{label}: cannot be read as {kind}{where}: {first}"
 
 
@@ -399,7 +403,7 @@ def validate(
             # rows with faults are rare: a second, lazy pass numbers the source rows
             numbered = p_lazy.mutate(**{ROW: ibis.row_number()})
             full = numbered.mutate(**{FAULT: _fault_expr(numbered, table, checked, cols, dups)})
-            if len(by_fault) and source.kind == "folder":  # first line of each fault
+            if len(by_fault) and source.kind == "folder":  # first row of each fault
                 lines = full.filter(full[FAULT].notnull()).group_by(FAULT).aggregate(
                     first_row=full[ROW].min()).execute()
                 by_fault = by_fault.merge(lines, on=FAULT)
@@ -430,7 +434,7 @@ def validate(
             fault_rows.append({
                 "table": table.name, "file": label, "rule": r.rule, "column": r.column,
                 "rows": int(r.rows),
-                "first_line": int(r.first_row) + 2 if r.first_row is not None else None,
+                "first_row": int(r.first_row) + 2 if r.first_row is not None else None,
                 "detail": describe(table, r.rule, r.column),
             })
     if faults:
@@ -439,12 +443,12 @@ def validate(
     summary = pd.DataFrame(summary_rows, columns=["table", "file", "rows_read", "rows_used",
                                           "rows_quarantined"])
     fault_df = pd.DataFrame(fault_rows, columns=["table", "file", "rule", "column", "rows",
-                                                 "first_line", "detail"])
+                                                 "first_row", "detail"])
     tables = {name: o.filter(o[FAULT].isnull()).drop(FAULT) for name, o in checked.items()}
     data = ValidatedData(source, tables, present, summary, fault_df, lazy)
     if strict and len(fault_df):
         msgs = [f"{r.file}: {r.rows} row(s) break {r.rule}: {r.detail}"
-                + (f" (first at line {r.first_line})" if r.first_line else "")
+                + (f" (first at row {r.first_row})" if r.first_row else "")
                 for r in fault_df.itertuples()]
         source.close()
         raise StrictModeError(msgs, title=f"{source.location}: --strict and rows break the contract")
