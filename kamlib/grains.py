@@ -1,0 +1,132 @@
+"""Turn per-account frames into rows of the long KPI table, at every grain.
+
+The long table has the columns ``kpi, grain, group, period, value, low, high, n``.
+``grain`` is company, segment, kam or account (channel for acquisition);
+``group`` is ``"all"``, the segment, the KAM id or the account id.
+
+Each helper takes a frame with one row per account and the columns
+``account_id``, ``segment`` and ``kam_id`` (the KAM credited for the period),
+plus the KPI's own columns, and returns a list of row dicts.
+
+>>> import pandas as pd
+>>> f = pd.DataFrame({"account_id": ["a", "b", "c"], "segment": ["s", "s", "t"],
+...                   "kam_id": ["k1", "k1", "k2"], "k": [1, 0, 1], "n": [1, 1, 1]})
+>>> rows = rate_rows("logo_churn_rate", "2026Q3", f, "k", "n")
+>>> [(r["grain"], r["group"], r["value"], r["n"]) for r in rows][:3]
+[('company', 'all', 0.6666666666666666, 3), ('segment', 's', 0.5, 2), ('segment', 't', 1.0, 1)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from kamlib import stats
+
+COLUMNS = ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
+GRAINS = ("company", "segment", "kam", "account")
+_KEY = {"segment": "segment", "kam": "kam_id", "account": "account_id"}
+
+
+def groups(frame: pd.DataFrame, grains: Iterable[str] = GRAINS):
+    """Yield ``(grain, group, sub-frame)`` for every grain, groups sorted by id."""
+    for grain in grains:
+        if grain == "company":
+            yield "company", "all", frame
+            continue
+        key = _KEY[grain]
+        for g, sub in frame.groupby(key, sort=True, dropna=True):
+            yield grain, str(g), sub
+
+
+def row(kpi: str, grain: str, group: str, period: str, est: stats.Estimate) -> dict:
+    return {"kpi": kpi, "grain": grain, "group": group, "period": period,
+            "value": est.value, "low": est.low, "high": est.high, "n": int(est.n)}
+
+
+def rate_rows(kpi, period, frame, k, n, grains=GRAINS, level=0.95) -> list[dict]:
+    """Wilson-interval rates: sum of ``k`` over sum of ``n`` in each group."""
+    return [row(kpi, g, grp, period, stats.wilson(int(sub[k].sum()), int(sub[n].sum()), level))
+            for g, grp, sub in groups(frame, grains)]
+
+
+def nps_rows(kpi, period, frame, grains=GRAINS, level=0.95, method="adjusted_wald",
+             scale=1.0, min_n=1) -> list[dict]:
+    """NPS-type scores from ``promoters``, ``passives`` and ``detractors`` counts.
+
+    ``scale`` rescales the −100..100 score (use 0.01 for a net share in −1..1).
+    Groups with fewer than ``min_n`` answers are suppressed (value NaN).
+    """
+    out = []
+    for g, grp, sub in groups(frame, grains):
+        p, pa, d = (int(sub[c].sum()) for c in ("promoters", "passives", "detractors"))
+        total = p + pa + d
+        if total < min_n or total == 0:
+            est = stats.Estimate(np.nan, np.nan, np.nan, total)
+        else:
+            e = stats.nps(p, pa, d, level=level, method=method)
+            est = stats.Estimate(e.value * scale, e.low * scale, e.high * scale, e.n)
+        out.append(row(kpi, g, grp, period, est))
+    return out
+
+
+def mean_rows(kpi, period, frame, col, grains=GRAINS, level=0.95) -> list[dict]:
+    """Means of a per-account value with a t interval (n = accounts)."""
+    from scipy import stats as st
+
+    out = []
+    for g, grp, sub in groups(frame, grains):
+        x = sub[col].dropna().to_numpy(float)
+        if len(x) == 0:
+            est = stats.Estimate(np.nan, np.nan, np.nan, 0)
+        elif len(x) == 1:
+            est = stats.Estimate(float(x[0]), np.nan, np.nan, 1)
+        else:
+            m, se = x.mean(), x.std(ddof=1) / np.sqrt(len(x))
+            h = st.t.ppf(0.5 + level / 2, len(x) - 1) * se
+            est = stats.Estimate(float(m), float(m - h), float(m + h), len(x))
+        out.append(row(kpi, g, grp, period, est))
+    return out
+
+
+def ratio_rows(kpi, period, frame, num, den, grains=GRAINS, level=0.95, draws=1000,
+               seed=0, transform: Callable[[float], float] | None = None) -> list[dict]:
+    """Ratios of sums (``sum(num) / sum(den)``) with an account-level bootstrap interval.
+
+    Resampling accounts, not events, respects that events of one account are
+    not independent. ``n`` is the number of accounts with a positive denominator.
+    ``transform`` maps the ratio (e.g. ``lambda r: 1 - r`` for retention-type KPIs).
+    """
+    f = transform or (lambda r: r)
+    out = []
+    for g, grp, sub in groups(frame, grains):
+        sub = sub[sub[den] > 0]
+        nums, dens = sub[num].to_numpy(float), sub[den].to_numpy(float)
+        if len(sub) == 0 or dens.sum() <= 0:
+            out.append(row(kpi, g, grp, period, stats.Estimate(np.nan, np.nan, np.nan, 0)))
+            continue
+        value = f(nums.sum() / dens.sum())
+        if len(sub) < 2:
+            est = stats.Estimate(value, np.nan, np.nan, len(sub))
+        else:
+            rng = np.random.default_rng(seed)
+            idx = rng.integers(0, len(sub), size=(draws, len(sub)))
+            d = dens[idx].sum(axis=1)
+            r = np.array([f(x) for x in nums[idx].sum(axis=1) / np.where(d > 0, d, np.nan)])
+            r = r[np.isfinite(r)]
+            a = (1 - level) / 2
+            lo, hi = (np.quantile(r, [a, 1 - a]) if len(r) else (np.nan, np.nan))
+            est = stats.Estimate(value, float(min(lo, value)), float(max(hi, value)), len(sub))
+        out.append(row(kpi, g, grp, period, est))
+    return out
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows as the long KPI table, in a stable order."""
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    order = {g: i for i, g in enumerate((*GRAINS, "channel"))}
+    df["_g"] = df["grain"].map(order)
+    return df.sort_values(["kpi", "_g", "group"], kind="stable").drop(columns="_g") \
+        .reset_index(drop=True)
