@@ -19,6 +19,12 @@ class ConfigError(KamError):
     exit_code = 2
 
 
+class ParameterError(KamError):
+    """A command-line parameter is invalid for the data (e.g. a quarter outside it)."""
+
+    exit_code = 2
+
+
 class SourceError(KamError):
     """The data source cannot be opened (bad path, bad URL, unreachable server)."""
 

@@ -16,10 +16,10 @@ def sample_dir(tmp_path_factory) -> Path:
     """The default sample (data/sample), generated into a temp folder if it is missing."""
     if (SAMPLE_DIR / "truth.json").exists():
         return SAMPLE_DIR
-    from kamlib.synth import synthesize
+    from kamlib.synth import DEFAULT_SEED, synthesize
 
     out = tmp_path_factory.mktemp("sample")
-    synthesize(out, accounts=400, seed=7)
+    synthesize(out, accounts=400, seed=DEFAULT_SEED)
     return out
 
 

@@ -1,0 +1,150 @@
+"""Acquisition: conversion of prospects and the ideal number of touches per channel.
+
+Conversion (README, "KPI definitions"): a prospect converts when ``converted_on``
+falls within ``conversion_window_days`` of its first contact. A quarter's rate
+uses the latest cohort of prospects first contacted in a quarter whose windows
+have all closed by the quarter's end.
+
+Ideal touches: per channel, the conversion probability as a function of the
+number of touches in that channel (before conversion, within the window) is fitted
+by a logistic regression with a quadratic term,
+
+    logit p(n) = a + b n - c n^2,
+
+whose peak ``n* = b / (2c)`` (when c > 0) is the number of touches beyond which an
+extra touch no longer raises conversion. A bootstrap over prospects, done as a
+batch of weighted fits, gives the band and the interval of the peak.
+
+>>> import numpy as np
+>>> n = np.repeat(np.arange(1, 11), 50)
+>>> y = (np.random.default_rng(0).random(len(n)) < 1 / (1 + np.exp(-(-3 + n - 0.1 * n**2))))
+>>> fit = fit_touch_curve(n, y, draws=50, seed=1)
+>>> 3.5 < fit["peak"] < 6.5
+True
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from kamlib.periods import Quarter
+
+
+def closed_cohort(quarter: Quarter, window_days: int) -> Quarter:
+    """The latest quarter whose prospects' conversion windows all closed by ``quarter.end``."""
+    c = quarter
+    while c.end + timedelta(days=window_days) > quarter.end:
+        c = c.previous()
+    return c
+
+
+def prospect_frame(data, as_of: date, window_days: int) -> pd.DataFrame:
+    """Prospects first contacted by ``as_of``, with their outcome within the window and
+    their touches in their own channel (before conversion, within the window)."""
+    p = data.frame("prospects")
+    p = p[pd.to_datetime(p.first_contact_on) <= pd.Timestamp(as_of)].copy()
+    for c in ("first_contact_on", "converted_on", "lost_on"):
+        p[c] = pd.to_datetime(p[c])
+    window_end = p.first_contact_on + pd.Timedelta(days=window_days)
+    p["window_closed"] = window_end <= pd.Timestamp(as_of)
+    conv = p.converted_on.notna() & (p.converted_on <= window_end) \
+        & (p.converted_on <= pd.Timestamp(as_of))
+    p["converted"] = conv
+    p["days_to_convert"] = (p.converted_on - p.first_contact_on).dt.days
+    t = data.table("prospect_touches")
+    t = t.filter(t.occurred_at < pd.Timestamp(as_of) + pd.Timedelta(days=1))
+    touches = t.select("prospect_id", "channel", day=t.occurred_at.date()).execute()
+    touches["day"] = pd.to_datetime(touches["day"])
+    m = touches.merge(p[["prospect_id", "channel", "first_contact_on", "converted_on"]],
+                      on="prospect_id", suffixes=("", "_p"))
+    limit = m.first_contact_on + pd.Timedelta(days=window_days)
+    limit = limit.where(m.converted_on.isna() | (m.converted_on > limit), m.converted_on)
+    own = m[(m.channel == m.channel_p) & (m.day <= limit)]
+    p["touches"] = p.prospect_id.map(own.groupby("prospect_id").size()).fillna(0).astype(int)
+    return p.reset_index(drop=True)
+
+
+def _design(n: np.ndarray) -> np.ndarray:
+    n = np.asarray(n, float)
+    return np.column_stack([np.ones_like(n), n, -(n**2)])
+
+
+def _irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 50,
+          ridge: float = 1e-4) -> np.ndarray:
+    """Weighted logistic regression for a batch of weight vectors ``w`` (B x n)."""
+    b = np.zeros((w.shape[0], x.shape[1]))
+    eye = ridge * np.eye(x.shape[1])
+    for _ in range(iters):
+        eta = np.clip(b @ x.T, -30, 30)
+        p = 1 / (1 + np.exp(-eta))
+        wt = w * p * (1 - p)
+        h = np.einsum("bn,ni,nj->bij", wt, x, x) + eye
+        g = np.einsum("bn,ni->bi", w * (y - p), x) - ridge * b
+        step = np.linalg.solve(h, g[..., None])[..., 0]
+        b += step
+        if np.abs(step).max() < 1e-8:
+            break
+    return b
+
+
+def _peak(b: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Touches maximising the fitted curve within [lo, hi] for each coefficient row."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = b[:, 1] / (2 * b[:, 2])
+    rising = b[:, 1] - 2 * b[:, 2] * hi > 0  # still rising at the top of the range
+    peak = np.where(b[:, 2] > 0, inner, np.where(rising, hi, lo))
+    return np.clip(peak, lo, hi)
+
+
+def fit_touch_curve(touches, converted, draws: int = 500, seed: int = 0,
+                    level: float = 0.95, grid: np.ndarray | None = None) -> dict:
+    """Fit ``logit p(n) = a + b n - c n^2`` and bootstrap it.
+
+    Returns a dict with ``peak``, ``low``, ``high`` (the peak's percentile interval),
+    ``n`` (prospects), ``coef`` (a, b, c) and ``curve`` (a DataFrame touches, p,
+    low, high over ``grid``).
+    """
+    n = np.asarray(touches, float)
+    y = np.asarray(converted, float)
+    lo_n, hi_n = (float(n.min()), float(n.max())) if len(n) else (0.0, 0.0)
+    grid = np.arange(max(lo_n, 0), hi_n + 1) if grid is None else np.asarray(grid, float)
+    if len(n) < 10 or y.sum() < 2 or hi_n <= lo_n:
+        empty = pd.DataFrame({"touches": grid, "p": np.nan, "low": np.nan, "high": np.nan})
+        return {"peak": np.nan, "low": np.nan, "high": np.nan, "n": len(n),
+                "coef": (np.nan,) * 3, "curve": empty}
+    scale = hi_n  # fit on n / scale for conditioning
+    x = _design(n / scale)
+    rng = np.random.default_rng(seed)
+    w = np.vstack([np.ones(len(n)),
+                   rng.multinomial(len(n), np.full(len(n), 1 / len(n)), size=draws)])
+    b = _irls(x, y, w.astype(float))
+    peaks = _peak(b, lo_n / scale, 1.0) * scale
+    xg = _design(grid / scale)
+    curves = 1 / (1 + np.exp(-np.clip(b @ xg.T, -30, 30)))
+    a = (1 - level) / 2
+    coef = b[0] * np.array([1, 1 / scale, 1 / scale**2])
+    curve = pd.DataFrame({"touches": grid, "p": curves[0],
+                          "low": np.quantile(curves[1:], a, axis=0),
+                          "high": np.quantile(curves[1:], 1 - a, axis=0)})
+    lo, hi = np.quantile(peaks[1:], [a, 1 - a])
+    return {"peak": float(peaks[0]), "low": float(min(lo, peaks[0])),
+            "high": float(max(hi, peaks[0])), "n": len(n), "coef": tuple(coef), "curve": curve}
+
+
+def ideal_touches(prospects: pd.DataFrame, draws: int = 500, seed: int = 0,
+                  level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per channel: the peak of the touches-conversion curve with its interval, and the
+    curves (for plotting). Uses prospects whose window has closed."""
+    closed = prospects[prospects.window_closed]
+    peaks, curves = [], []
+    for i, (ch, g) in enumerate(closed.groupby("channel", sort=True)):
+        f = fit_touch_curve(g.touches, g.converted, draws=draws, seed=seed + i, level=level)
+        peaks.append({"channel": ch, "value": f["peak"], "low": f["low"], "high": f["high"],
+                      "n": f["n"]})
+        curves.append(f["curve"].assign(channel=ch))
+    cols = ["channel", "touches", "p", "low", "high"]
+    return (pd.DataFrame(peaks, columns=["channel", "value", "low", "high", "n"]),
+            pd.concat(curves, ignore_index=True)[cols] if curves else pd.DataFrame(columns=cols))

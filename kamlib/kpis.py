@@ -1,0 +1,432 @@
+"""The KPIs of key account management for one quarter, as a long table.
+
+:func:`compute_kpis` returns the table that ``kam kpis`` writes and every report
+carries as ``kpis.csv``: columns ``kpi, grain, group, period, value, low, high, n``.
+Rates are shares in [0, 1]; NPS and eNPS are on −100..100; intervals are 95 %
+by default (``Settings.confidence_level``). See README, "KPI definitions", for
+every definition; the families live in small functions below, each taking the
+shared :class:`Period` context.
+
+Survival-based ids (``clv_*``, ``churn_risk_next_quarter``) come from
+:mod:`kamlib.survival` and :mod:`kamlib.clv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from kamlib import acquisition, panels, stats
+from kamlib.config import Settings
+from kamlib.grains import (
+    GRAINS,
+    frame,
+    groups,
+    mean_rows,
+    nps_rows,
+    rate_rows,
+    ratio_rows,
+    row,
+)
+from kamlib.invoices import derive_kinds
+from kamlib.periods import Quarter
+
+KPI_IDS = (
+    "reference_rate", "referral_acquisition_share", "mention_net_sentiment", "nps",
+    "nps_account_level", "objectives_met_leading", "objectives_met_lagging",
+    "touchpoints_per_account", "inbound_share", "gap_alert_share", "resolution_median_hours",
+    "referral_revenue_share", "repeat_customer_rate", "sla_compliance", "renewal_rate", "grr",
+    "nrr", "conversion_rate", "ideal_touches", "upsell_rate", "cross_sell_rate", "enps",
+    "logo_churn_rate", "revenue_churn_rate",
+)
+"""The ids of KPIS.md computed here (CLV and churn risk come from the survival models)."""
+
+
+@dataclass
+class Period:
+    """Everything the KPI families share for one quarter; each piece is built once."""
+
+    data: object
+    quarter: Quarter
+    settings: Settings
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return str(self.quarter)
+
+    @cached_property
+    def state(self) -> panels.ContractState:
+        return panels.contract_state(self.data, self.quarter, self.settings)
+
+    @cached_property
+    def accounts(self) -> pd.DataFrame:
+        """Accounts that were customers at some time in the period (panels.account_frame)."""
+        return panels.account_frame(self.data, self.quarter, self.settings, self.state)
+
+    @cached_property
+    def attribution(self) -> pd.DataFrame:
+        """Every account with its segment and the KAM credited for the period."""
+        acc = self.data.frame("accounts")
+        owners = panels.owners_on(self.data, acc, self.quarter.start - timedelta(days=1))
+        out = acc[["account_id", "segment", "acquisition_channel", "referred_by",
+                   "heard_about_us"]].copy()
+        out["kam_id"] = out.account_id.map(owners)
+        return out
+
+    def attribute(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Add segment and kam_id to a frame keyed by account_id."""
+        return df.merge(self.attribution[["account_id", "segment", "kam_id"]],
+                        on="account_id", how="left")
+
+    @cached_property
+    def interactions(self) -> pd.DataFrame:
+        return panels.interaction_panel(self.data, self.quarter)
+
+    @cached_property
+    def invoices(self) -> pd.DataFrame:
+        kinds = None
+        if not self.data.has_column("invoices", "kind"):
+            inv = self.data.frame("invoices")
+            inv["issued_on"] = pd.to_datetime(inv["issued_on"])
+            inv = inv[inv.issued_on <= pd.Timestamp(self.quarter.end)]
+            r = self.state.renewals
+            renewed_by = dict(zip(r.contract_id[r.renewed], r.renewed_by[r.renewed], strict=True))
+            kinds = derive_kinds(inv, self.state.contracts, renewed_by)
+        return panels.invoice_panel(self.data, self.quarter, kinds)
+
+
+# --------------------------------------------------------------------------- helpers
+def _level(p: Period) -> float:
+    return p.settings.confidence_level
+
+
+def _boot(p: Period) -> dict:
+    return {"draws": p.settings.bootstrap_draws, "seed": p.settings.seed, "level": _level(p)}
+
+
+def _sum_rows(kpi: str, p: Period, f: pd.DataFrame, col: str, grains=GRAINS) -> list[dict]:
+    return [row(kpi, g, grp, p.label, stats.Estimate(float(sub[col].sum()), np.nan, np.nan,
+                                                      len(sub)))
+            for g, grp, sub in groups(f, grains)]
+
+
+def _km_median_rows(kpi: str, p: Period, f: pd.DataFrame, duration: str, event: str,
+                    grains=GRAINS) -> list[dict]:
+    """Kaplan-Meier median of ``duration`` with censoring, with its confidence interval."""
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    out = []
+    for g, grp, sub in groups(f, grains):
+        if len(sub) == 0 or sub[event].sum() == 0:
+            out.append(row(kpi, g, grp, p.label, stats.Estimate(np.nan, np.nan, np.nan, len(sub))))
+            continue
+        km = KaplanMeierFitter(alpha=1 - _level(p)).fit(sub[duration], sub[event])
+        ci = median_survival_times(km.confidence_interval_)
+        med = float(km.median_survival_time_)
+        lo, hi = (float(v) if np.isfinite(v) else np.nan for v in np.asarray(ci).ravel()[:2])
+        med = med if np.isfinite(med) else np.nan
+        out.append(row(kpi, g, grp, p.label, stats.Estimate(med, lo, hi, len(sub))))
+    return out
+
+
+# --------------------------------------------------------------------------- families
+def churn_kpis(p: Period) -> list[dict]:
+    """Logo churn, its annualised value, and revenue churn, among customers at the start."""
+    f = p.accounts[p.accounts.customer_start].assign(one=1)
+    f["k"] = f.churned.astype(int)
+    rows = rate_rows("logo_churn_rate", p.label, f, "k", "one", level=_level(p))
+    rows += [{**r, "kpi": "logo_churn_rate_annualised",
+              **{c: stats.annualise(r[c]) if r[c] == r[c] else np.nan
+                 for c in ("value", "low", "high")}}
+             for r in list(rows)]
+    f["churned_acv"] = np.where(f.churned, f.acv_start, 0.0)
+    rows += ratio_rows("revenue_churn_rate", p.label, f, "churned_acv", "acv_start", **_boot(p))
+    return rows
+
+
+def expansion_kpis(p: Period) -> list[dict]:
+    """Upsell and cross-sell rates among customers at the start; expansion revenue."""
+    f = p.accounts[p.accounts.customer_start].merge(p.invoices, on="account_id", how="left")
+    f = f.fillna({c: 0 for c in ("n_upsell", "n_cross_sell", "rev_upsell", "rev_cross_sell")})
+    f["one"] = 1
+    f["up"] = (f.n_upsell > 0).astype(int)
+    f["cross"] = (f.n_cross_sell > 0).astype(int)
+    f["expansion"] = f.rev_upsell + f.rev_cross_sell
+    return (rate_rows("upsell_rate", p.label, f, "up", "one", level=_level(p))
+            + rate_rows("cross_sell_rate", p.label, f, "cross", "one", level=_level(p))
+            + _sum_rows("expansion_revenue", p, f, "expansion"))
+
+
+def growth_kpis(p: Period) -> list[dict]:
+    """Renewal rate, GRR/NRR, statement-of-work growth, repeat customers, referral
+    revenue and SLA compliance."""
+    q, s = p.quarter, p.settings
+    rows: list[dict] = []
+    r = p.state.renewals
+    closes = r[(r.window_closes_on >= pd.Timestamp(q.start))
+               & (r.window_closes_on <= pd.Timestamp(q.end))]
+    closes = p.attribute(closes.assign(k=closes.renewed.astype(int), one=1))
+    rows += rate_rows("renewal_rate", p.label, closes, "k", "one", level=_level(p))
+    # trailing 12 months on contracted annual value, accounts that were customers then
+    d0 = q.shift(-4).end
+    start = panels.acv_on(p.state.contracts, d0, s.grace_days)
+    from kamlib.customers import customers_on
+
+    was = customers_on(p.state.spells, pd.Timestamp(d0))
+    now_cust = customers_on(p.state.spells, pd.Timestamp(q.end))
+    now = panels.acv_on(p.state.contracts, q.end, s.grace_days)
+    g = pd.DataFrame({"account_id": was})
+    g["start"] = g.account_id.map(start).fillna(0.0)
+    g["now"] = np.where(g.account_id.isin(now_cust), g.account_id.map(now).fillna(0.0), 0.0)
+    g["kept"] = np.minimum(g.now, g.start)
+    g = p.attribute(g)
+    rows += ratio_rows("grr", p.label, g, "kept", "start", **_boot(p))
+    rows += ratio_rows("nrr", p.label, g, "now", "start", **_boot(p))
+    kept = g[g.now > 0]
+    rows += ratio_rows("sow_growth", p.label, kept, "now", "start", **_boot(p),
+                       transform=lambda x: x - 1)
+    inv = p.attribute(p.invoices.copy())
+    inv["one"] = 1
+    inv["repeat"] = inv.billed_before.astype(int)
+    rows += rate_rows("repeat_customer_rate", p.label, inv, "repeat", "one", level=_level(p))
+    att = p.attribution.set_index("account_id")
+    referral = (att.acquisition_channel == "referral") | att.referred_by.notna() \
+        | (att.heard_about_us == "referral")
+    inv["ref_rev"] = np.where(inv.account_id.map(referral).fillna(False), inv.revenue, 0.0)
+    inv["pos_rev"] = inv.revenue.clip(lower=0)
+    inv["ref_rev"] = inv.ref_rev.clip(lower=0)
+    rows += ratio_rows("referral_revenue_share", p.label, inv, "ref_rev", "pos_rev", **_boot(p))
+    if p.data.has("sla_checks"):
+        t = p.data.table("sla_checks")
+        t = t.filter((t.period_end >= q.start) & (t.period_end <= q.end))
+        sla = t.group_by("account_id").aggregate(checks=t.count(), met=t.met.sum()).execute()
+        rows += rate_rows("sla_compliance", p.label, p.attribute(sla), "met", "checks",
+                          level=_level(p))
+    return rows
+
+
+def voice_kpis(p: Period) -> list[dict]:
+    """NPS (response- and account-level, with changes), references, referrals, mentions."""
+    q = p.quarter
+    rows: list[dict] = []
+    resp = p.attribute(panels.response_panel(p.data, q))
+    rows += nps_rows("nps", p.label, resp, level=_level(p))
+    acc = resp.copy()
+    acc["promoters"] = (acc.mean_score >= 9).astype(int)
+    acc["detractors"] = (acc.mean_score < 7).astype(int)
+    acc["passives"] = 1 - acc.promoters - acc.detractors
+    rows += nps_rows("nps_account_level", p.label, acc, level=_level(p))
+    for kpi, other in (("nps_change_qoq", q.previous()), ("nps_change_yoy", q.year_ago())):
+        prev = p.attribute(panels.response_panel(p.data, other))
+        rows += _nps_change_rows(kpi, p, prev, resp)
+    ref = p.attribute(panels.reference_panel(p.data, q.end))
+    rows += rate_rows("reference_rate", p.label, ref, "referenced", "answered", level=_level(p))
+    new = p.accounts[p.accounts.new_logo].merge(
+        p.attribution[["account_id", "acquisition_channel", "referred_by", "heard_about_us"]],
+        on="account_id", how="left")
+    new["one"] = 1
+    new["ref"] = (new.referred_by.notna() | (new.heard_about_us == "referral")).astype(int)
+    rows += rate_rows("referral_acquisition_share", p.label, new, "ref", "one", level=_level(p))
+    if p.data.has("mentions"):
+        t = p.data.table("mentions")
+        m = t.filter((t.occurred_on >= q.start) & (t.occurred_on <= q.end)) \
+            .select("account_id", "sentiment").execute()
+        m["promoters"] = (m.sentiment >= 0.1).astype(int)
+        m["detractors"] = (m.sentiment <= -0.1).astype(int)
+        m["passives"] = 1 - m.promoters - m.detractors
+        m = p.attribute(m.groupby("account_id", dropna=False)[
+            ["promoters", "passives", "detractors"]].sum().reset_index())
+        comp = nps_rows("mention_net_sentiment", p.label, m, grains=("company",),
+                        level=_level(p), scale=0.01)
+        rest = nps_rows("mention_net_sentiment", p.label, m[m.account_id.notna()],
+                        grains=GRAINS[1:], level=_level(p), scale=0.01)
+        rows += comp + rest
+    return rows
+
+
+def _nps_change_rows(kpi, p: Period, before: pd.DataFrame, after: pd.DataFrame) -> list[dict]:
+    out = []
+    cols = ["promoters", "passives", "detractors"]
+    b = dict(((g, grp), tuple(int(sub[c].sum()) for c in cols))
+             for g, grp, sub in groups(before, GRAINS[:3]))
+    for g, grp, sub in groups(after, GRAINS[:3]):
+        a = tuple(int(sub[c].sum()) for c in cols)
+        prev = b.get((g, grp), (0, 0, 0))
+        if sum(a) == 0 or sum(prev) == 0:
+            est = stats.Estimate(np.nan, np.nan, np.nan, sum(a))
+        else:
+            ch = stats.nps_difference(prev, a, level=_level(p))
+            est = stats.Estimate(ch.value, ch.low, ch.high, sum(a))
+        out.append(row(kpi, g, grp, p.label, est))
+    return out
+
+
+def outcome_kpis(p: Period) -> list[dict]:
+    """Met rates of the objectives due in the period, leading and lagging apart."""
+    if not p.data.has("objectives"):
+        return []
+    o = objectives_due(p)
+    o = o[o.attainment.notna()]
+    rows = []
+    for ind in ("leading", "lagging"):
+        sub = o[o.indicator == ind].groupby("account_id").agg(
+            met=("met", "sum"), due=("met", "size")).reset_index()
+        rows += rate_rows(f"objectives_met_{ind}", p.label, p.attribute(sub), "met", "due",
+                          level=_level(p))
+    return rows
+
+
+def objectives_due(p: Period) -> pd.DataFrame:
+    """Objectives due in the period with attainment (actual/target, or target/actual when
+    lower is better) and met (attainment >= 1); attainment is NaN when not measured."""
+    t = p.data.table("objectives")
+    o = t.filter((t.due_on >= p.quarter.start) & (t.due_on <= p.quarter.end)).execute()
+    hib = o.higher_is_better.fillna(True).astype(bool)
+    att = np.where(hib, o.actual / o.target, o.target / o.actual)
+    o["attainment"] = pd.Series(att, index=o.index).replace([np.inf, -np.inf], np.nan)
+    o["met"] = (o.attainment >= 1).astype(int)
+    return p.attribute(o)
+
+
+def interaction_kpis(p: Period) -> list[dict]:
+    """Touchpoints, inbound share, contact-gap alerts and request resolution time."""
+    s = p.settings
+    live = p.accounts[p.accounts.customer_end]
+    gaps = panels.contact_gaps(live, p.interactions, p.quarter)
+    f = p.attribute(gaps)
+    f["one"] = 1
+    f["alert"] = (f.max_gap_days > s.gap_alert_days).astype(int)
+    rows = mean_rows("touchpoints_per_account", p.label, f, "touches", level=_level(p))
+    rows += ratio_rows("inbound_share", p.label, f, "inbound", "touches", **_boot(p))
+    rows += rate_rows("gap_alert_share", p.label, f, "alert", "one", level=_level(p))
+    req = p.attribute(panels.requests_frame(p.data, p.quarter))
+    if len(req):
+        req["resolved"] = req.resolved.astype(bool)
+        rows += _km_median_rows("resolution_median_hours", p, req, "hours", "resolved")
+        req["on_time"] = (req.resolved & (req.hours <= s.resolution_target_hours)).astype(int)
+        req["due"] = ((req.hours >= s.resolution_target_hours) | req.resolved).astype(int)
+        req = req[req.due == 1]
+        rows += rate_rows("resolution_within_target", p.label, req, "on_time", "due",
+                          level=_level(p))
+    return rows
+
+
+def acquisition_kpis(p: Period) -> list[dict]:
+    """Conversion of the latest closed cohort (company, KAM, channel) and ideal touches."""
+    s = p.settings
+    pros = acquisition.prospect_frame(p.data, p.quarter.end, s.conversion_window_days)
+    cohort = acquisition.closed_cohort(p.quarter, s.conversion_window_days)
+    c = pros[(pros.first_contact_on >= pd.Timestamp(cohort.start))
+             & (pros.first_contact_on <= pd.Timestamp(cohort.end))].copy()
+    c["k"] = c.converted.astype(int)
+    c["one"] = 1
+    c["account_id"] = c.prospect_id  # grains key on account_id; unused for these grains
+    rows = rate_rows("conversion_rate", p.label, c, "k", "one", grains=("company", "kam"),
+                     level=_level(p))
+    for ch, sub in c.groupby("channel", sort=True):
+        rows.append(row("conversion_rate", "channel", ch, p.label,
+                        stats.wilson(int(sub.k.sum()), len(sub), _level(p))))
+    c["days"] = c.days_to_convert.where(c.converted, s.conversion_window_days).astype(float)
+    rows += _km_median_rows("time_to_convert_median_days", p, c, "days", "converted",
+                            grains=("company",))
+    peaks, _ = acquisition.ideal_touches(pros, draws=s.bootstrap_draws, seed=s.seed,
+                                         level=_level(p))
+    for r in peaks.itertuples():
+        rows.append(row("ideal_touches", "channel", r.channel, p.label,
+                        stats.Estimate(r.value, r.low, r.high, r.n)))
+    return rows
+
+
+def team_kpis(p: Period) -> list[dict]:
+    """eNPS for the company and per KAM, suppressed below ``min_group_size`` answers."""
+    if not p.data.has("employee_surveys"):
+        return []
+    t = p.data.table("employee_surveys")
+    e = t.filter((t.responded_on >= p.quarter.start) & (t.responded_on <= p.quarter.end)) \
+        .select("kam_id", "score").execute()
+    e["promoters"] = (e.score >= 9).astype(int)
+    e["passives"] = ((e.score >= 7) & (e.score <= 8)).astype(int)
+    e["detractors"] = (e.score <= 6).astype(int)
+    e["account_id"] = e.kam_id
+    e["segment"] = "all"
+    return nps_rows("enps", p.label, e, grains=("company", "kam"), level=_level(p),
+                    min_n=p.settings.min_group_size)
+
+
+FAMILIES: dict[str, Callable[[Period], list[dict]]] = {
+    "churn": churn_kpis, "expansion": expansion_kpis, "growth": growth_kpis,
+    "voice": voice_kpis, "outcomes": outcome_kpis, "interaction": interaction_kpis,
+    "acquisition": acquisition_kpis, "team": team_kpis,
+}
+
+
+def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:
+    """The first quarter with a contract and the latest complete quarter of the data.
+
+    The data's last day is the latest date found in the event tables (interactions,
+    invoices, responses, SLA checks); the latest complete quarter ends on or before it.
+    """
+    sm = settings.fiscal_year_start_month
+    c = data.table("contracts")
+    first = c.start_on.min().execute()
+    last = []
+    for name, col in (("interactions", "occurred_at"), ("invoices", "issued_on"),
+                      ("nps_responses", "responded_on"), ("sla_checks", "period_end")):
+        if data.has(name):
+            t = data.table(name)
+            v = t[col].max().execute()
+            if v is not None and not pd.isna(v):
+                last.append(pd.Timestamp(v).date())
+    if not last:
+        last.append(c.start_on.max().execute())
+    first_q = Quarter.containing(pd.Timestamp(first).date(), sm)
+    return first_q, Quarter.latest_complete(max(last), sm)
+
+
+def resolve_quarter(data, quarter: str | None, settings: Settings) -> Quarter:
+    """``quarter`` checked against the data, or the latest complete quarter when None."""
+    from kamlib.errors import ParameterError
+
+    first, last = data_quarters(data, settings)
+    if quarter is None:
+        return last
+    try:
+        q = Quarter(quarter, settings.fiscal_year_start_month)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+    if not first <= q <= last:
+        raise ParameterError(f"quarter {q} is outside the data, which covers {first}..{last} "
+                             "(complete quarters only)")
+    return q
+
+
+def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
+                 progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """The long KPI table for one quarter.
+
+    Parameters
+    ----------
+    data : a :class:`~kamlib.validate.ValidatedData`.
+    quarter : the reporting quarter (its last day is ``as_of``).
+    settings : defaults from the project config.
+    progress : called with each family's name before it runs.
+    """
+    from kamlib.config import load_settings
+
+    settings = settings or load_settings()
+    q = quarter if isinstance(quarter, Quarter) else Quarter(quarter,
+                                                            settings.fiscal_year_start_month)
+    p = Period(data, q, settings)
+    rows: list[dict] = []
+    for name, fam in FAMILIES.items():
+        if progress:
+            progress(name)
+        rows += fam(p)
+    return frame(rows)

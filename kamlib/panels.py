@@ -1,0 +1,263 @@
+"""Per-period panels: small account-level frames built where the data lives.
+
+Event tables (interactions, invoices, responses, touches) are aggregated by the
+engine with Ibis; only one row per account (or prospect) comes back to pandas.
+Contracts, accounts and assignments are small and are read whole.
+
+All functions take the period explicitly; nothing reads the clock.
+
+>>> from kamlib.periods import Quarter
+>>> owner_column_name = "kam_id"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import ibis
+import pandas as pd
+
+from kamlib.config import Settings
+from kamlib.customers import customers_on, derive_renewals, derive_spells
+from kamlib.periods import Quarter
+
+DAY = pd.Timedelta(days=1)
+
+
+def _ts(d: date) -> pd.Timestamp:
+    return pd.Timestamp(d)
+
+
+def _next_ts(d: date):
+    """Ibis timestamp literal for the start of the day after ``d`` (exclusive bound)."""
+    return ibis.timestamp(d + timedelta(days=1))
+
+
+# --------------------------------------------------------------------------- ownership
+def owners_on(data, accounts: pd.DataFrame, day: date) -> pd.Series:
+    """The KAM owning each account on ``day`` (index: account_id).
+
+    From ``assignments`` when supplied: the assignment covering ``day``; failing
+    that (an account won later), its first assignment after ``day``. Without
+    assignments, or when none matches, the account's current ``kam_id``.
+    """
+    owner = accounts.set_index("account_id")["kam_id"].copy()
+    if not data.has("assignments"):
+        return owner
+    a = data.frame("assignments")
+    a["from_on"] = pd.to_datetime(a["from_on"])
+    a["to_on"] = pd.to_datetime(a["to_on"])
+    d = _ts(day)
+    cover = a[(a.from_on <= d) & (a.to_on.isna() | (a.to_on >= d))]
+    cover = cover.sort_values(["account_id", "from_on", "kam_id"]).groupby("account_id").last()
+    later = a[a.from_on > d].sort_values(["account_id", "from_on", "kam_id"])
+    later = later.groupby("account_id").first()
+    owner.update(later["kam_id"])
+    owner.update(cover["kam_id"])
+    return owner
+
+
+# --------------------------------------------------------------------------- contracts
+@dataclass
+class ContractState:
+    """Customer status for one period, from contracts (see :mod:`kamlib.customers`)."""
+
+    quarter: Quarter
+    spells: pd.DataFrame
+    renewals: pd.DataFrame
+    contracts: pd.DataFrame
+
+
+def contract_state(data, quarter: Quarter, settings: Settings) -> ContractState:
+    c = data.frame("contracts")
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    if not data.has_column("contracts", "renewal_of"):
+        c = c.drop(columns=["renewal_of"], errors="ignore")
+    spells = derive_spells(c, quarter.end, settings.grace_days)
+    renewals = derive_renewals(c, quarter.end, settings.grace_days)
+    return ContractState(quarter, spells, renewals, c[c.start_on <= _ts(quarter.end)])
+
+
+def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
+    """Contracted annual value per account on ``day`` (index: account_id).
+
+    The sum over contracts covering ``day``; an account in its renewal window
+    (between ``end_on`` and ``end_on + grace_days``) keeps its last contract's value.
+    """
+    d = _ts(day)
+    c = contracts[contracts.start_on <= d]
+    live = c[c.end_on >= d].groupby("account_id")["annual_value"].sum()
+    grace = c[(c.end_on < d) & (c.end_on + pd.Timedelta(days=grace_days) >= d)]
+    grace = grace.sort_values(["account_id", "end_on"]).groupby("account_id")["annual_value"].last()
+    return live.combine_first(grace).rename("acv")
+
+
+def account_frame(data, quarter: Quarter, settings: Settings,
+                  state: ContractState | None = None) -> pd.DataFrame:
+    """One row per account that was a customer at some time in the period.
+
+    Columns: account_id, name, segment, kam_id (owner at the period's start, or
+    when first owned if won later), customer_start (a customer on the day before
+    the period), customer_end (on its last day), acquired (new spell started in
+    the period), new_logo (first spell ever started in the period), churned
+    (customer at the start whose churn became known in the period), acv_start,
+    acv_end, spell_start (start of the spell current at the period end or at churn).
+    """
+    state = state or contract_state(data, quarter, settings)
+    acc = data.frame("accounts")
+    start_day = quarter.start - timedelta(days=1)
+    sp = state.spells
+    in_period = sp[(sp.start_on <= _ts(quarter.end)) & (sp.last_day >= _ts(start_day))]
+    ids = pd.Index(sorted(in_period.account_id.unique()), name="account_id")
+    f = acc.set_index("account_id").reindex(ids)[["name", "segment"]]
+    owners = owners_on(data, acc, start_day)
+    f["kam_id"] = owners.reindex(ids)
+    f["customer_start"] = ids.isin(customers_on(sp, _ts(start_day)))
+    f["customer_end"] = ids.isin(customers_on(sp, _ts(quarter.end)))
+    started = sp[(sp.start_on >= _ts(quarter.start)) & (sp.start_on <= _ts(quarter.end))]
+    f["acquired"] = ids.isin(started.account_id)
+    first = sp.groupby("account_id").start_on.min()
+    f["new_logo"] = ids.isin(first[(first >= _ts(quarter.start))
+                                   & (first <= _ts(quarter.end))].index)
+    known = sp[sp.churned & (sp.known_on >= _ts(quarter.start))
+               & (sp.known_on <= _ts(quarter.end))]
+    f["churned"] = ids.isin(known.account_id) & f["customer_start"]
+    f["acv_start"] = acv_on(state.contracts, start_day, settings.grace_days).reindex(ids) \
+        .fillna(0.0)
+    f["acv_end"] = acv_on(state.contracts, quarter.end, settings.grace_days).reindex(ids) \
+        .fillna(0.0)
+    latest = in_period.sort_values(["account_id", "spell"]).groupby("account_id").last()
+    f["spell_start"] = latest["start_on"].reindex(ids)
+    return f.reset_index()
+
+
+# --------------------------------------------------------------------------- interactions
+def interaction_panel(data, quarter: Quarter) -> pd.DataFrame:
+    """Per account, from interactions dated up to the period end (engine-side).
+
+    Columns: account_id, touches, inbound, outbound, first_day, last_day (dates in
+    the period), inner_gap (longest stretch in days between consecutive touch days
+    within the period), prev_day (last touch day before the period).
+    """
+    t = data.table("interactions")
+    lo, hi = ibis.timestamp(quarter.start), _next_ts(quarter.end)
+    day = t.occurred_at.date()
+    inq = t.filter((t.occurred_at >= lo) & (t.occurred_at < hi))
+    counts = inq.group_by("account_id").aggregate(
+        touches=inq.count(),
+        inbound=(inq.direction == "inbound").sum(),
+        outbound=(inq.direction == "outbound").sum(),
+        first_day=inq.occurred_at.min().date(),
+        last_day=inq.occurred_at.max().date(),
+    )
+    days = inq.select("account_id", d=inq.occurred_at.date()).distinct()
+    w = ibis.window(group_by="account_id", order_by="d")
+    gaps = days.mutate(g=days.d.epoch_days() - days.d.epoch_days().lag().over(w))
+    inner = gaps.group_by("account_id").aggregate(inner_gap=gaps.g.max())
+    prev = t.filter(t.occurred_at < lo).group_by("account_id").aggregate(prev_day=day.max())
+    res = counts.execute().merge(inner.execute(), on="account_id", how="outer")
+    res = res.merge(prev.execute(), on="account_id", how="outer")
+    for c in ("touches", "inbound", "outbound"):
+        res[c] = res[c].fillna(0).astype(int)
+    for c in ("first_day", "last_day", "prev_day"):
+        res[c] = pd.to_datetime(res[c])
+    return res.sort_values("account_id").reset_index(drop=True)
+
+
+def contact_gaps(accounts: pd.DataFrame, panel: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Longest contact gap and days since last touch at the period end, per account.
+
+    The gap counts the stretch from the last touch before the period (or from the
+    later of the period start and the spell start when there is none) to the first
+    touch in it, the stretches between touch days, and the stretch up to the
+    period's last day. ``accounts`` needs account_id and spell_start.
+    """
+    f = accounts[["account_id", "spell_start"]].merge(panel, on="account_id", how="left")
+    end = _ts(quarter.end)
+    t0 = f["prev_day"].fillna(f["spell_start"].clip(lower=_ts(quarter.start)))
+    head = (f["first_day"] - t0).dt.days
+    tail = (end - f["last_day"].fillna(t0)).dt.days
+    f["max_gap_days"] = pd.concat([head, f["inner_gap"], tail], axis=1).max(axis=1)
+    last_touch = f["last_day"].fillna(f["prev_day"])
+    f["days_since_last_touch"] = (end - last_touch).dt.days
+    f["touches"] = f["touches"].fillna(0).astype(int)
+    for c in ("inbound", "outbound"):
+        f[c] = f[c].fillna(0).astype(int)
+    return f.drop(columns=["spell_start"])
+
+
+def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
+    """Requests raised in the period with their resolution time (hours) and status.
+
+    Unresolved requests, and those resolved after ``as_of``, are censored at the end
+    of the period (``resolved`` False).
+    """
+    t = data.table("interactions")
+    if not data.has_column("interactions", "is_request"):
+        return pd.DataFrame(columns=["account_id", "hours", "resolved"])
+    lo, hi = ibis.timestamp(quarter.start), _next_ts(quarter.end)
+    r = t.filter((t.occurred_at >= lo) & (t.occurred_at < hi) & (t.is_request == True))  # noqa: E712
+    done = r.resolved_at.notnull() & (r.resolved_at < hi)
+    end = ibis.ifelse(done, r.resolved_at, hi)
+    out = r.select(
+        "account_id", resolved=done,
+        seconds=end.epoch_seconds() - r.occurred_at.epoch_seconds(),
+    ).execute()
+    out["hours"] = out.pop("seconds").astype(float) / 3600.0
+    return out
+
+
+# --------------------------------------------------------------------------- invoices
+def invoice_panel(data, quarter: Quarter, kinds: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per account: revenue in the period, by invoice kind, and whether billed before.
+
+    ``kinds`` (invoice_id, kind) overrides the ``kind`` column, e.g. when derived.
+    """
+    t = data.table("invoices")
+    lo, hi = ibis.date(quarter.start), ibis.date(quarter.end)
+    if kinds is not None:
+        k = ibis.memtable(kinds[["invoice_id", "kind"]].rename(columns={"kind": "dkind"}))
+        t = t.left_join(k, "invoice_id").mutate(kind=ibis._.dkind).drop("dkind", "invoice_id_right")
+    inq = t.filter((t.issued_on >= lo) & (t.issued_on <= hi))
+    agg = {"revenue": inq.amount.sum()}
+    for kind in ("new", "repeat", "upsell", "cross_sell", "renewal"):
+        agg[f"rev_{kind}"] = inq.amount.sum(where=inq.kind == kind)
+        agg[f"n_{kind}"] = (inq.kind == kind).sum()
+    cur = inq.group_by("account_id").aggregate(**agg).execute()
+    before = t.filter(t.issued_on < lo).select("account_id").distinct().execute()
+    cur["billed_before"] = cur.account_id.isin(before.account_id)
+    return cur.fillna({c: 0 for c in cur.columns if c.startswith(("rev_", "n_"))})
+
+
+# --------------------------------------------------------------------------- responses
+def response_panel(data, quarter: Quarter) -> pd.DataFrame:
+    """Per account: promoters, passives, detractors and mean score of the period's
+    responses (engine-side)."""
+    t = data.table("nps_responses")
+    r = t.filter((t.responded_on >= ibis.date(quarter.start))
+                 & (t.responded_on <= ibis.date(quarter.end)))
+    out = r.group_by("account_id").aggregate(
+        responses=r.count(),
+        promoters=(r.score >= 9).sum(),
+        passives=((r.score >= 7) & (r.score <= 8)).sum(),
+        detractors=(r.score <= 6).sum(),
+        mean_score=r.score.mean(),
+    ).execute()
+    return out.sort_values("account_id").reset_index(drop=True)
+
+
+def reference_panel(data, as_of: date) -> pd.DataFrame:
+    """Per account: whether any answer in the trailing 12 months said it would
+    reference us (``referenced``) among those that answered the question."""
+    t = data.table("nps_responses")
+    if not data.has_column("nps_responses", "would_reference"):
+        return pd.DataFrame(columns=["account_id", "answered", "referenced"])
+    lo = ibis.date(as_of - timedelta(days=365))
+    r = t.filter((t.responded_on > lo) & (t.responded_on <= ibis.date(as_of))
+                 & t.would_reference.notnull())
+    return r.group_by("account_id").aggregate(
+        answered=ibis.literal(1),
+        referenced=r.would_reference.cast("int8").max(),
+    ).execute()
