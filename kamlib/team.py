@@ -1,0 +1,103 @@
+"""The team view: KAM satisfaction (eNPS) and its link with customer outcomes.
+
+eNPS is reported per team and for the company, with groups of fewer than
+``min_group_size`` answers suppressed for anonymity. Its association with the
+KAM's customers' NPS and churn is a Spearman rank correlation across KAMs, with
+a Fisher-z interval, over a window of quarters; with two dozen KAMs the interval
+is wide, and the report says so.
+
+>>> import pandas as pd
+>>> f = pd.DataFrame({"kam_id": list("abcdef"), "satisfaction": [5, 6, 7, 8, 9, 10],
+...                   "churned": [3, 2, 2, 1, 1, 0], "at_risk": [20] * 6})
+>>> terciles(f).churn_rate.round(3).tolist()
+[0.125, 0.075, 0.025]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from kamlib import stats
+from kamlib.config import Settings
+from kamlib.periods import Quarter
+
+
+def kam_outcomes(data, quarters: Iterable[Quarter], settings: Settings) -> pd.DataFrame:
+    """Per KAM, pooled over ``quarters``: customer-quarters at risk, churns, NPS counts,
+    and the mean eNPS score of the KAM's own answers (``satisfaction``)."""
+    from kamlib import panels
+    from kamlib.kpis import Period
+
+    rows = []
+    for q in quarters:
+        p = Period(data, q, settings)
+        a = p.accounts[p.accounts.customer_start]
+        churn = a.groupby("kam_id").agg(at_risk=("account_id", "size"),
+                                        churned=("churned", "sum"))
+        resp = p.attribute(panels.response_panel(data, q)).groupby("kam_id")[
+            ["promoters", "passives", "detractors"]].sum()
+        rows.append(churn.join(resp, how="outer").fillna(0))
+    out = pd.concat(rows).groupby(level=0).sum()
+    out.index.name = "kam_id"
+    first, last = min(quarters), max(quarters)
+    if data.has("employee_surveys"):
+        t = data.table("employee_surveys")
+        t = t.filter((t.responded_on >= first.start) & (t.responded_on <= last.end))
+        e = t.group_by("kam_id").aggregate(satisfaction=t.score.mean(),
+                                           answers=t.count()).execute()
+        out = out.join(e.set_index("kam_id"), how="left")
+    out = out.reset_index()
+    total = out[["promoters", "passives", "detractors"]].sum(axis=1)
+    out["customer_nps"] = np.where(total > 0, 100 * (out.promoters - out.detractors)
+                                   / total.where(total > 0, 1), np.nan)
+    out["churn_rate"] = out.churned / out.at_risk.where(out.at_risk > 0)
+    return out
+
+
+def association(outcomes: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Spearman correlation of KAM satisfaction with customer NPS and with churn."""
+    rows = []
+    for target in ("customer_nps", "churn_rate"):
+        f = outcomes.dropna(subset=["satisfaction", target])
+        est, p = stats.rank_correlation(f.satisfaction, f[target], level=level)
+        rows.append({"outcome": target, "rho": est.value, "low": est.low, "high": est.high,
+                     "p_value": p, "kams": est.n})
+    return pd.DataFrame(rows)
+
+
+def terciles(outcomes: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Pooled churn rate of the KAMs in each satisfaction tercile (low, mid, high)."""
+    f = outcomes.dropna(subset=["satisfaction"]).copy()
+    f["tercile"] = pd.qcut(f.satisfaction.rank(method="first"), 3, labels=["low", "mid", "high"])
+    out = []
+    for t, g in f.groupby("tercile", observed=True):
+        e = stats.wilson(int(g.churned.sum()), int(g.at_risk.sum()), level)
+        out.append({"tercile": t, "kams": len(g), "satisfaction": g.satisfaction.mean(),
+                    "churn_rate": e.value, "low": e.low, "high": e.high, "n": e.n})
+    return pd.DataFrame(out)
+
+
+def enps_by_team(data, quarter: Quarter, min_group_size: int = 5,
+                 level: float = 0.95) -> pd.DataFrame:
+    """eNPS and dimension means per team and for the company; small groups suppressed."""
+    t = data.table("employee_surveys")
+    e = t.filter((t.responded_on >= quarter.start) & (t.responded_on <= quarter.end)).execute()
+    kams = data.frame("account_managers")[["kam_id", "team"]]
+    e = e.merge(kams, on="kam_id", how="left")
+    e["team"] = e["team"].fillna("(no team)")
+    out = []
+    for team, g in [("company", e), *sorted(e.groupby("team"), key=lambda x: x[0])]:
+        n = len(g)
+        row = {"team": team, "answers": n}
+        if n >= min_group_size:
+            est = stats.nps_from_scores(g.score, level=level)
+            row.update(enps=est.value, low=est.low, high=est.high,
+                       **{d: g[d].mean() for d in ("workload", "recognition", "growth")
+                          if d in g})
+        else:
+            row.update(enps=np.nan, low=np.nan, high=np.nan, suppressed=True)
+        out.append(row)
+    return pd.DataFrame(out)

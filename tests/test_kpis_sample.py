@@ -1,0 +1,85 @@
+"""The KPI table on the bundled sample: completeness, plausibility and recovery of truth.json."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlib.config import Settings
+from kamlib.kpis import KPI_IDS, compute_kpis
+from kamlib.periods import Quarter
+
+RATES = {"reference_rate", "referral_acquisition_share", "objectives_met_leading",
+         "objectives_met_lagging", "inbound_share", "gap_alert_share", "referral_revenue_share",
+         "repeat_customer_rate", "sla_compliance", "renewal_rate", "conversion_rate",
+         "upsell_rate", "cross_sell_rate", "logo_churn_rate", "revenue_churn_rate"}
+
+
+@pytest.fixture(scope="module")
+def table(sample_data) -> pd.DataFrame:
+    return compute_kpis(sample_data, Quarter("2026Q3", 1), Settings())
+
+
+def test_cli_writes_every_id(sample_dir, tmp_path):
+    out = tmp_path / "kpis.csv"
+    r = subprocess.run([sys.executable, "-m", "kamlib", "kpis", "--quarter", "2026Q3",
+                        "--data", str(sample_dir), "--out", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
+    assert set(KPI_IDS) <= set(df.kpi)
+    assert (df.period == "2026Q3").all()
+    assert set(df.grain) <= {"company", "segment", "kam", "account", "channel"}
+    company = df[df.grain == "company"]
+    assert set(KPI_IDS) - {"ideal_touches"} <= set(company.kpi)
+
+
+def test_values_lie_in_their_ranges(table):
+    rates = table[table.kpi.isin(RATES)].dropna(subset=["value"])
+    assert rates.value.between(0, 1).all()
+    both = rates.dropna(subset=["low", "high"])
+    assert ((both.low <= both.value + 1e-12) & (both.value <= both.high + 1e-12)).all()
+    nps = table[table.kpi.isin(["nps", "nps_account_level", "enps"])].dropna(subset=["value"])
+    assert nps.value.between(-100, 100).all()
+
+
+def test_ideal_touches_agree_with_truth(table, truth):
+    """Every channel's true peak lies within the bootstrap interval of the fitted peak."""
+    peaks = table[table.kpi == "ideal_touches"].set_index("group")
+    curve = truth["acquisition"]["touch_curve"]
+    rows = []
+    for ch, t in curve.items():
+        r = peaks.loc[ch]
+        rows.append((ch, t["peak_touches"], r.value, r.low, r.high))
+        assert r.low <= t["peak_touches"] <= r.high, (ch, t["peak_touches"], r.low, r.high)
+    assert len(rows) == len(curve)
+
+
+def test_churn_runs_down_the_kam_satisfaction_terciles(sample_data, truth):
+    """truth.json: HR < 1 per point of KAM satisfaction, so the least satisfied third of
+    KAMs loses customers fastest (pooled over all quarters with lagged data)."""
+    from kamlib import team
+
+    assert truth["churn"]["hazard_ratios"]["kam_satisfaction"]["hr"] < 1
+    qs = Quarter.span(Quarter("2021Q2", 1), Quarter("2026Q3", 1))
+    t = team.terciles(team.kam_outcomes(sample_data, qs, Settings())).set_index("tercile")
+    assert t.loc["low", "churn_rate"] > t.loc["high", "churn_rate"]
+    assert t.loc["low", "churn_rate"] >= t.loc["mid", "churn_rate"]
+
+
+def test_company_figures_are_plausible_for_the_sample(table):
+    c = table[table.grain == "company"].set_index("kpi")
+    assert 0 < c.loc["logo_churn_rate", "value"] < 0.1  # quarterly
+    assert 0.8 < c.loc["grr", "value"] <= 1 <= c.loc["nrr", "value"] < 1.3
+    assert c.loc["touchpoints_per_account", "value"] > 5
+    assert np.isfinite(c.loc["resolution_median_hours", "value"])
+
+
+def test_kpis_are_reproducible(sample_data, table):
+    again = compute_kpis(sample_data, Quarter("2026Q3", 1), Settings())
+    pd.testing.assert_frame_equal(table, again)
