@@ -1,0 +1,456 @@
+"""Plots: what each draws, empty and missing input, units, overlaps, reproducible files."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib as mpl  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+from kamlib import plots as P  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# -- made-up data ------------------------------------------------------------------
+
+
+def trend_df(k: int = 8, gap: int | None = 3) -> pd.DataFrame:
+    periods = [f"{2024 + i // 4}Q{i % 4 + 1}" for i in range(k)]
+    v = np.linspace(0.70, 0.80, k)
+    if gap is not None:
+        v[gap] = np.nan
+    return pd.DataFrame({"period": periods, "value": v, "low": v - 0.03, "high": v + 0.03})
+
+
+def funnel_data(target: float = 0.8) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(1)
+    n = rng.integers(20, 300, 20).astype(float)
+    rate = np.full(20, target) + rng.normal(0, 0.01, 20)
+    rate[2], n[2] = 0.55, 250  # far below
+    rate[5], n[5] = 0.98, 200  # far above
+    rate[6], n[6] = 0.56, 240  # close to group 2: labels must not collide
+    df = pd.DataFrame({"group": [f"Team {i:02d}" for i in range(20)], "n": n, "rate": rate})
+    grid = np.linspace(10, 320, 120)
+    se = np.sqrt(target * (1 - target) / grid)
+    lim = pd.DataFrame({"n": grid, "low_95": target - 1.96 * se, "high_95": target + 1.96 * se,
+                        "low_99_8": target - 3.09 * se, "high_99_8": target + 3.09 * se})
+    return df, lim
+
+
+CHANNELS = ["cold_call", "email", "face_to_face", "event", "referral"]
+
+
+def touch_data(channels=CHANNELS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    t = np.arange(1, 13, dtype=float)
+    rows, peaks = [], []
+    for i, ch in enumerate(channels):
+        m = 3.0 + i
+        p = 0.05 + 0.1 * np.exp(-((t - m) / 3) ** 2)
+        rows.append(pd.DataFrame({"channel": ch, "touches": t, "p": p, "low": p * 0.8,
+                                  "high": p * 1.2}))
+        peaks.append({"channel": ch, "value": m, "low": m - 1, "high": m + 1.5})
+    return pd.concat(rows, ignore_index=True), pd.DataFrame(peaks)
+
+
+def nps_df() -> pd.DataFrame:
+    return pd.DataFrame({"group": ["All", "Strategic", "Key", "Empty"],
+                         "detractors": [20, 5, 30, 0], "passives": [30, 15, 30, 0],
+                         "promoters": [50, 30, 40, 0]})
+
+
+def gaps_data() -> np.ndarray:
+    return np.random.default_rng(2).gamma(3, 10, 300)
+
+
+BUILDERS = {
+    "trend": lambda: P.plot_trend(trend_df(), title="Retention", ylabel="Retained", percent=True),
+    "trend_money": lambda: P.plot_trend(trend_df(gap=None).assign(
+        value=lambda d: d.value * 1e6, low=lambda d: d.low * 1e6, high=lambda d: d.high * 1e6),
+        ylabel="Average CLV", currency="EUR"),
+    "funnel": lambda: P.plot_funnel(*funnel_data()[:1], 0.8, limits=funnel_data()[1],
+                                    highlight=["Team 10"], note="Over-dispersion allowed for"),
+    "touch_grid": lambda: P.plot_touch_curve(*touch_data()),
+    "touch_one_ax": lambda: P.plot_touch_curve(*touch_data(), ax=P.subplots()[1]),
+    "gaps": lambda: P.plot_gap_distribution(gaps_data(), 45),
+    "nps": lambda: P.plot_nps_bars(nps_df()),
+}
+
+
+# -- house style and files ------------------------------------------------------------
+
+
+def test_house_style_is_scoped_and_global_switch_applies_it():
+    before = mpl.rcParams["svg.hashsalt"]
+    with P.house_style():
+        assert mpl.rcParams["svg.hashsalt"] == "kamlib"
+        assert mpl.rcParams["svg.fonttype"] == "path"
+        assert mpl.rcParams["font.sans-serif"][0] == "DejaVu Sans"
+        assert tuple(mpl.rcParams["figure.figsize"]) == (8.0, 4.5)
+    assert mpl.rcParams["svg.hashsalt"] == before
+    with mpl.rc_context():
+        P.use_house_style()
+        assert mpl.rcParams["svg.hashsalt"] == "kamlib"
+    assert mpl.rcParams["svg.hashsalt"] == before
+
+
+def test_palette_is_okabe_ito_and_used_for_the_cycle():
+    assert len(P.PALETTE) == 8 and len(set(P.PALETTE)) == 8
+    assert P.HOUSE["axes.prop_cycle"].by_key()["color"] == list(P.PALETTE)
+
+
+def test_savefig_kwargs_drop_dates_and_versions():
+    assert P.savefig_kwargs() == {"metadata": {"Date": None, "Creator": None}}
+    assert P.savefig_kwargs("png")["metadata"]["Software"] is None
+    assert P.savefig_kwargs("pdf")["metadata"]["CreationDate"] is None
+
+
+def _save(build, fmt: str, path) -> bytes:
+    with P.house_style():
+        ax = build()
+        ax.figure.savefig(path, format=fmt, **P.savefig_kwargs(fmt))
+    plt.close(ax.figure)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_files_are_byte_identical(name, fmt, tmp_path):
+    """Two figures built and saved independently give the same bytes."""
+    first = _save(BUILDERS[name], fmt, tmp_path / f"a.{fmt}")
+    second = _save(BUILDERS[name], fmt, tmp_path / f"b.{fmt}")
+    assert first == second
+    if fmt == "svg":
+        assert b"<dc:date>" not in first
+        assert b"<text" not in first  # glyphs embedded as paths
+    else:
+        assert b"Software" not in first and b"Matplotlib" not in first
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_same_figure_saved_twice_is_identical(name, tmp_path):
+    """Drawing again (e.g. shown in a notebook, then saved) changes nothing."""
+    ax = BUILDERS[name]()
+    with P.house_style():
+        for fmt in ("svg", "png"):
+            a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+            ax.figure.savefig(a, **P.savefig_kwargs(fmt))
+            ax.figure.savefig(b, **P.savefig_kwargs(fmt))
+            assert a.read_bytes() == b.read_bytes()
+
+
+# -- layout checks shared by all plots -------------------------------------------------
+
+
+def _texts(fig) -> list[Text]:
+    """Every text that is drawn (tick labels only where the axis shows a tick)."""
+    tick_labels, shown = set(), []
+    for a in fig.axes:
+        for axis in (a.xaxis, a.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                tick_labels |= {id(tick.label1), id(tick.label2)}
+                if lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    shown += [tick.label1, tick.label2]
+    seen, out = set(), []
+    for t in [*fig.findobj(Text), *shown]:
+        if id(t) in seen or (id(t) in tick_labels and t not in shown):
+            continue
+        seen.add(id(t))
+        if t.get_visible() and t.get_text().strip():
+            out.append(t)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_no_text_overlaps_and_all_text_inside_the_figure(name):
+    ax = BUILDERS[name]()
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    texts = _texts(fig)
+    boxes = [(t, t.get_window_extent(r)) for t in texts]
+    fig_box = fig.bbox
+    for t, b in boxes:
+        assert b.x0 >= fig_box.x0 - 1 and b.x1 <= fig_box.x1 + 1, t.get_text()
+        assert b.y0 >= fig_box.y0 - 1 and b.y1 <= fig_box.y1 + 1, t.get_text()
+    for (t1, b1), (t2, b2) in itertools.combinations(boxes, 2):
+        w = min(b1.x1, b2.x1) - max(b1.x0, b2.x0)
+        h = min(b1.y1, b2.y1) - max(b1.y0, b2.y0)
+        assert w <= 1 or h <= 1, f"{t1.get_text()!r} overlaps {t2.get_text()!r}"
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_axis_labels_carry_units_and_titles_exist(name):
+    ax = BUILDERS[name]()
+    fig = ax.figure
+    labels = [a.get_xlabel() for a in fig.axes] + [a.get_ylabel() for a in fig.axes]
+    labels += [t.get_text() for t in (fig._supylabel, fig._supxlabel) if t is not None]
+    labels = [s for s in labels if s and s != "Quarter"]
+    assert labels
+    assert all("(" in s and s.endswith(")") for s in labels), labels
+    titles = [ax.get_title(loc="left")] + ([fig._suptitle.get_text()] if fig._suptitle else [])
+    assert any(titles)
+
+
+# -- plot_trend ---------------------------------------------------------------------
+
+
+def test_trend_draws_line_band_and_last_value():
+    ax = P.plot_trend(trend_df(), title="Retention", ylabel="Retained accounts", percent=True)
+    assert isinstance(ax, Axes)
+    assert len(ax.lines) == 1
+    line = ax.lines[0]
+    assert line.get_marker() == "o"
+    assert np.isnan(line.get_ydata()[3])  # the gap stays a gap
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    assert bands[0].get_alpha() < 0.5 and bands[0].get_zorder() < line.get_zorder()
+    assert ax.get_ylabel() == "Retained accounts (%)"
+    assert ax.get_title(loc="left") == "Retention"
+    assert [t.get_text() for t in ax.texts] == ["80.0%"]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == [f"{2024 + i // 4}Q{i % 4 + 1}" for i in range(8)]
+    assert ax.yaxis.get_major_formatter().format_ticks([0.7, 0.75, 0.8]) == ["70%", "75%", "80%"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Estimate", "95 % interval"]
+
+
+def test_trend_money_and_plain_units():
+    df = trend_df(gap=None).assign(value=lambda d: d.value * 1e6)
+    ax = P.plot_trend(df[["period", "value"]], ylabel="Average CLV", currency="EUR")
+    assert ax.get_ylabel() == "Average CLV (EUR)"
+    assert ax.texts[-1].get_text() == "EUR 800k"
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]  # no band columns
+    ax = P.plot_trend(trend_df(gap=None), ylabel="Resolution time (hours)")
+    assert ax.get_ylabel() == "Resolution time (hours)"
+
+
+def test_trend_thins_many_period_labels_but_keeps_the_last():
+    ax = P.plot_trend(trend_df(k=30, gap=None), ylabel="Rate (%)", percent=True)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) <= 12
+    assert labels[-1] == "2031Q2"
+
+
+def test_trend_accepts_quarter_objects_and_given_axes():
+    from kamlib.periods import Quarter
+
+    df = trend_df(k=3, gap=None).assign(period=lambda d: [Quarter(p) for p in d.period])
+    _fig, ax0 = plt.subplots()
+    ax = P.plot_trend(df, ax=ax0, ylabel="Share (%)", percent=True)
+    assert ax is ax0
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024Q1", "2024Q2", "2024Q3"]
+
+
+@pytest.mark.parametrize("df", [
+    pd.DataFrame(columns=["period", "value", "low", "high"]),
+    pd.DataFrame({"period": ["2025Q1", "2025Q2"], "value": [np.nan, np.nan],
+                  "low": [np.nan, np.nan], "high": [np.nan, np.nan]}),
+    pd.DataFrame({"period": ["2025Q1"], "value": [0.5], "low": [np.nan], "high": [np.nan]}),
+])
+def test_trend_empty_or_missing(df):
+    ax = P.plot_trend(df, ylabel="Share", percent=True)
+    assert isinstance(ax, Axes)
+    ax.figure.canvas.draw()
+
+
+# -- plot_funnel --------------------------------------------------------------------
+
+
+def test_funnel_draws_target_limits_and_labels_outliers_only():
+    df, lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, limits=lim, title="Renewal rate by KAM")
+    assert isinstance(ax, Axes)
+    assert len(ax.lines) == 5  # target + 2 x 95 % + 2 x 99.8 %
+    target = ax.lines[0]
+    assert list(target.get_ydata()) == [0.8, 0.8]
+    styles = [ln.get_linestyle() for ln in ax.lines[1:]]
+    assert styles.count("--") == 2 and styles.count("-") == 2
+    assert sorted(t.get_text() for t in ax.texts) == ["Team 02", "Team 05", "Team 06"]
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in scatters) == len(df)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:3] == ["Target 80.0%", "95 % limits", "99.8 % limits"]
+    assert "Outside 99.8 % limits" in legend
+    assert ax.get_ylabel() == "Rate (%)" and "(count)" in ax.get_xlabel()
+    lo, hi = ax.get_ylim()
+    assert 0 <= lo < 0.55 and 0.98 < hi <= 1
+
+
+def test_funnel_outlier_labels_do_not_overlap():
+    df, lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, limits=lim)
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b)
+
+
+def test_funnel_highlight_note_and_no_limits():
+    df, _lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, highlight=["Team 10"], note="Over-dispersion allowed for",
+                       percent=True)
+    labels = [t.get_text() for t in ax.texts if "dispersion" not in t.get_text()]
+    assert labels == ["Team 10"]  # nothing is outside without limits
+    assert len(ax.lines) == 1
+    notes = [c for c in ax.get_children() if isinstance(c, Text) and "dispersion" in c.get_text()]
+    assert len(notes) == 1
+    assert "Highlighted" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("df", [
+    pd.DataFrame(columns=["group", "n", "rate"]),
+    pd.DataFrame({"group": ["A", "B"], "n": [np.nan, 10], "rate": [0.5, np.nan]}),
+])
+def test_funnel_empty_or_missing(df):
+    _df, lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, limits=lim)
+    assert isinstance(ax, Axes)
+    ax.figure.canvas.draw()
+
+
+# -- plot_touch_curve ----------------------------------------------------------------
+
+
+def test_touch_small_multiples_one_panel_per_channel():
+    curve, peaks = touch_data()
+    ax = P.plot_touch_curve(curve, peaks, title="Touches")
+    fig = ax.figure
+    assert isinstance(ax, Axes) and ax is fig.axes[0]
+    assert [a.get_title(loc="left") for a in fig.axes] == \
+        ["Cold call", "Email", "Face to face", "Event", "Referral"]
+    for a, (_i, pk) in zip(fig.axes, peaks.iterrows(), strict=True):
+        assert sum(isinstance(c, PolyCollection) for c in a.collections) == 1  # the band
+        marker = [ln for ln in a.lines if ln.get_marker() == "D"]
+        assert len(marker) == 1
+        x, y = marker[0].get_xdata()[0], marker[0].get_ydata()[0]
+        part = curve[curve.channel == pk.channel]
+        assert x == pk.value and y == pytest.approx(np.interp(x, part.touches, part.p))
+    assert fig._suptitle.get_text() == "Touches"
+    assert fig.axes[0].get_ylim()[0] == 0
+
+
+def test_touch_on_given_axes_draws_all_channels_in_distinct_colours():
+    curve, peaks = touch_data()
+    _fig, ax0 = plt.subplots()
+    ax = P.plot_touch_curve(curve, peaks, ax=ax0)
+    assert ax is ax0 and len(ax.figure.axes) == 1
+    curves = [ln for ln in ax.lines if ln.get_label() in
+              {"Cold call", "Email", "Face to face", "Event", "Referral"}]
+    assert len(curves) == len(CHANNELS)
+    assert len({ln.get_color() for ln in curves}) == len(CHANNELS)
+    assert ax.get_ylabel() == "Conversion probability (%)"
+
+
+def test_touch_without_peaks_or_band_and_empty():
+    curve, _peaks = touch_data(["email"])
+    ax = P.plot_touch_curve(curve[["channel", "touches", "p"]])
+    assert len(ax.lines) == 1 and not ax.collections
+    ax = P.plot_touch_curve(pd.DataFrame(columns=["channel", "touches", "p", "low", "high"]))
+    assert isinstance(ax, Axes)
+    ax.figure.canvas.draw()
+
+
+# -- plot_gap_distribution ------------------------------------------------------------
+
+
+def test_gap_histogram_threshold_line_and_share():
+    gaps = pd.Series([5, 10, 20, 30, 44, 46, 60, 90, np.nan, 120, 200])
+    ax = P.plot_gap_distribution(gaps, threshold=45, title="Gaps")
+    assert isinstance(ax, Axes)
+    vlines = [ln for ln in ax.lines if list(ln.get_xdata()) == [45, 45]]
+    assert len(vlines) == 1
+    assert ax.texts[0].get_text() == \
+        "Alert threshold 45 days\n50% of accounts above (5 of 10)"
+    assert sum(p.get_height() for p in ax.patches) == 10
+    alert = [p for p in ax.patches if p.get_x() >= 45]
+    assert alert and all(p.get_facecolor() == mpl.colors.to_rgba(P.COLORS["alert"])
+                         for p in alert)
+    assert any(abs(p.get_x() - 45) < 1e-9 for p in ax.patches)  # a bin edge on the threshold
+    assert ax.get_xlabel().endswith("(days)") and ax.get_ylabel() == "Accounts (count)"
+
+
+def test_gap_small_share_keeps_a_decimal():
+    ax = P.plot_gap_distribution(np.r_[np.full(199, 10.0), 50.0], 45)
+    assert "0.5% of accounts above (1 of 200)" in ax.texts[0].get_text()
+
+
+@pytest.mark.parametrize("gaps", [[], np.array([np.nan, np.nan]), pd.Series(dtype=float)])
+def test_gap_empty(gaps):
+    ax = P.plot_gap_distribution(gaps, 45)
+    assert [list(ln.get_xdata()) for ln in ax.lines] == [[45, 45]]
+    ax.figure.canvas.draw()
+
+
+# -- plot_nps_bars ------------------------------------------------------------------
+
+
+def test_nps_bars_stack_to_100_percent_in_given_order():
+    df = nps_df()
+    ax = P.plot_nps_bars(df, title="NPS")
+    assert isinstance(ax, Axes)
+    assert len(ax.patches) == 3 * len(df)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(df.group)
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # first group on top
+    ends = {}
+    for p in ax.patches:
+        y = round(p.get_y() + p.get_height() / 2)
+        ends[y] = max(ends.get(y, 0), p.get_x() + p.get_width())
+    assert ends[0] == pytest.approx(1) and ends[3] == 0  # the empty group draws nothing
+    right = [t.get_text() for t in ax.texts if "NPS" in t.get_text() or "answers" in t.get_text()]
+    assert right == ["NPS +30  n=100", "NPS +50  n=50", "NPS +10  n=100", "no answers"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ["Detractors (0–6)", "Passives (7–8)", "Promoters (9–10)"]
+    colors = [mpl.colors.to_hex(ax.patches[i * len(df)].get_facecolor()) for i in range(3)]
+    assert colors == [P.COLORS["detractors"].lower(), P.COLORS["passives"].lower(),
+                      P.COLORS["promoters"].lower()]
+    assert ax.get_xlabel() == "Share of respondents (%)"
+
+
+def test_nps_rounding_and_signs():
+    df = pd.DataFrame({"group": ["a", "b", "c"], "detractors": [3, 5, 1],
+                       "passives": [0, 0, 0], "promoters": [5, 3, 1]})
+    ax = P.plot_nps_bars(df)
+    texts = [t.get_text() for t in ax.texts if t.get_text().startswith("NPS")]
+    # 25 exactly, -25, 0: half away from zero, a real minus, no sign on zero
+    assert texts == ["NPS +25  n=8", "NPS \u221225  n=8", "NPS 0  n=2"]
+
+
+def test_nps_empty():
+    ax = P.plot_nps_bars(pd.DataFrame(columns=["group", "detractors", "passives", "promoters"]))
+    assert isinstance(ax, Axes) and not ax.patches
+    ax.figure.canvas.draw()
+
+
+# -- money -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("x", "text"), [
+    (1_234_567, "EUR 1.2M"), (350_000, "EUR 350k"), (1_500, "EUR 1.5k"), (999, "EUR 999"),
+    (999_960, "EUR 1M"), (12_300_000, "EUR 12M"), (-2_500_000, "EUR -2.5M"), (0, "EUR 0"),
+    (0.4, "EUR 0.4"), (3.2e9, "EUR 3.2B"), (np.nan, "n/a"),
+])
+def test_fmt_money(x, text):
+    assert P.fmt_money(x) == text
+
+
+def test_money_formatter_shares_unit_and_decimals():
+    f = P.money_formatter("USD")
+    assert f.format_ticks([0, 250_000, 500_000]) == ["USD 0", "USD 250k", "USD 500k"]
+    assert f.format_ticks([1e6, 2e6, 3e6]) == ["USD 1M", "USD 2M", "USD 3M"]
+    assert f.format_ticks([-1e6, 0, 1e6]) == ["USD \u22121M", "USD 0", "USD 1M"]
+    assert P.money_formatter()(1_500_000) == "EUR 1.5M"  # outside an axis
