@@ -509,10 +509,18 @@ def plot_trend(
         if low_col in df and high_col in df:
             lo, hi = _num(df[low_col]), _num(df[high_col])
             ok = np.isfinite(lo) & np.isfinite(hi)
-            if ok.any():
-                ax.fill_between(x, lo, hi, where=ok, color=color, alpha=BAND_ALPHA,
+            # a point with no finite neighbour cannot carry a band: give it an error bar
+            prev_ok = np.r_[False, ok[:-1]]
+            next_ok = np.r_[ok[1:], False]
+            lone = ok & ~prev_ok & ~next_ok
+            if (ok & ~lone).any():
+                ax.fill_between(x, lo, hi, where=ok & ~lone, color=color, alpha=BAND_ALPHA,
                                 linewidth=0, zorder=1, label=band_label,
                                 interpolate=False)
+            if lone.any():
+                ax.errorbar(x[lone], y[lone], yerr=[y[lone] - lo[lone], hi[lone] - y[lone]],
+                            fmt="none", ecolor=color, alpha=0.5, elinewidth=6, capsize=0,
+                            zorder=2, label=None if (ok & ~lone).any() else band_label)
         ax.plot(x, y, color=color, marker="o", zorder=3, label="Estimate")
         handles, _texts = ax.get_legend_handles_labels()
         # the estimate first, then its band; no legend for a lone line
