@@ -1,0 +1,208 @@
+"""Survival: Kaplan-Meier curves, the account survival panel and churn risk.
+
+The survival panel has one row per account spell and fiscal quarter at risk, in
+counting-process form on the tenure scale (days since the spell's first
+``start_on``): ``entry`` is the tenure at the quarter's start (or at the spell's
+start), ``tenure`` the tenure at the quarter's end, at churn or at ``as_of``, and
+``event`` is 1 in the quarter holding the spell's last ``end_on`` when the spell
+churned. Covariates are measured on the previous quarter, so the model predicts
+from what was known before the risk period:
+
+* ``recent_nps``: mean response score over the four quarters up to it (the
+  company mean when an account had no answers);
+* ``max_gap_days``: its longest contact gap (see :func:`kamlib.panels.contact_gaps`),
+  in units of 30 days (``gap_30d``);
+* ``inbound_share``: inbound share of its interactions;
+* ``sla_compliance``: share of SLA checks met over four quarters;
+* ``kam_satisfaction``: mean eNPS score of the owning KAM over four quarters;
+* ``revenue_trend``: change of invoiced revenue, last four quarters over the four
+  before (clipped to ±100 %);
+* the segment, as indicator columns against the most common segment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from kamlib import panels
+from kamlib.config import Settings
+from kamlib.customers import derive_spells
+from kamlib.periods import Quarter
+
+COVARIATES = ["recent_nps", "gap_30d", "inbound_share", "sla_compliance", "kam_satisfaction",
+              "revenue_trend"]
+
+
+# --------------------------------------------------------------------------- monthly sums
+def _monthly(data, table: str, key: str, date_col: str, as_of, **aggs) -> pd.DataFrame:
+    """Engine-side sums per key and calendar month (``ym`` = year * 12 + month - 1)."""
+    t = data.table(table)
+    d = t[date_col].date() if t[date_col].type().is_timestamp() else t[date_col]
+    t = t.filter(d <= as_of).mutate(ym=d.year() * 12 + d.month() - 1)
+    return t.group_by([key, "ym"]).aggregate(**{k: f(t) for k, f in aggs.items()}).execute()
+
+
+def _quarter_index(ym: pd.Series, start_month: int) -> pd.Series:
+    """Fiscal quarter ordinal (year * 4 + q - 1) of a calendar month ordinal."""
+    shifted = ym - (start_month - 1)
+    fy = shifted // 12 + (0 if start_month == 1 else 1)
+    return fy * 4 + (shifted % 12) // 3
+
+
+def _qidx(q: Quarter) -> int:
+    return q.year * 4 + q.number - 1
+
+
+def _rolling4(frame: pd.DataFrame, key: str, cols: list[str], quarters: list[int]) -> pd.DataFrame:
+    """Sums over the four quarters ending with each quarter in ``quarters``."""
+    out = []
+    for qi in quarters:
+        w = frame[(frame.qi > qi - 4) & (frame.qi <= qi)]
+        out.append(w.groupby(key)[cols].sum().assign(qi=qi).reset_index())
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=[key, *cols, "qi"])
+
+
+# --------------------------------------------------------------------------- panel
+def covariates(data, quarters: list[Quarter], settings: Settings) -> pd.DataFrame:
+    """Per account and quarter: the covariates measured on that quarter."""
+    if not quarters:
+        return pd.DataFrame()
+    sm = settings.fiscal_year_start_month
+    last = max(quarters).end
+    qis = [_qidx(q) for q in quarters]
+    import ibis
+
+    resp = _monthly(data, "nps_responses", "account_id", "responded_on", last,
+                    answers=lambda t: t.count(), score_sum=lambda t: t.score.sum())
+    resp["qi"] = _quarter_index(resp.ym, sm)
+    nps = _rolling4(resp, "account_id", ["answers", "score_sum"], qis)
+    rev = _monthly(data, "invoices", "account_id", "issued_on", last,
+                   revenue=lambda t: t.amount.sum())
+    rev["qi"] = _quarter_index(rev.ym, sm)
+    rev_now = _rolling4(rev, "account_id", ["revenue"], qis)
+    rev_before = _rolling4(rev, "account_id", ["revenue"], [q - 4 for q in qis])
+    rev_before["qi"] += 4
+    rows = []
+    if data.has("sla_checks"):
+        sla = _monthly(data, "sla_checks", "account_id", "period_end", last,
+                       checks=lambda t: t.count(), met=lambda t: t.met.cast("int64").sum())
+        sla["qi"] = _quarter_index(sla.ym, sm)
+        sla4 = _rolling4(sla, "account_id", ["checks", "met"], qis)
+    else:
+        sla4 = pd.DataFrame(columns=["account_id", "checks", "met", "qi"])
+    if data.has("employee_surveys"):
+        emp = _monthly(data, "employee_surveys", "kam_id", "responded_on", last,
+                       answers=lambda t: t.count(), score_sum=lambda t: t.score.sum())
+        emp["qi"] = _quarter_index(emp.ym, sm)
+        emp4 = _rolling4(emp, "kam_id", ["answers", "score_sum"], qis)
+    else:
+        emp4 = pd.DataFrame(columns=["kam_id", "answers", "score_sum", "qi"])
+    del ibis
+    acc = data.frame("accounts")
+    for q, qi in zip(quarters, qis, strict=True):
+        owners = panels.owners_on(data, acc, q.end)
+        ip = panels.interaction_panel(data, q)
+        spell_start = _spell_starts(data, q, settings)
+        gaps = panels.contact_gaps(spell_start, ip, q)
+        f = gaps[["account_id", "max_gap_days", "touches", "inbound"]].copy()
+        f["qi"] = qi
+        f["kam_id"] = f.account_id.map(owners)
+        rows.append(f)
+    f = pd.concat(rows, ignore_index=True)
+    f = f.merge(nps, on=["account_id", "qi"], how="left")
+    f["recent_nps"] = f.score_sum / f.answers.where(f.answers > 0)
+    f = f.drop(columns=["answers", "score_sum"])
+    f = f.merge(emp4.rename(columns={"answers": "k_answers", "score_sum": "k_sum"}),
+                on=["kam_id", "qi"], how="left")
+    f["kam_satisfaction"] = f.k_sum / f.k_answers.where(f.k_answers > 0)
+    f = f.merge(sla4, on=["account_id", "qi"], how="left")
+    f["sla_compliance"] = f.met / f.checks.where(f.checks > 0)
+    f = f.merge(rev_now, on=["account_id", "qi"], how="left").merge(
+        rev_before.rename(columns={"revenue": "revenue_before"}), on=["account_id", "qi"],
+        how="left")
+    before = f.revenue_before.where(f.revenue_before > 0)
+    f["revenue_trend"] = ((f.revenue - f.revenue_before) / before).clip(-1, 1)
+    f["inbound_share"] = f.inbound / f.touches.where(f.touches > 0)
+    f["gap_30d"] = f.max_gap_days / 30.0
+    return f[["account_id", "qi", "kam_id", "recent_nps", "max_gap_days", "gap_30d",
+              "inbound_share", "sla_compliance", "kam_satisfaction", "revenue_trend"]]
+
+
+def _spell_starts(data, q: Quarter, settings: Settings) -> pd.DataFrame:
+    c = data.frame("contracts")
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    sp = derive_spells(c, q.end, settings.grace_days)
+    live = sp[(sp.start_on <= pd.Timestamp(q.end))
+              & (sp.last_day >= pd.Timestamp(q.start - timedelta(days=1)))]
+    live = live.sort_values(["account_id", "spell"]).groupby("account_id").last().reset_index()
+    return live.rename(columns={"start_on": "spell_start"})[["account_id", "spell_start"]]
+
+
+def survival_panel(data, as_of: Quarter, settings: Settings,
+                   first: Quarter | None = None) -> pd.DataFrame:
+    """The counting-process panel up to ``as_of`` (see module docstring).
+
+    ``first`` is the first risk quarter (default: the quarter after the first one
+    with interactions, so that every row has lagged covariates).
+    """
+    c = data.frame("contracts")
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    if not data.has_column("contracts", "renewal_of"):
+        c = c.drop(columns=["renewal_of"], errors="ignore")
+    spells = derive_spells(c, as_of.end, settings.grace_days)
+    sm = settings.fiscal_year_start_month
+    if first is None:
+        t = data.table("interactions")
+        d0 = pd.Timestamp(t.occurred_at.min().execute()).date()
+        first = Quarter.containing(d0, sm).next()
+    quarters = Quarter.span(first, as_of)
+    cov = covariates(data, [q.previous() for q in quarters], settings)
+    cov["qi"] += 1  # measured on the previous quarter, used for this one
+    rows = []
+    for q in quarters:
+        qs, qe = pd.Timestamp(q.start), pd.Timestamp(q.end)
+        sp = spells[(spells.start_on <= qe) & (spells.end_on >= qs)]
+        sp = sp[~(sp.churned & (sp.end_on < qs))]
+        entry = (sp.start_on.clip(lower=qs) - sp.start_on).dt.days
+        stop_day = sp.end_on.where(sp.churned & (sp.end_on <= qe), qe)
+        event = (sp.churned & (sp.end_on >= qs) & (sp.end_on <= qe)).astype(int)
+        f = pd.DataFrame({"account_id": sp.account_id.to_numpy(), "spell": sp.spell.to_numpy(),
+                          "qi": _qidx(q), "quarter": str(q), "entry": entry.to_numpy(),
+                          "tenure": (stop_day - sp.start_on).dt.days.to_numpy(),
+                          "event": event.to_numpy()})
+        rows.append(f[f.tenure > f.entry])
+    panel = pd.concat(rows, ignore_index=True).merge(cov, on=["account_id", "qi"], how="left")
+    seg = data.frame("accounts").set_index("account_id")["segment"]
+    panel["segment"] = panel.account_id.map(seg)
+    return fill_covariates(panel)
+
+
+def fill_covariates(panel: pd.DataFrame) -> pd.DataFrame:
+    """Impute missing covariates (documented neutral values) and add segment indicators."""
+    p = panel.copy()
+    p["recent_nps"] = p.recent_nps.fillna(p.recent_nps.mean())
+    p["kam_satisfaction"] = p.kam_satisfaction.fillna(p.kam_satisfaction.mean())
+    p["sla_compliance"] = p.sla_compliance.fillna(p.sla_compliance.mean())
+    p["inbound_share"] = p.inbound_share.fillna(p.inbound_share.mean())
+    p["revenue_trend"] = p.revenue_trend.fillna(0.0)
+    p["gap_30d"] = p.gap_30d.fillna(p.gap_30d.max())
+    p["max_gap_days"] = p.max_gap_days.fillna(p.max_gap_days.max())
+    for c in ("recent_nps", "kam_satisfaction", "sla_compliance", "inbound_share"):
+        p[c] = p[c].fillna(0.0)  # only when the whole column is empty
+    ref = p.segment.mode().iloc[0] if p.segment.notna().any() else None
+    for s in sorted(p.segment.dropna().unique()):
+        if s != ref:
+            p[f"segment_{s}"] = (p.segment == s).astype(float)
+    p.attrs["reference_segment"] = ref
+    return p
+
+
+def model_columns(panel: pd.DataFrame) -> list[str]:
+    """Covariates of the churn model present in a panel (segment indicators last)."""
+    seg = sorted(c for c in panel.columns if c.startswith("segment_"))
+    return [c for c in COVARIATES if c in panel.columns] + seg
