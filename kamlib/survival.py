@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 
 from kamlib import panels
@@ -73,8 +72,6 @@ def covariates(data, quarters: list[Quarter], settings: Settings) -> pd.DataFram
     sm = settings.fiscal_year_start_month
     last = max(quarters).end
     qis = [_qidx(q) for q in quarters]
-    import ibis
-
     resp = _monthly(data, "nps_responses", "account_id", "responded_on", last,
                     answers=lambda t: t.count(), score_sum=lambda t: t.score.sum())
     resp["qi"] = _quarter_index(resp.ym, sm)
@@ -100,7 +97,6 @@ def covariates(data, quarters: list[Quarter], settings: Settings) -> pd.DataFram
         emp4 = _rolling4(emp, "kam_id", ["answers", "score_sum"], qis)
     else:
         emp4 = pd.DataFrame(columns=["kam_id", "answers", "score_sum", "qi"])
-    del ibis
     acc = data.frame("accounts")
     for q, qi in zip(quarters, qis, strict=True):
         owners = panels.owners_on(data, acc, q.end)
