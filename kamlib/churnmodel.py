@@ -120,6 +120,7 @@ class ChurnModel:
         self.duration_col, self.event_col, self.entry_col = duration_col, event_col, entry_col
         self.covariates_ = list(covariates)
         self.params_ = cph.params_
+        self.baseline_ = self._breslow(data)
         self.concordance_ = float(cph.concordance_index_)
         self.choice_ = "Cox proportional hazards (baseline left free: churn peaks at renewals)"
         return self
@@ -148,9 +149,30 @@ class ChurnModel:
         mean = self.model_._norm_mean.to_numpy()
         return np.exp((x - mean) @ self.params_.to_numpy())
 
+    def _breslow(self, df: pd.DataFrame) -> pd.Series:
+        """Breslow baseline cumulative hazard with proper risk sets under late entry.
+
+        H0(t) = sum over event times s <= t of d_s / sum_{j: entry_j < s <= T_j} r_j, with
+        r_j = exp((x_j - mean) beta). Rows count as at risk only after their entry, so a
+        counting-process panel (many rows per account) is not over-counted.
+        """
+        r = self.partial_hazard(df)
+        stop = df[self.duration_col].to_numpy(float)
+        entry = df[self.entry_col].to_numpy(float) if self.entry_col else np.full(len(df), -np.inf)
+        ev = df[self.event_col].to_numpy(float) > 0
+        times = np.unique(stop[ev])
+        o_stop, o_entry = np.argsort(stop), np.argsort(entry)
+        cs_stop = np.r_[np.cumsum(r[o_stop][::-1])[::-1], 0.0]
+        cs_entry = np.r_[np.cumsum(r[o_entry][::-1])[::-1], 0.0]
+        at_stop = cs_stop[np.searchsorted(stop[o_stop], times, side="left")]
+        at_entry = cs_entry[np.searchsorted(entry[o_entry], times, side="left")]
+        risk = at_stop - at_entry  # rows with entry < s <= stop
+        deaths = np.bincount(np.searchsorted(times, stop[ev]), minlength=len(times))
+        return pd.Series(np.cumsum(deaths / risk), index=times, name="baseline_cumulative_hazard")
+
     def baseline(self) -> pd.Series:
-        """Baseline cumulative hazard H0(t) on the model's time scale (at mean covariates)."""
-        return self.model_.baseline_cumulative_hazard_.iloc[:, 0]
+        """Baseline cumulative hazard H0(t) at the mean covariates (Breslow, late entry)."""
+        return self.baseline_
 
     def cumulative_hazard(self, t: np.ndarray, tail_window: float | None = None) -> np.ndarray:
         """H0 at times ``t``, extended past the last observed time with the average hazard

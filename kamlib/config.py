@@ -52,6 +52,7 @@ class Settings:
     confidence_level : level of every interval.
     small_n : groups with a denominator below this are flagged, never ranked.
     min_group_size : eNPS groups with fewer answers are suppressed for anonymity.
+    margin_rate : gross margin rate assumed when invoices carry no ``gross_margin``.
     seed : seed for every random draw (bootstraps); reports are reproducible.
     bootstrap_draws : number of bootstrap resamples.
     """
@@ -67,6 +68,7 @@ class Settings:
     confidence_level: float = 0.95
     small_n: int = 10
     min_group_size: int = 5
+    margin_rate: float = 0.35
     seed: int = 20260930
     bootstrap_draws: int = 1000
 
@@ -82,6 +84,7 @@ class Settings:
             (0.5 < self.confidence_level < 1, "confidence_level must be in (0.5, 1)"),
             (self.small_n >= 1 and self.min_group_size >= 1, "group sizes must be >= 1"),
             (self.bootstrap_draws >= 10, "bootstrap_draws must be >= 10"),
+            (0 <= self.margin_rate <= 1, "margin_rate must be in [0, 1]"),
         ]
         bad = [msg for ok, msg in checks if not ok]
         if bad:

@@ -7,8 +7,9 @@ by default (``Settings.confidence_level``). See README, "KPI definitions", for
 every definition; the families live in small functions below, each taking the
 shared :class:`Period` context.
 
-Survival-based ids (``clv_*``, ``churn_risk_next_quarter``) come from
-:mod:`kamlib.survival` and :mod:`kamlib.clv`.
+The survival-based ids (``clv_total``, ``clv_naive_total``,
+``churn_risk_next_quarter``) use the Cox churn model of :mod:`kamlib.survival`
+and :mod:`kamlib.clv`.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ KPI_IDS = (
     "nrr", "conversion_rate", "ideal_touches", "upsell_rate", "cross_sell_rate", "enps",
     "logo_churn_rate", "revenue_churn_rate",
 )
-"""The ids of KPIS.md computed here (CLV and churn risk come from the survival models)."""
+SURVIVAL_IDS = ("clv_total", "clv_naive_total", "churn_risk_next_quarter")
+ALL_IDS = KPI_IDS + SURVIVAL_IDS
+"""The ids of KPIS.md: KPI_IDS from the event tables, SURVIVAL_IDS from the survival models."""
 
 
 @dataclass
@@ -360,10 +363,42 @@ def team_kpis(p: Period) -> list[dict]:
                     min_n=p.settings.min_group_size)
 
 
+def survival_kpis(p: Period) -> list[dict]:
+    """CLV (survival-based and naive) and next-quarter churn risk per account."""
+    from kamlib import clv, survival
+
+    s = p.settings
+    model, panel = survival.fit_churn_model(p.data, p.quarter, s)
+    snap = survival.align(survival.snapshot(p.data, p.quarter, s), panel)
+    days = (p.quarter.next().end - p.quarter.end).days
+    risk = survival.predict_risk(model, snap, quarter_days=days, horizon_years=s.horizon_years)
+    f = clv.account_clv(p.data, p.quarter, s, risk)
+    f = f.drop(columns=["segment"]).merge(
+        p.attribution[["account_id", "segment", "kam_id"]], on="account_id", how="left")
+    p.cache.update(model=model, panel=panel, risk=risk, clv=f)
+    rows = []
+    for g, grp, sub in groups(f, GRAINS[:3]):
+        tot = stats.bootstrap(sub.clv.to_numpy(), np.sum, draws=s.bootstrap_draws, seed=s.seed,
+                              level=_level(p)) if len(sub) > 1 else \
+            stats.Estimate(float(sub.clv.sum()), np.nan, np.nan, len(sub))
+        rows.append(row("clv_total", g, grp, p.label, tot))
+    annual = clv.trailing_churn_rate(p.state.spells, p.quarter)
+    naive = float(f.margin.sum() * min(clv.naive_lifetime_years(annual), 100.0))
+    rows.append(row("clv_naive_total", "company", "all", p.label,
+                    stats.Estimate(naive, np.nan, np.nan, len(f))))
+    for r in f.itertuples():
+        rows.append(row("churn_risk_next_quarter", "account", r.account_id, p.label,
+                        stats.Estimate(float(r.churn_next_quarter), np.nan, np.nan, 1)))
+    for g, grp, sub in groups(f, GRAINS[:3]):
+        rows.append(row("churn_risk_next_quarter", g, grp, p.label, stats.Estimate(
+            float(sub.churn_next_quarter.mean()), np.nan, np.nan, len(sub))))
+    return rows
+
+
 FAMILIES: dict[str, Callable[[Period], list[dict]]] = {
     "churn": churn_kpis, "expansion": expansion_kpis, "growth": growth_kpis,
     "voice": voice_kpis, "outcomes": outcome_kpis, "interaction": interaction_kpis,
-    "acquisition": acquisition_kpis, "team": team_kpis,
+    "acquisition": acquisition_kpis, "team": team_kpis, "survival": survival_kpis,
 }
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 
 from kamlib import panels
@@ -202,3 +203,106 @@ def model_columns(panel: pd.DataFrame) -> list[str]:
     """Covariates of the churn model present in a panel (segment indicators last)."""
     seg = sorted(c for c in panel.columns if c.startswith("segment_"))
     return [c for c in COVARIATES if c in panel.columns] + seg
+
+
+# --------------------------------------------------------------------------- risk
+def snapshot(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
+    """Accounts that are customers on ``quarter.end`` with their tenure (days) and the
+    covariates measured on ``quarter``: the input for next-period predictions."""
+    from kamlib.customers import customers_on
+
+    c = data.frame("contracts")
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    if not data.has_column("contracts", "renewal_of"):
+        c = c.drop(columns=["renewal_of"], errors="ignore")
+    sp = derive_spells(c, quarter.end, settings.grace_days)
+    alive = customers_on(sp, pd.Timestamp(quarter.end))
+    cur = sp[sp.account_id.isin(alive) & (sp.start_on <= pd.Timestamp(quarter.end))]
+    cur = cur.sort_values(["account_id", "spell"]).groupby("account_id").last().reset_index()
+    snap = pd.DataFrame({"account_id": cur.account_id,
+                         "tenure": (pd.Timestamp(quarter.end) - cur.start_on).dt.days})
+    cov = covariates(data, [quarter], settings).drop(columns="qi")
+    snap = snap.merge(cov, on="account_id", how="left")
+    seg = data.frame("accounts").set_index("account_id")["segment"]
+    snap["segment"] = snap.account_id.map(seg)
+    return snap
+
+
+def align(snap: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """Fill a snapshot's missing covariates as in the training panel and add the same
+    segment indicators."""
+    s = snap.copy()
+    for c in ("recent_nps", "kam_satisfaction", "sla_compliance", "inbound_share"):
+        s[c] = s[c].fillna(panel[c].mean())
+    s["revenue_trend"] = s.revenue_trend.fillna(0.0)
+    s["gap_30d"] = s.gap_30d.fillna(panel.gap_30d.max())
+    for c in panel.columns:
+        if c.startswith("segment_"):
+            s[c] = (s.segment == c[len("segment_"):]).astype(float)
+    return s
+
+
+def predict_risk(model, snap: pd.DataFrame, quarter_days: int = 92,
+                 horizon_years: int = 10) -> pd.DataFrame:
+    """Churn probability over the next quarter and year, expected remaining lifetime
+    within the horizon (years), and the yearly conditional survival S(t + k | t)."""
+    k_days = 365.25 * np.arange(1, horizon_years + 1)
+    s = model.conditional_survival(snap, "tenure", np.r_[quarter_days, k_days])
+    out = snap[["account_id", "tenure"]].copy()
+    out["churn_next_quarter"] = 1 - s[:, 0]
+    out["churn_next_year"] = 1 - s[:, 1]
+    grid = np.linspace(0, horizon_years * 365.25, 12 * horizon_years + 1)
+    sg = model.conditional_survival(snap, "tenure", grid)
+    out["remaining_years"] = np.trapezoid(sg, grid, axis=1) / 365.25
+    yearly = pd.DataFrame(s[:, 1:], columns=[f"s_{k}" for k in range(1, horizon_years + 1)])
+    return pd.concat([out.reset_index(drop=True), yearly], axis=1)
+
+
+def fit_churn_model(data, quarter: Quarter, settings: Settings, penalizer: float = 0.0):
+    """Build the panel up to ``quarter`` and fit the Cox model; returns (model, panel)."""
+    from kamlib.churnmodel import ChurnModel
+
+    panel = survival_panel(data, quarter, settings)
+    model = ChurnModel(penalizer=penalizer).fit(panel, "tenure", "event",
+                                                covariates=model_columns(panel),
+                                                entry_col="entry")
+    return model, panel
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier
+def km_table(durations, events, entry=None, level: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier survival with its interval and the number at risk, per time."""
+    from lifelines import KaplanMeierFitter
+
+    km = KaplanMeierFitter(alpha=1 - level).fit(durations, events, entry=entry)
+    ci = km.confidence_interval_survival_function_
+    et = km.event_table
+    return pd.DataFrame({"time": km.survival_function_.index.to_numpy(float),
+                         "survival": km.survival_function_.iloc[:, 0].to_numpy(),
+                         "low": ci.iloc[:, 0].to_numpy(), "high": ci.iloc[:, 1].to_numpy(),
+                         "at_risk": et["at_risk"].reindex(km.survival_function_.index)
+                         .to_numpy()})
+
+
+def spells_for_km(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
+    """Spells with duration in years, event flag, segment and acquisition cohort (year of
+    the spell's start)."""
+    c = data.frame("contracts")
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    if not data.has_column("contracts", "renewal_of"):
+        c = c.drop(columns=["renewal_of"], errors="ignore")
+    sp = derive_spells(c, quarter.end, settings.grace_days)
+    seg = data.frame("accounts").set_index("account_id")["segment"]
+    return pd.DataFrame({"account_id": sp.account_id, "segment": sp.account_id.map(seg),
+                         "cohort": sp.start_on.dt.year, "years": sp.duration_days / 365.25,
+                         "churned": sp.churned.astype(int), "start_on": sp.start_on})
+
+
+def km_by(spells: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier curves per group (``segment`` or ``cohort``), long format."""
+    out = []
+    for g, sub in spells.groupby(by, sort=True):
+        out.append(km_table(sub.years, sub.churned, level=level).assign(group=str(g)))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()

@@ -1,0 +1,148 @@
+"""Checks of the churn model that every report shows.
+
+* **Concordance**: how well the risk ranks who churns first (0.5 = chance).
+* **Calibration at one year**: predicted against observed one-year churn, smoothed
+  (Austin, Harrell & van Klaveren 2020, via lifelines'
+  ``survival_probability_calibration``): ICI is the mean absolute gap, E50 the median.
+* **Proportional hazards**: scaled Schoenfeld residual tests per covariate.
+* **Backtest**: fit with data up to four quarters before ``as_of``, predict churn in
+  the next four quarters for every account alive then, and compare with what
+  happened, next to a naive baseline (the segment's Kaplan-Meier curve). Reported:
+  Brier score of both, and the lift of the top risk decile.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from kamlib.config import Settings
+from kamlib.periods import Quarter
+
+
+def _outcomes(data, start: Quarter, settings: Settings, until: Quarter,
+              accounts: pd.Series) -> pd.DataFrame:
+    """For accounts alive at ``start.end``: days to churn (event time = last end_on)
+    within the following year, as known at ``until.end``."""
+    from kamlib.customers import derive_spells
+
+    c = data.frame("contracts")
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    if not data.has_column("contracts", "renewal_of"):
+        c = c.drop(columns=["renewal_of"], errors="ignore")
+    sp = derive_spells(c, until.end, settings.grace_days)
+    t0 = pd.Timestamp(start.end)
+    cur = sp[(sp.start_on <= t0) & (sp.last_day >= t0)]
+    cur = cur.sort_values(["account_id", "spell"]).groupby("account_id").last()
+    cur = cur.reindex(accounts)
+    days = (cur.end_on - t0).dt.days
+    horizon = (pd.Timestamp(until.end) - t0).days
+    event = cur.churned.fillna(False).astype(bool) & (days <= horizon)
+    return pd.DataFrame({"account_id": accounts.to_numpy(),
+                         "days": np.where(event, days.clip(lower=1), horizon).astype(float),
+                         "event": event.astype(int).to_numpy()})
+
+
+def segment_km_baseline(data, quarter: Quarter, settings: Settings,
+                        snap: pd.DataFrame, horizon_days: float) -> np.ndarray:
+    """P(churn within ``horizon_days`` | alive at tenure t) from each segment's
+    Kaplan-Meier curve (with late entry), for the rows of ``snap``."""
+    from lifelines import KaplanMeierFitter
+
+    from kamlib import survival
+
+    panel_spells = survival.spells_for_km(data, quarter, settings)
+    out = np.full(len(snap), np.nan)
+    for seg, sub in panel_spells.groupby("segment"):
+        km = KaplanMeierFitter().fit(sub.years * 365.25, sub.churned)
+        rows = (snap.segment == seg).to_numpy()
+        t = snap.tenure.to_numpy(float)[rows]
+        s0 = km.survival_function_at_times(t).to_numpy()
+        s1 = km.survival_function_at_times(t + horizon_days).to_numpy()
+        out[rows] = 1 - np.where(s0 > 0, s1 / np.where(s0 > 0, s0, 1), 0)
+    return out
+
+
+class _Predictions:
+    """Adapter giving lifelines' calibration function fixed predicted probabilities."""
+
+    duration_col, event_col = "days", "event"
+    _censoring_type = "RIGHT"
+
+    def __init__(self, p_event: np.ndarray, t0: float):
+        self.p, self.t0 = np.asarray(p_event, float), t0
+
+    def predict_survival_function(self, df, times=None):
+        return pd.DataFrame([1 - self.p[: len(df)]], index=[self.t0])
+
+
+def calibration(p_event: np.ndarray, outcomes: pd.DataFrame, t0: float, ax=None) -> dict:
+    """ICI and E50 of predicted ``P(T <= t0)`` against the outcomes (days, event)."""
+    import matplotlib.pyplot as plt
+    from lifelines.calibration import survival_probability_calibration
+    from lifelines.utils import CensoringType
+
+    # the spline fit is better conditioned on a unit time scale: measure in units of t0
+    outcomes = outcomes.assign(days=outcomes["days"] / t0)
+    t0 = 1.0
+    model = _Predictions(p_event, t0)
+    model._censoring_type = CensoringType.RIGHT
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots()
+    import contextlib
+    import io
+
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # lifelines prints ICI/E50; keep reports clean
+        _, ici, e50 = survival_probability_calibration(model, outcomes.reset_index(drop=True),
+                                                       t0=t0, ax=ax)
+    if own:
+        plt.close(fig)
+    return {"ici": float(ici), "e50": float(e50)}
+
+
+def brier(p: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean((np.asarray(p, float) - np.asarray(y, float)) ** 2))
+
+
+def top_decile_lift(p: np.ndarray, y: np.ndarray) -> float:
+    """Churn rate among the 10 % highest predicted risks / overall churn rate."""
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    if y.mean() == 0:
+        return np.nan
+    k = max(1, int(np.ceil(0.1 * len(p))))
+    top = np.argsort(-p, kind="stable")[:k]
+    return float(y[top].mean() / y.mean())
+
+
+def backtest(data, quarter: Quarter, settings: Settings, lag_quarters: int = 4) -> dict:
+    """Fit on data up to ``quarter - lag`` and score the next ``lag`` quarters."""
+    from lifelines.utils import concordance_index
+
+    from kamlib import survival
+
+    start = quarter.shift(-lag_quarters)
+    model, panel = survival.fit_churn_model(data, start, settings)
+    snap = survival.align(survival.snapshot(data, start, settings), panel)
+    horizon = float((quarter.end - start.end).days)
+    s = model.conditional_survival(snap, "tenure", np.array([horizon]))[:, 0]
+    p_model = 1 - s
+    out = _outcomes(data, start, settings, quarter, snap.account_id)
+    p_km = segment_km_baseline(data, start, settings, snap, horizon)
+    y = out.event.to_numpy()
+    res = {
+        "fit_until": str(start), "scored_until": str(quarter), "accounts": int(len(y)),
+        "churned": int(y.sum()), "horizon_days": horizon,
+        "brier_model": brier(p_model, y), "brier_km": brier(p_km, y),
+        "lift_model": top_decile_lift(p_model, y), "lift_km": top_decile_lift(p_km, y),
+        "concordance": float(concordance_index(out.days, -p_model, out.event)),
+        "concordance_km": float(concordance_index(out.days, -p_km, out.event)),
+    }
+    res.update(calibration(p_model, out, horizon))
+    res["predictions"] = pd.DataFrame({"account_id": snap.account_id, "p_model": p_model,
+                                       "p_km": p_km, "churned": y})
+    return res

@@ -1,0 +1,165 @@
+"""Survival models, churn risk, CLV and the model checks.
+
+Reference numbers:
+* R 4.x ``survival::coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio,
+  data = rossi)`` (Efron ties), coefficients as printed in the lifelines documentation
+  ("Survival regression", Rossi recidivism example) and in Fox & Weisberg (2019),
+  "Cox Proportional-Hazards Regression for Survival Data in R", appendix to
+  An R Companion to Applied Regression, 3rd ed.
+* truth.json of the sample (the generator's hazard ratios).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines.datasets import load_rossi
+
+from kamlib import clv, diagnostics, survival
+from kamlib.churnmodel import ChurnModel, ModelInputError
+from kamlib.config import Settings
+from kamlib.periods import Quarter
+
+R_COXPH_ROSSI = {"fin": -0.37942, "age": -0.05744, "race": 0.31390, "wexp": -0.14980,
+                 "mar": -0.43370, "paro": -0.08487, "prio": 0.09150}
+
+
+def test_reproduces_r_coxph_on_rossi():
+    m = ChurnModel().fit(load_rossi(), duration_col="week", event_col="arrest")
+    for name, coef in R_COXPH_ROSSI.items():
+        assert round(float(m.params_[name]), 3) == round(coef, 3), name
+    # the Breslow baseline we compute equals lifelines' own when there is no late entry
+    ours = m.baseline()
+    theirs = m.model_.baseline_cumulative_hazard_.iloc[:, 0]
+    assert np.allclose(ours.reindex(theirs.index).ffill().fillna(0), theirs, atol=1e-12)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.assign(arrest=0), "no events"),
+    (lambda d: d.assign(race=1), "covariate race is constant"),
+    (lambda d: d.assign(week=d.week - 60), "negative durations"),
+    (lambda d: d.assign(age=d.age.where(d.index > 5)), "age has 6 missing"),
+    (lambda d: d.drop(columns="prio"), "columns missing for the churn model: prio"),
+])
+def test_rejects_bad_input_with_a_clear_error(mutate, message):
+    df = mutate(load_rossi())
+    with pytest.raises(ModelInputError, match=message):
+        ChurnModel().fit(df, duration_col="week", event_col="arrest",
+                         covariates=list(R_COXPH_ROSSI))
+
+
+def test_late_entry_risk_sets():
+    """Two rows of one subject (0, 5] and (5, 10] must give the same baseline as one row
+    (0, 10]: the counting-process form may not inflate the risk set."""
+    whole = pd.DataFrame({"t": [10.0, 8.0, 6.0, 12.0], "e": [1, 1, 0, 1], "x": [0, 1, 0, 1.0]})
+    split = pd.DataFrame({"entry": [0, 5, 0, 0, 0], "t": [5, 10, 8.0, 6, 12],
+                          "e": [0, 1, 1, 0, 1], "x": [0, 0, 1, 0, 1.0]})
+    a = ChurnModel().fit(whole.assign(entry=0.0), "t", "e", ["x"], entry_col="entry")
+    b = ChurnModel().fit(split, "t", "e", ["x"], entry_col="entry")
+    assert np.isclose(a.params_["x"], b.params_["x"])
+    # compare the cumulative hazard of a subject with x = 0 (baselines are centred on
+    # each data set's mean covariate, which differs between the two layouts)
+    x0 = pd.DataFrame({"x": [0.0], "t": [0.0]})
+    ha = a.cumulative_hazard(np.array([6.0, 8.0, 10.0, 12.0])) * a.partial_hazard(x0)
+    hb = b.cumulative_hazard(np.array([6.0, 8.0, 10.0, 12.0])) * b.partial_hazard(x0)
+    assert np.allclose(ha, hb)
+
+
+@pytest.fixture(scope="module")
+def fitted(sample_data):
+    return survival.fit_churn_model(sample_data, Quarter("2026Q3", 1), Settings())
+
+
+def test_hazard_ratios_recover_truth(fitted, truth):
+    """Every hazard ratio of truth.json lies in its 95 % interval or is within 15 %."""
+    model, panel = fitted
+    hr = truth["churn"]["hazard_ratios"]
+    s = model.summary
+    unit = {"inbound_share": 0.1, "sla_compliance": 0.1, "revenue_trend": 0.1}
+    checks = {"recent_nps": "recent_nps", "gap_30d": "max_gap_days",
+              "kam_satisfaction": "kam_satisfaction", "inbound_share": "inbound_share",
+              "sla_compliance": "sla_compliance", "revenue_trend": "revenue_trend"}
+    for col, key in checks.items():
+        k = unit.get(col, 1.0)  # truth's unit: per 10 percentage points for shares
+        lo, hi = np.exp(k * s.loc[col, "coef lower 95%"]), np.exp(k * s.loc[col, "coef upper 95%"])
+        est = np.exp(k * s.loc[col, "coef"])
+        true = hr[key]["hr"]
+        assert lo <= true <= hi or abs(est / true - 1) < 0.15, (col, est, lo, hi, true)
+    ref = panel.attrs["reference_segment"]
+    for seg, true in hr["segment"].items():
+        if seg in ("reference", ref):
+            continue
+        col = f"segment_{seg}"
+        rel = true / hr["segment"][ref]
+        lo, hi = np.exp(s.loc[col, "coef lower 95%"]), np.exp(s.loc[col, "coef upper 95%"])
+        assert lo <= rel <= hi, (seg, lo, hi, rel)
+
+
+def test_backtest_beats_the_segment_kaplan_meier(sample_data):
+    bt = diagnostics.backtest(sample_data, Quarter("2026Q3", 1), Settings())
+    assert bt["brier_model"] < bt["brier_km"]
+    assert bt["lift_model"] > 1.5
+    assert bt["concordance"] > 0.6
+    assert 0 <= bt["ici"] < 0.1 and 0 <= bt["e50"] < 0.1
+
+
+def test_predictions_are_sane(fitted, sample_data):
+    model, panel = fitted
+    s = Settings()
+    snap = survival.align(survival.snapshot(sample_data, Quarter("2026Q3", 1), s), panel)
+    r = survival.predict_risk(model, snap, horizon_years=s.horizon_years)
+    assert r.churn_next_quarter.between(0, 1).all()
+    assert (r.churn_next_year >= r.churn_next_quarter - 1e-12).all()
+    ys = r[[f"s_{k}" for k in range(1, s.horizon_years + 1)]].to_numpy()
+    assert (np.diff(ys, axis=1) <= 1e-12).all()  # survival never rises
+    assert r.remaining_years.between(0, s.horizon_years).all()
+    # a yearly churn near the observed ~10 % (the sample's truth), not a risk-set artefact
+    assert 0.04 < r.churn_next_year.mean() < 0.2
+
+
+# ----------------------------------------------------------------------------- CLV
+def test_clv_hand_example():
+    # m = 100, S = (0.9, 0.8), d = 10 %: 100 * (0.9 / 1.1 + 0.8 / 1.21) = 81.818 + 66.116
+    assert clv.clv_values(np.array([100.0]), np.array([[0.9, 0.8]]), 0.10)[0] == \
+        pytest.approx(147.93388, abs=1e-5)
+    # negative margins (credit notes) are floored: CLV never goes below 0
+    assert clv.clv_values(np.array([-50.0]), np.array([[0.9]]), 0.1)[0] == 0
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=12),
+       st.floats(-1e5, 1e6), st.floats(0, 0.5), st.floats(0, 0.5))
+@settings(max_examples=200, deadline=None)
+def test_clv_properties(hazards, margin, d1, d2):
+    s = np.cumprod(1 - np.asarray(hazards))[None, :]  # a valid non-increasing survival curve
+    m = np.array([margin])
+    lo_d, hi_d = sorted((d1, d2))
+    v = clv.clv_values(m, s, lo_d)[0]
+    assert v >= 0
+    assert clv.clv_values(m, s, hi_d)[0] <= v + 1e-9  # a higher rate never raises CLV
+    for h in range(1, s.shape[1]):
+        assert clv.clv_values(m, s[:, :h], lo_d)[0] <= clv.clv_values(m, s[:, :h + 1],
+                                                                     lo_d)[0] + 1e-9
+
+
+@given(st.floats(0.01, 5), st.floats(0.01, 5), st.integers(0, 3000), st.integers(1, 3000))
+@settings(max_examples=50, deadline=None)
+def test_conditional_survival_never_rises(log_hr, scale, tenure, step):
+    m = ChurnModel().fit(load_rossi(), duration_col="week", event_col="arrest")
+    row = load_rossi().head(1).assign(week=float(tenure) / 50)
+    s = m.conditional_survival(row, "week", np.array([0, step / 100, step / 50, step / 25]))
+    assert (np.diff(s[0]) <= 1e-12).all() and s[0, 0] == pytest.approx(1.0)
+    del log_hr, scale
+
+
+def test_kpis_write_the_survival_ids(sample_data):
+    from kamlib.kpis import Period, survival_kpis
+
+    rows = pd.DataFrame(survival_kpis(Period(sample_data, Quarter("2026Q3", 1), Settings())))
+    assert {"clv_total", "clv_naive_total", "churn_risk_next_quarter"} <= set(rows.kpi)
+    total = rows[(rows.kpi == "clv_total") & (rows.grain == "company")].iloc[0]
+    assert total.low < total.value < total.high
+    seg = rows[(rows.kpi == "clv_total") & (rows.grain == "segment")]
+    assert seg.value.sum() == pytest.approx(total.value)
