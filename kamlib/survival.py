@@ -306,3 +306,34 @@ def km_by(spells: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
     for g, sub in spells.groupby(by, sort=True):
         out.append(km_table(sub.years, sub.churned, level=level).assign(group=str(g)))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+# --------------------------------------------------------------------------- cohorts
+def cohort_survivors(spells: pd.DataFrame, as_of, first_year: int | None = None,
+                     period_days: float = 365.25) -> dict[int, list[int]]:
+    """Customers of each acquisition cohort (year of the first spell's start) still
+    customers after 0, 1, 2, ... whole periods, counting only periods complete by
+    ``as_of``. Cohorts before ``first_year`` (acquired before the data's history, so
+    their early churners are missing) are left out."""
+    sp = spells.sort_values(["account_id", "start_on"]).groupby("account_id").first()
+    as_of = pd.Timestamp(as_of)
+    out: dict[int, list[int]] = {}
+    for year, g in sp.groupby(sp.start_on.dt.year):
+        if first_year is not None and year < first_year:
+            continue
+        # periods complete for every member of the cohort
+        k_max = int(np.floor((as_of - pd.Timestamp(f"{year}-12-31")).days / period_days))
+        if k_max < 1:
+            continue
+        life = g.duration_days.to_numpy(float) / period_days
+        churned = g.churned.to_numpy(bool)
+        out[int(year)] = [int(len(g))] + [int(((~churned) | (life >= k)).sum())
+                                          for k in range(1, k_max + 1)]
+    return out
+
+
+def cohort_table(survivors: dict[int, list[int]]) -> pd.DataFrame:
+    """Long table cohort, year, survivors, share from :func:`cohort_survivors`."""
+    rows = [{"cohort": c, "year": k, "survivors": n, "share": n / s[0]}
+            for c, s in survivors.items() for k, n in enumerate(s)]
+    return pd.DataFrame(rows, columns=["cohort", "year", "survivors", "share"])

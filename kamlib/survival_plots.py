@@ -1,0 +1,287 @@
+"""Plots of the survival models and CLV, in the house style of :mod:`kamlib.plots`.
+
+Every function follows ``plot_x(data, ..., ax=None) -> Axes`` and does no I/O.
+
+>>> import pandas as pd
+>>> km = pd.DataFrame({"time": [0, 1, 2], "survival": [1, .9, .8], "low": [1, .85, .7],
+...                    "high": [1, .95, .9], "at_risk": [10, 9, 7], "group": "all"})
+>>> ax = plot_km(km)
+>>> ax.get_ylabel()
+'Still a customer (%)'
+>>> import matplotlib.pyplot as plt
+>>> plt.close(ax.figure)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from kamlib.plots import (
+    BAND_ALPHA,
+    COLORS,
+    PALETTE,
+    _legend_right,
+    _new_axes,
+    _no_data,
+    _pretty,
+    _style_axes,
+    fmt_money,
+    house_style,
+    money_formatter,
+    percent_formatter,
+    subplots,
+)
+
+
+def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
+            xlabel: str = "Tenure (years)", at_risk_times: list[float] | None = None) -> Axes:
+    """Kaplan-Meier curves with their bands and a table of numbers at risk below.
+
+    ``km`` is long: group, time, survival, low, high, at_risk (as from
+    :func:`kamlib.survival.km_by`).
+    """
+    with house_style():
+        n_groups = km["group"].nunique() if km is not None and len(km) else 0
+        if ax is None:
+            _fig, (ax, tab) = subplots(
+                2, 1, figsize=(8.0, 4.6 + 0.3 * n_groups),
+                gridspec_kw={"height_ratios": [5.0, 0.6 + 0.4 * n_groups]})
+        else:
+            tab = ax.inset_axes([0.0, -0.3 - 0.08 * n_groups, 1.0, 0.06 + 0.08 * n_groups])
+        _style_axes(ax)
+        ax.set_title(title or "Customer survival (Kaplan-Meier)")
+        ax.set_ylabel("Still a customer (%)")
+        ax.set_xlabel(xlabel)
+        ax.yaxis.set_major_formatter(percent_formatter())
+        for side in ("top", "right", "left", "bottom"):
+            tab.spines[side].set_visible(False)
+        tab.tick_params(bottom=False, labelbottom=False, left=False, pad=16)
+        tab.grid(False)
+        if km is None or len(km) == 0:
+            tab.set_visible(False)
+            _no_data(ax)
+            return ax
+        groups = list(dict.fromkeys(km["group"]))
+        tmax = float(km.time.max())
+        step = max(1, int(np.ceil(tmax / 6)))
+        ticks = at_risk_times or [float(t) for t in range(0, int(np.floor(tmax)) + 1, step)]
+        for i, g in enumerate(groups):
+            sub = km[km.group == g].sort_values("time")
+            c = PALETTE[i % len(PALETTE)]
+            ax.step(sub.time, sub.survival, where="post", color=c, label=_pretty(g))
+            ax.fill_between(sub.time, sub["low"], sub["high"], step="post", color=c,
+                            alpha=BAND_ALPHA, linewidth=0)
+        ax.set_ylim(0, 1.02)
+        xlim = (0, tmax * 1.02 if tmax > 0 else 1)
+        ax.set_xlim(*xlim)
+        ax.set_xticks(ticks)
+        _legend_right(ax, title="Group")
+        # numbers at risk in a strip under the plot, aligned with the x ticks
+        tab.set_xlim(*xlim)
+        tab.set_ylim(0, len(groups) + 1)
+        tab.set_yticks([len(groups) + 0.5] + [len(groups) - i - 0.5 for i in range(len(groups))],
+                       ["At risk"] + [_pretty(g) for g in groups])
+        for i, lab in enumerate(tab.get_yticklabels()):
+            lab.set_fontsize(8)
+            lab.set_color(COLORS["muted"] if i == 0 else PALETTE[(i - 1) % len(PALETTE)])
+        for i, g in enumerate(groups):
+            sub = km[km.group == g].sort_values("time")
+            for t in ticks:
+                later = sub[sub.time >= t]
+                n = int(later.at_risk.iloc[0]) if len(later) else 0
+                tab.text(t, len(groups) - i - 0.5, str(n), ha="center", va="center",
+                         fontsize=8)
+    return ax
+
+
+#: Readable names of the churn model's covariates, with their units.
+COVARIATE_LABELS = {
+    "recent_nps": "Recent NPS score (per point)",
+    "gap_30d": "Longest contact gap (per 30 days)",
+    "inbound_share": "Inbound share (0 to 100 %)",
+    "sla_compliance": "SLA compliance (0 to 100 %)",
+    "kam_satisfaction": "KAM satisfaction (per eNPS point)",
+    "revenue_trend": "Revenue trend (per +100 %)",
+}
+
+
+def covariate_label(name: str, reference_segment: str | None = None) -> str:
+    if name.startswith("segment_"):
+        ref = f" vs {_pretty(reference_segment)}" if reference_segment else ""
+        return f"Segment {_pretty(name[len('segment_'):])}{ref}"
+    return COVARIATE_LABELS.get(name, _pretty(name))
+
+
+def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
+                truth: dict[str, float] | None = None, labels: dict[str, str] | None = None
+                ) -> Axes:
+    """Hazard ratios with 95 % intervals on a log axis (lifelines summary columns
+    ``exp(coef)``, ``exp(coef) lower 95%``, ``exp(coef) upper 95%``).
+
+    ``truth`` optionally marks known true ratios (synthetic data).
+    """
+    with house_style():
+        ax = _new_axes(ax, (8.0, 0.45 * max(len(summary), 3) + 1.4))
+        _style_axes(ax, grid_axis="x")
+        ax.set_title(title or "What drives churn: hazard ratios")
+        ax.set_xlabel("Hazard ratio (log scale; > 1 = more churn)")
+        if summary is None or len(summary) == 0:
+            _no_data(ax)
+            return ax
+        names = list(summary.index)[::-1]
+        y = np.arange(len(names))
+        hr = summary["exp(coef)"].reindex(names).to_numpy(float)
+        lo = summary["exp(coef) lower 95%"].reindex(names).to_numpy(float)
+        hi = summary["exp(coef) upper 95%"].reindex(names).to_numpy(float)
+        sig = (lo > 1) | (hi < 1)
+        colors = [COLORS["alert"] if s and h > 1 else COLORS["good"] if s else COLORS["muted"]
+                  for s, h in zip(sig, hr, strict=True)]
+        ax.hlines(y, lo, hi, colors=colors, linewidth=2)
+        ax.scatter(hr, y, color=colors, zorder=3, s=30, label="Estimate (95 % interval)")
+        if truth:
+            tv = [truth.get(n, np.nan) for n in names]
+            ax.scatter(tv, y, marker="x", color=COLORS["reference"], zorder=4, s=30,
+                       label="True value (sample data)")
+        ax.axvline(1.0, color=COLORS["reference"], linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yticks(y, [(labels or {}).get(n, covariate_label(n)) for n in names])
+        lo_x = np.nanmin(np.r_[lo, 0.9])
+        hi_x = np.nanmax(np.r_[hi, 1.1])
+        ax.set_xlim(lo_x / 1.2, hi_x * 1.2)
+        from matplotlib.ticker import FuncFormatter, LogLocator
+
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
+        _legend_right(ax)
+    return ax
+
+
+def plot_calibration(pred: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
+                     bins: int = 5, ici: float | None = None, e50: float | None = None) -> Axes:
+    """Predicted against observed one-year churn: the accounts in risk bins (equal counts),
+    observed share with its Wilson interval, and the diagonal of perfect calibration.
+
+    ``pred`` has columns p_model (predicted) and churned (0/1), as in the backtest.
+    """
+    from kamlib import stats
+
+    with house_style():
+        ax = _new_axes(ax, (6.0, 5.0))
+        _style_axes(ax, grid_axis="both")
+        ax.set_title(title or "Calibration of one-year churn risk")
+        ax.set_xlabel("Predicted churn within a year (%)")
+        ax.set_ylabel("Observed churn within a year (%)")
+        ax.xaxis.set_major_formatter(percent_formatter())
+        ax.yaxis.set_major_formatter(percent_formatter())
+        if pred is None or len(pred) == 0:
+            _no_data(ax)
+            return ax
+        f = pred.copy()
+        f["bin"] = pd.qcut(f.p_model.rank(method="first"), min(bins, len(f)), labels=False)
+        g = f.groupby("bin").agg(p=("p_model", "mean"), k=("churned", "sum"),
+                                 n=("churned", "size"))
+        est = [stats.wilson(int(k), int(n)) for k, n in zip(g.k, g.n, strict=True)]
+        obs = np.array([e.value for e in est])
+        err = np.array([[e.value - e.low for e in est], [e.high - e.value for e in est]])
+        top = float(max(g.p.max(), np.nanmax([e.high for e in est]), 0.05)) * 1.1
+        ax.plot([0, top], [0, top], color=COLORS["reference"], linestyle="--", linewidth=1,
+                label="Perfect calibration")
+        ax.errorbar(g.p, obs, yerr=err, fmt="o", color=COLORS["main"], capsize=3,
+                    label=f"Accounts in {len(g)} risk groups (95 % interval)")
+        ax.set_xlim(0, top)
+        ax.set_ylim(0, top)
+        if ici is not None:
+            ax.text(0.03, 0.95, f"ICI {ici:.3f}   E50 {e50:.3f}", transform=ax.transAxes,
+                    va="top", fontsize=9, color=COLORS["muted"])
+        ax.legend(loc="lower right")
+    return ax
+
+
+def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
+                          currency: str = "EUR") -> Axes:
+    """Histogram of account CLV (log-spaced bins) with the median marked."""
+    with house_style():
+        ax = _new_axes(ax)
+        _style_axes(ax)
+        ax.set_title(title or "Customer lifetime value per account")
+        ax.set_xlabel(f"CLV ({currency}, log scale)")
+        ax.set_ylabel("Accounts (count)")
+        v = pd.to_numeric(clv["clv"], errors="coerce").dropna()
+        v = v[v > 0]
+        if len(v) == 0:
+            _no_data(ax)
+            return ax
+        edges = np.logspace(np.log10(v.min() * 0.95), np.log10(v.max() * 1.05), 25)
+        ax.hist(v, bins=edges, color=COLORS["main"], edgecolor="white", linewidth=0.5)
+        ax.set_xscale("log")
+        from matplotlib.ticker import FuncFormatter, LogLocator
+
+        ax.xaxis.set_major_locator(LogLocator(base=10))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_money(x, currency)))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
+        med = float(v.median())
+        ax.axvline(med, color=COLORS["reference"], linestyle="--", linewidth=1)
+        ax.text(med, ax.get_ylim()[1] * 0.95, f"  median {fmt_money(med, currency)}",
+                va="top", fontsize=9)
+    return ax
+
+
+def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
+                       label_col: str = "group", currency: str = "EUR", top: int = 15) -> Axes:
+    """Horizontal bars of value at risk (CLV x next-year churn probability) per group,
+    largest first, with each group's total CLV written beside its bar."""
+    with house_style():
+        f = var.sort_values("value_at_risk", ascending=False).head(top).iloc[::-1]
+        ax = _new_axes(ax, (8.0, 0.32 * max(len(f), 3) + 1.3))
+        _style_axes(ax, grid_axis="x")
+        ax.set_title(title or "Value at risk next year")
+        ax.set_xlabel(f"CLV x churn probability within a year ({currency})")
+        if len(f) == 0:
+            _no_data(ax)
+            return ax
+        y = np.arange(len(f))
+        ax.barh(y, f.value_at_risk, color=COLORS["alert"], height=0.6)
+        ax.set_yticks(y, [str(v) for v in f[label_col]])
+        ax.xaxis.set_major_formatter(money_formatter(currency))
+        xmax = float(f.value_at_risk.max())
+        ax.set_xlim(0, xmax * 1.45)
+        if "clv" in f:
+            for yi, (v, c) in enumerate(zip(f.value_at_risk, f.clv, strict=True)):
+                ax.text(v + xmax * 0.02, yi, f"of CLV {fmt_money(c, currency)}", va="center",
+                        fontsize=8, color=COLORS["muted"])
+    return ax
+
+
+def plot_cohort_retention(cohorts: pd.DataFrame, fit: pd.DataFrame | None = None,
+                          ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Observed retention of acquisition cohorts (share still customers after k years)
+    with the shifted-beta-geometric fit and its projection (dashed past the data).
+
+    ``cohorts``: cohort, year (0, 1, ...), share. ``fit``: year, share, observed (bool).
+    """
+    with house_style():
+        ax = _new_axes(ax)
+        _style_axes(ax)
+        ax.set_title(title or "Cohort retention and its projection")
+        ax.set_xlabel("Years since acquisition")
+        ax.set_ylabel("Still customers (%)")
+        ax.yaxis.set_major_formatter(percent_formatter())
+        if cohorts is None or len(cohorts) == 0:
+            _no_data(ax)
+            return ax
+        for i, (c, sub) in enumerate(cohorts.groupby("cohort", sort=True)):
+            ax.plot(sub.year, sub.share, marker="o", color=PALETTE[(i + 1) % len(PALETTE)],
+                    linewidth=1.2, markersize=3, alpha=0.8, label=str(c))
+        if fit is not None and len(fit):
+            seen = fit[fit.observed]
+            ahead = fit[fit.year >= seen.year.max()]
+            ax.plot(seen.year, seen.share, color=COLORS["reference"], linewidth=2.2,
+                    label="sBG fit")
+            ax.plot(ahead.year, ahead.share, color=COLORS["reference"], linewidth=2.2,
+                    linestyle="--", label="sBG projection")
+        ax.set_ylim(0, 1.02)
+        _legend_right(ax, title="Cohort")
+    return ax
