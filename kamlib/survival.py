@@ -31,6 +31,11 @@ from kamlib import panels
 from kamlib.config import Settings
 from kamlib.customers import derive_spells
 from kamlib.periods import Quarter
+from kamlib.sbg import ShiftedBetaGeometric  # the contractual cohort model (public name)
+
+__all__ = ["COVARIATES", "ShiftedBetaGeometric", "covariates", "survival_panel", "snapshot",
+           "align", "predict_risk", "fit_churn_model", "km_table", "km_by", "spells_for_km",
+           "cohort_survivors", "cohort_table", "fill_covariates", "model_columns"]
 
 COVARIATES = ["recent_nps", "gap_30d", "inbound_share", "sla_compliance", "kam_satisfaction",
               "revenue_trend"]
