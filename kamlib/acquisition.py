@@ -64,7 +64,7 @@ def prospect_frame(data, as_of: date, window_days: int) -> pd.DataFrame:
     limit = limit.where(m.converted_on.isna() | (m.converted_on > limit), m.converted_on)
     own = m[(m.channel == m.channel_p) & (m.day <= limit)]
     p["touches"] = p.prospect_id.map(own.groupby("prospect_id").size()).fillna(0).astype(int)
-    return p.reset_index(drop=True)
+    return p.sort_values("prospect_id").reset_index(drop=True)  # row order never matters
 
 
 def _design(n: np.ndarray) -> np.ndarray:

@@ -134,14 +134,35 @@ class ChurnModel:
         return np.exp(self.params_)
 
     def ph_check(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Proportional-hazards test per covariate (rank-transformed time)."""
+        """Proportional-hazards test per covariate; columns covariate, statistic, p.
+
+        Without late entry: lifelines' scaled Schoenfeld residual test (rank time).
+        With late entry (the account panel) residuals are not available, so each
+        covariate's effect is allowed to drift with log time (``x * log t``) and the
+        drift is tested by its Wald statistic (Cox 1972's time-interaction check). A
+        small p flags a covariate whose effect changes with tenure.
+        """
+        from lifelines import CoxPHFitter
         from lifelines.statistics import proportional_hazard_test
 
-        cols = [self.duration_col, self.event_col, *self.covariates_]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = proportional_hazard_test(self.model_, df[cols], time_transform="rank")
-        return res.summary
+            if not self.entry_col:
+                cols = [self.duration_col, self.event_col, *self.covariates_]
+                res = proportional_hazard_test(self.model_, df[cols], time_transform="rank")
+                out = res.summary[["test_statistic", "p"]].rename(
+                    columns={"test_statistic": "statistic"})
+                return out.rename_axis("covariate").reset_index()
+            d = df[[self.duration_col, self.event_col, self.entry_col, *self.covariates_]]
+            d = d.astype(float).copy()
+            log_t = np.log(np.maximum(d[self.duration_col], 1.0))
+            inter = {f"{c} x log t": d[c] * (log_t - log_t.mean()) for c in self.covariates_}
+            d = d.assign(**inter)
+            cph = CoxPHFitter(penalizer=max(self.penalizer, 1e-6)).fit(
+                d, self.duration_col, self.event_col, entry_col=self.entry_col)
+        z = cph.summary.loc[list(inter), "z"].to_numpy()
+        p = cph.summary.loc[list(inter), "p"].to_numpy()
+        return pd.DataFrame({"covariate": self.covariates_, "statistic": z**2, "p": p})
 
     # ------------------------------------------------------------------ predict
     def partial_hazard(self, df: pd.DataFrame) -> np.ndarray:

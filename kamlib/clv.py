@@ -103,3 +103,13 @@ def portfolio(clv: pd.DataFrame, annual_churn: float, settings: Settings,
     naive = float(clv.margin.sum() * min(life, settings.horizon_years * 10))
     return {"clv_total": total, "clv_naive_total": naive, "naive_lifetime_years": life,
             "accounts": len(clv)}
+
+
+def value_at_risk_by(clv: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Value at risk (CLV x next-year churn probability) and CLV summed per ``key``
+    (e.g. ``kam_id`` or ``segment``), largest risk first."""
+    out = clv.groupby(key).agg(value_at_risk=("value_at_risk", "sum"), clv=("clv", "sum"),
+                               accounts=("account_id", "size")).reset_index()
+    out["share_at_risk"] = out.value_at_risk / out.clv.where(out.clv > 0)
+    return out.sort_values(["value_at_risk", key], ascending=[False, True]) \
+        .reset_index(drop=True)

@@ -76,7 +76,8 @@ class Period:
     def attribution(self) -> pd.DataFrame:
         """Every account with its segment and the KAM credited for the period."""
         acc = self.data.frame("accounts")
-        owners = panels.owners_on(self.data, acc, self.quarter.start - timedelta(days=1))
+        owners = panels.owners_on(self.data, acc, self.quarter.start - timedelta(days=1),
+                                  self.quarter.end)
         out = acc[["account_id", "segment", "acquisition_channel", "referred_by",
                    "heard_about_us"]].copy()
         out["kam_id"] = out.account_id.map(owners)
@@ -105,6 +106,19 @@ class Period:
 
 
 # --------------------------------------------------------------------------- helpers
+def referral_acquired(accounts: pd.DataFrame) -> pd.Series:
+    """Whether each account came through a referral: ``referred_by`` is set, or the
+    acquisition channel or ``heard_about_us`` says referral (case and spaces ignored)."""
+    def says(col):
+        if col not in accounts:
+            return pd.Series(False, index=accounts.index)
+        return accounts[col].astype("string").str.strip().str.lower().eq("referral") \
+            .fillna(False).astype(bool)
+
+    ref = accounts["referred_by"].notna() if "referred_by" in accounts else False
+    return (says("acquisition_channel") | says("heard_about_us") | ref).astype(bool)
+
+
 def _level(p: Period) -> float:
     return p.settings.confidence_level
 
@@ -199,9 +213,7 @@ def growth_kpis(p: Period) -> list[dict]:
     inv["one"] = 1
     inv["repeat"] = inv.billed_before.astype(int)
     rows += rate_rows("repeat_customer_rate", p.label, inv, "repeat", "one", level=_level(p))
-    att = p.attribution.set_index("account_id")
-    referral = (att.acquisition_channel == "referral") | att.referred_by.notna() \
-        | (att.heard_about_us == "referral")
+    referral = referral_acquired(p.attribution).set_axis(p.attribution.account_id)
     inv["ref_rev"] = np.where(inv.account_id.map(referral).fillna(False), inv.revenue, 0.0)
     inv["pos_rev"] = inv.revenue.clip(lower=0)
     inv["ref_rev"] = inv.ref_rev.clip(lower=0)
@@ -235,7 +247,7 @@ def voice_kpis(p: Period) -> list[dict]:
         p.attribution[["account_id", "acquisition_channel", "referred_by", "heard_about_us"]],
         on="account_id", how="left")
     new["one"] = 1
-    new["ref"] = (new.referred_by.notna() | (new.heard_about_us == "referral")).astype(int)
+    new["ref"] = referral_acquired(new).astype(int).to_numpy()
     rows += rate_rows("referral_acquisition_share", p.label, new, "ref", "one", level=_level(p))
     if p.data.has("mentions"):
         t = p.data.table("mentions")
@@ -244,8 +256,10 @@ def voice_kpis(p: Period) -> list[dict]:
         m["promoters"] = (m.sentiment >= 0.1).astype(int)
         m["detractors"] = (m.sentiment <= -0.1).astype(int)
         m["passives"] = 1 - m.promoters - m.detractors
-        m = p.attribute(m.groupby("account_id", dropna=False)[
-            ["promoters", "passives", "detractors"]].sum().reset_index())
+        m = m.groupby("account_id", dropna=False)[
+            ["promoters", "passives", "detractors"]].sum().reset_index()
+        m["account_id"] = m["account_id"].astype(object)  # all-empty keys stay mergeable
+        m = p.attribute(m)
         comp = nps_rows("mention_net_sentiment", p.label, m, grains=("company",),
                         level=_level(p), scale=0.01)
         rest = nps_rows("mention_net_sentiment", p.label, m[m.account_id.notna()],
@@ -291,9 +305,11 @@ def objectives_due(p: Period) -> pd.DataFrame:
     lower is better) and met (attainment >= 1); attainment is NaN when not measured."""
     t = p.data.table("objectives")
     o = t.filter((t.due_on >= p.quarter.start) & (t.due_on <= p.quarter.end)).execute()
-    hib = o.higher_is_better.fillna(True).astype(bool)
-    att = np.where(hib, o.actual / o.target, o.target / o.actual)
-    o["attainment"] = pd.Series(att, index=o.index).replace([np.inf, -np.inf], np.nan)
+    hib = o.higher_is_better.astype("boolean").fillna(True).astype(bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        att = np.where(hib, o.actual / o.target, o.target / o.actual)
+    # x / 0 with x > 0 is an infinite attainment, i.e. met; 0 / 0 stays unmeasured (NaN)
+    o["attainment"] = pd.Series(att, index=o.index, dtype=float)
     o["met"] = (o.attainment >= 1).astype(int)
     return p.attribute(o)
 
@@ -366,9 +382,15 @@ def team_kpis(p: Period) -> list[dict]:
 def survival_kpis(p: Period) -> list[dict]:
     """CLV (survival-based and naive) and next-quarter churn risk per account."""
     from kamlib import clv, survival
+    from kamlib.churnmodel import ModelInputError
 
     s = p.settings
-    model, panel = survival.fit_churn_model(p.data, p.quarter, s)
+    try:
+        model, panel = survival.fit_churn_model(p.data, p.quarter, s)
+    except ModelInputError as exc:  # e.g. no churn yet: the survival KPIs say "no data"
+        p.cache["survival_error"] = str(exc)
+        return [row(kpi, "company", "all", p.label, stats.Estimate(np.nan, np.nan, np.nan, 0))
+                for kpi in SURVIVAL_IDS]
     snap = survival.align(survival.snapshot(p.data, p.quarter, s), panel)
     days = (p.quarter.next().end - p.quarter.end).days
     risk = survival.predict_risk(model, snap, quarter_days=days, horizon_years=s.horizon_years)

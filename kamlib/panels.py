@@ -35,12 +35,13 @@ def _next_ts(d: date):
 
 
 # --------------------------------------------------------------------------- ownership
-def owners_on(data, accounts: pd.DataFrame, day: date) -> pd.Series:
+def owners_on(data, accounts: pd.DataFrame, day: date, as_of: date | None = None) -> pd.Series:
     """The KAM owning each account on ``day`` (index: account_id).
 
     From ``assignments`` when supplied: the assignment covering ``day``; failing
-    that (an account won later), its first assignment after ``day``. Without
-    assignments, or when none matches, the account's current ``kam_id``.
+    that (an account won later), its first assignment after ``day`` that starts by
+    ``as_of`` (rows after the period's view never count). Without assignments, or
+    when none matches, the account's current ``kam_id``.
     """
     owner = accounts.set_index("account_id")["kam_id"].copy()
     if not data.has("assignments"):
@@ -51,7 +52,8 @@ def owners_on(data, accounts: pd.DataFrame, day: date) -> pd.Series:
     d = _ts(day)
     cover = a[(a.from_on <= d) & (a.to_on.isna() | (a.to_on >= d))]
     cover = cover.sort_values(["account_id", "from_on", "kam_id"]).groupby("account_id").last()
-    later = a[a.from_on > d].sort_values(["account_id", "from_on", "kam_id"])
+    later = a[(a.from_on > d) & (a.from_on <= _ts(as_of or day))]
+    later = later.sort_values(["account_id", "from_on", "kam_id"])
     later = later.groupby("account_id").first()
     owner.update(later["kam_id"])
     owner.update(cover["kam_id"])
@@ -90,7 +92,8 @@ def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
     c = contracts[contracts.start_on <= d]
     live = c[c.end_on >= d].groupby("account_id")["annual_value"].sum()
     grace = c[(c.end_on < d) & (c.end_on + pd.Timedelta(days=grace_days) >= d)]
-    grace = grace.sort_values(["account_id", "end_on"]).groupby("account_id")["annual_value"].last()
+    latest = grace.groupby("account_id")["end_on"].transform("max")
+    grace = grace[grace.end_on == latest].groupby("account_id")["annual_value"].sum()
     return live.combine_first(grace).rename("acv")
 
 
@@ -112,7 +115,7 @@ def account_frame(data, quarter: Quarter, settings: Settings,
     in_period = sp[(sp.start_on <= _ts(quarter.end)) & (sp.last_day >= _ts(start_day))]
     ids = pd.Index(sorted(in_period.account_id.unique()), name="account_id")
     f = acc.set_index("account_id").reindex(ids)[["name", "segment"]]
-    owners = owners_on(data, acc, start_day)
+    owners = owners_on(data, acc, start_day, quarter.end)
     f["kam_id"] = owners.reindex(ids)
     f["customer_start"] = ids.isin(customers_on(sp, _ts(start_day)))
     f["customer_end"] = ids.isin(customers_on(sp, _ts(quarter.end)))
@@ -206,7 +209,7 @@ def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
         seconds=end.epoch_seconds() - r.occurred_at.epoch_seconds(),
     ).execute()
     out["hours"] = out.pop("seconds").astype(float) / 3600.0
-    return out
+    return out.sort_values(["account_id", "hours", "resolved"]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- invoices
@@ -228,7 +231,10 @@ def invoice_panel(data, quarter: Quarter, kinds: pd.DataFrame | None = None) -> 
     cur = inq.group_by("account_id").aggregate(**agg).execute()
     before = t.filter(t.issued_on < lo).select("account_id").distinct().execute()
     cur["billed_before"] = cur.account_id.isin(before.account_id)
-    return cur.fillna({c: 0 for c in cur.columns if c.startswith(("rev_", "n_"))})
+    for c in cur.columns:
+        if c.startswith(("rev_", "n_")):
+            cur[c] = pd.to_numeric(cur[c]).fillna(0)
+    return cur.sort_values("account_id").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- responses
@@ -257,7 +263,8 @@ def reference_panel(data, as_of: date) -> pd.DataFrame:
     lo = ibis.date(as_of - timedelta(days=365))
     r = t.filter((t.responded_on > lo) & (t.responded_on <= ibis.date(as_of))
                  & t.would_reference.notnull())
-    return r.group_by("account_id").aggregate(
+    out = r.group_by("account_id").aggregate(
         answered=ibis.literal(1),
         referenced=r.would_reference.cast("int8").max(),
     ).execute()
+    return out.sort_values("account_id").reset_index(drop=True)

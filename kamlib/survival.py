@@ -160,8 +160,10 @@ def survival_panel(data, as_of: Quarter, settings: Settings,
     sm = settings.fiscal_year_start_month
     if first is None:
         t = data.table("interactions")
-        d0 = pd.Timestamp(t.occurred_at.min().execute()).date()
-        first = Quarter.containing(d0, sm).next()
+        d0 = t.occurred_at.min().execute()
+        if d0 is None or pd.isna(d0):  # no interactions: start after the first contract
+            d0 = c.start_on.min()
+        first = min(Quarter.containing(pd.Timestamp(d0).date(), sm).next(), as_of)
     quarters = Quarter.span(first, as_of)
     cov = covariates(data, [q.previous() for q in quarters], settings)
     cov["qi"] += 1  # measured on the previous quarter, used for this one

@@ -163,3 +163,26 @@ def test_kpis_write_the_survival_ids(sample_data):
     assert total.low < total.value < total.high
     seg = rows[(rows.kpi == "clv_total") & (rows.grain == "segment")]
     assert seg.value.sum() == pytest.approx(total.value)
+
+
+def test_ph_check_flags_what_the_rossi_literature_flags(fitted):
+    """On rossi, age and wexp break proportional hazards (lifelines' check_assumptions
+    documentation, rank transform: age p < 0.001, wexp p < 0.01); fin does not."""
+    m = ChurnModel().fit(load_rossi(), duration_col="week", event_col="arrest")
+    ph = m.ph_check(load_rossi()).set_index("covariate")
+    assert ph.loc["age", "p"] < 0.01 and ph.loc["wexp", "p"] < 0.01
+    assert ph.loc["fin", "p"] > 0.5
+    model, panel = fitted  # the account panel (late entry) uses the time-interaction test
+    res = model.ph_check(panel)
+    assert set(res.covariate) == set(model.covariates_)
+    assert res.p.between(0, 1).all()
+
+
+def test_value_at_risk_by_kam_adds_up():
+    f = pd.DataFrame({"account_id": list("abc"), "kam_id": ["k1", "k1", "k2"],
+                      "clv": [100.0, 50.0, 80.0], "value_at_risk": [10.0, 5.0, 20.0]})
+    v = clv.value_at_risk_by(f, "kam_id")
+    # k2: 20 at risk of 80; k1: 10 + 5 = 15 of 150
+    assert v.kam_id.tolist() == ["k2", "k1"]
+    assert v.value_at_risk.tolist() == [20.0, 15.0]
+    assert v.share_at_risk.round(3).tolist() == [0.25, 0.1]
