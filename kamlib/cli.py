@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kamlib import __version__
-from kamlib.config import SAMPLE_DIR
+from kamlib.config import REPORTS_DIR, SAMPLE_DIR
 from kamlib.errors import KamError
 
 DEFAULT_SEED = 8  # kamlib.synth.DEFAULT_SEED, repeated to keep `kam --help` fast
@@ -136,6 +136,52 @@ def kpis(
     out_file.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_file, index=False, lineterminator="\n")
     out.print(f"wrote {out_file}: {table.kpi.nunique()} KPIs, {len(table):,} rows for {q} "
+              f"in {time.perf_counter() - t0:.1f} s")
+
+
+@app.command()
+def report(
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", "-q", help="Fiscal quarter, e.g. 2026Q3 (default: latest complete).")] = None,
+    data: DataOpt = str(SAMPLE_DIR),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Reports folder.")] = REPORTS_DIR,
+    kam: Annotated[list[str] | None, typer.Option(
+        "--kam", help="Only these KAMs' scorecards (repeat the option); default: all.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes (default: CPU count).")] = None,
+    timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run.")] = 600,
+) -> None:
+    """Render a quarter's HTML report: theme pages, one scorecard per KAM, kpis.csv,
+    executed notebooks and manifest.json, published only when everything succeeded."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kamlib.config import load_settings
+    from kamlib.report import render
+
+    t0 = time.perf_counter()
+    try:
+        settings = load_settings()
+        with Progress(TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                      console=err, transient=False) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(msg: str, i: int, n: int) -> None:
+                key = "pages" if msg.startswith("executed") else (
+                    "html" if msg.startswith("exporting") else "prep")
+                label = {"pages": "executing notebooks", "html": "exporting HTML"}.get(key, msg)
+                if key not in tasks:
+                    tasks[key] = bar.add_task(label, total=n or None)
+                bar.update(tasks[key], completed=i, total=n or None,
+                           description=label if key != "prep" else msg)
+
+            final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
+                           settings=settings, progress=progress, timeout=timeout)
+    except KamError as exc:
+        _fail(exc)
+    pages = len(list(final.glob("*.html"))) + len(list(final.glob("kam/*.html")))
+    size = sum(p.stat().st_size for p in final.rglob("*.html")) / 1e6
+    out.print(f"report {final.name} written to {final} ({pages} pages, {size:.1f} MB of HTML) "
               f"in {time.perf_counter() - t0:.1f} s")
 
 

@@ -1,0 +1,228 @@
+"""The shared results of one quarter, computed once and read by every notebook.
+
+``kam report`` validates the data and builds a :class:`Bundle` once; each report
+notebook then only reads it (``Bundle.load(cache)``), so notebooks never
+recompute each other's work. An analyst opening a notebook in JupyterLab without
+a cache gets the same bundle built on the fly by :func:`open_bundle`.
+
+Frames are stored as Parquet and small results as JSON, so a bundle is a plain
+folder that can be inspected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kamlib.config import Settings, load_settings
+from kamlib.periods import Quarter
+
+TREND_QUARTERS = 8
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (np.floating, float)):
+        return None if not np.isfinite(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    return v
+
+
+class Bundle:
+    """Read access to a built bundle folder: ``b.frame("kpis")``, ``b.meta``."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    @property
+    def quarter(self) -> Quarter:
+        return Quarter(self.meta["quarter"], self.meta["settings"]["fiscal_year_start_month"])
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(**self.meta["settings"])
+
+    def frame(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            p = self.folder / f"{name}.parquet"
+            self._frames[name] = pd.read_parquet(p) if p.exists() else pd.DataFrame()
+        return self._frames[name].copy()
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if (self.folder / f"{name}.parquet").exists():
+            return self.frame(name)
+        raise AttributeError(f"the bundle has no frame {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.folder.glob("*.parquet"))
+
+
+def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = None,
+          progress: Callable[[str], None] | None = None, source_label: str = "") -> Bundle:
+    """Compute everything the report shows for ``quarter`` and store it in ``out``."""
+    from kamlib import acquisition, clv, diagnostics, panels, survival, team
+    from kamlib.kpis import Period, compute_kpis
+
+    settings = settings or load_settings()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    frames: dict[str, pd.DataFrame] = {}
+    meta: dict = {"quarter": str(quarter), "as_of": quarter.end.isoformat(),
+                  "settings": asdict(settings), "source": source_label}
+
+    def step(name):
+        if progress:
+            progress(name)
+
+    step("KPIs")
+    p = Period(data, quarter, settings)
+    kpis = compute_kpis(data, quarter, settings)
+    frames["kpis"] = kpis
+    step("trends")
+    cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, 200))
+    trend = []
+    first, _last = _data_first(data, settings)
+    for q in Quarter.span(quarter.shift(-(TREND_QUARTERS - 1)), quarter.previous()):
+        if q < first:
+            continue
+        from kamlib.kpis import FAMILIES, frame
+
+        pq = Period(data, q, cheap)
+        rows = []
+        for fam in ("churn", "expansion", "growth", "voice", "outcomes", "interaction", "team"):
+            rows += FAMILIES[fam](pq)
+        t = frame(rows)
+        trend.append(t[t.grain.isin(["company", "segment"])])
+    trend.append(kpis[kpis.grain.isin(["company", "segment"])])
+    frames["trend"] = pd.concat(trend, ignore_index=True)
+
+    step("accounts")
+    acc = p.accounts.copy()
+    gaps = panels.contact_gaps(acc[acc.customer_end], p.interactions, quarter)
+    frames["accounts"] = acc.merge(gaps, on="account_id", how="left")
+    frames["kams"] = data.frame("account_managers").sort_values("kam_id")
+    resp = p.attribute(panels.response_panel(data, quarter))
+    frames["responses"] = resp
+    if data.has("objectives"):
+        from kamlib.kpis import objectives_due
+
+        frames["objectives"] = objectives_due(p)
+    step("acquisition")
+    pros = acquisition.prospect_frame(data, quarter.end, settings.conversion_window_days)
+    peaks, curves = acquisition.ideal_touches(pros, draws=settings.bootstrap_draws,
+                                              seed=settings.seed,
+                                              level=settings.confidence_level)
+    frames["touch_peaks"], frames["touch_curves"] = peaks, curves
+
+    step("survival")
+    if "model" in p.cache or _fit_into(p, settings):
+        model, panel = p.cache["model"], p.cache["panel"]
+        frames["clv"] = p.cache["clv"]
+        frames["model_summary"] = model.summary.reset_index()
+        frames["ph_check"] = model.ph_check(panel)
+        meta["model"] = {"choice": model.choice_, "concordance": model.concordance_,
+                         "rows": len(panel), "events": int(panel.event.sum()),
+                         "reference_segment": panel.attrs.get("reference_segment")}
+        step("backtest")
+        try:
+            bt = diagnostics.backtest(data, quarter, settings)
+            frames["backtest"] = bt.pop("predictions")
+            meta["backtest"] = bt
+        except Exception as exc:  # too little history for a backtest: say so
+            meta["backtest"] = {"error": str(exc)}
+        spells = survival.spells_for_km(data, quarter, settings)
+        frames["km_segment"] = survival.km_by(spells, "segment", settings.confidence_level)
+        frames["km_cohort"] = survival.km_by(spells, "cohort", settings.confidence_level)
+        d0 = pd.Timestamp(data.table("interactions").occurred_at.min().execute())
+        surv = survival.cohort_survivors(p.state.spells, quarter.end,
+                                         first_year=int(d0.year) if not pd.isna(d0) else None)
+        frames["cohorts"] = survival.cohort_table(surv)
+        if surv:
+            try:
+                sbg = survival.ShiftedBetaGeometric().fit(list(surv.values()))
+                years = np.arange(0, settings.horizon_years + 1)
+                seen = max(len(v) for v in surv.values()) - 1
+                frames["cohort_fit"] = pd.DataFrame({
+                    "year": years, "share": sbg.survival_function(years),
+                    "observed": years <= seen})
+                meta["sbg"] = {"alpha": sbg.alpha_, "beta": sbg.beta_,
+                               "del": sbg.del_(settings.discount_rate)}
+            except ValueError as exc:
+                meta["sbg"] = {"error": str(exc)}
+        meta["clv"] = {"annual_churn": clv.trailing_churn_rate(p.state.spells, quarter)}
+    else:
+        meta["model"] = {"error": p.cache.get("survival_error", "no model")}
+
+    step("team")
+    if data.has("employee_surveys"):
+        frames["enps_teams"] = team.enps_by_team(data, quarter, settings.min_group_size,
+                                                 settings.confidence_level)
+        window = [q for q in Quarter.span(quarter.shift(-7), quarter) if q >= first]
+        outcomes = team.kam_outcomes(data, window, settings)
+        frames["kam_outcomes"] = outcomes
+        frames["enps_association"] = team.association(outcomes, settings.confidence_level)
+        frames["enps_terciles"] = team.terciles(outcomes, settings.confidence_level)
+    step("data quality")
+    frames["validation"] = data.summary
+    frames["faults"] = data.faults
+
+    for name, df in frames.items():
+        df = df.copy()
+        for c in df.columns:  # Parquet wants one type per column
+            if df[c].dtype == object:
+                df[c] = df[c].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+        df.reset_index(drop=True).to_parquet(out / f"{name}.parquet", index=False)
+    (out / "meta.json").write_text(json.dumps(_jsonable(meta), indent=2, sort_keys=True) + "\n",
+                                   encoding="utf-8")
+    return Bundle(out)
+
+
+def _fit_into(p, settings: Settings) -> bool:
+    from kamlib.kpis import survival_kpis
+
+    survival_kpis(p)
+    return "model" in p.cache
+
+
+def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
+    from kamlib.kpis import data_quarters
+
+    return data_quarters(data, settings)
+
+
+def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | None = None
+                ) -> Bundle:
+    """The bundle for a notebook: read ``cache`` when given, else build one now.
+
+    Building validates ``data`` (a folder or URL) and computes the quarter, which
+    takes a few seconds; ``kam report`` always passes a cache.
+    """
+    if cache and (Path(cache) / "meta.json").exists():
+        return Bundle(cache)
+    import tempfile
+
+    from kamlib.kpis import resolve_quarter
+    from kamlib.sources import open_source
+    from kamlib.validate import validate
+
+    settings = settings or load_settings()
+    folder = Path(cache) if cache else Path(tempfile.mkdtemp(prefix="kam-bundle-"))
+    with validate(open_source(data)) as vd:
+        q = resolve_quarter(vd, quarter or None, settings)
+        return build(vd, q, folder, settings, source_label=vd.source.location)

@@ -1,0 +1,188 @@
+"""Execute report notebooks with papermill, in parallel worker processes.
+
+Each worker process starts ONE Jupyter kernel and runs all its notebooks in it,
+through a papermill engine (``kam-reuse``) that hands papermill's notebook client
+an already running kernel. A kernel start plus imports costs seconds; reusing it
+makes the overhead per page a fraction of that. Notebooks are independent (each
+sets every variable it uses and reads only the precomputed bundle), so sharing a
+kernel in sequence does not change their results.
+
+A failed notebook is saved with its error, and the failure names the notebook,
+the cell (number and first line) and the error.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KERNEL_NAME = "kam"
+_KM = None  # the worker's kernel manager, started on first use
+
+
+@dataclass
+class Task:
+    """One notebook to execute."""
+
+    name: str
+    input_path: str
+    output_path: str
+    parameters: dict = field(default_factory=dict)
+    cwd: str = ""
+
+
+@dataclass
+class Outcome:
+    name: str
+    output_path: str
+    ok: bool
+    cell: int | None = None
+    cell_source: str = ""
+    error: str = ""
+
+
+def _engine():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.utils import merge_kwargs, remove_args
+
+    class ReusedKernelEngine(NBClientEngine):
+        """papermill's nbclient engine, running every notebook in the worker's kernel."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            from jupyter_client.manager import AsyncKernelManager
+            from jupyter_core.utils import run_sync
+
+            global _KM
+            if _KM is None or not run_sync(_KM.is_alive)():
+                _KM = AsyncKernelManager(kernel_name=kernel_name)
+                # the kernel's own start-up chatter would clutter the command's output
+                run_sync(_KM.start_kernel)(cwd=kwargs.get("cwd") or os.getcwd(),
+                                           stderr=subprocess.DEVNULL)
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log_output=log_output,
+                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=_KM, **final)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    return ReusedKernelEngine
+
+
+def _run(task: Task, kernel_name: str, timeout: int) -> Outcome:
+    import logging
+
+    import papermill as pm
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    if "kam-reuse" not in papermill_engines._engines:
+        papermill_engines.register("kam-reuse", _engine())
+    try:
+        pm.execute_notebook(task.input_path, task.output_path, parameters=task.parameters,
+                            kernel_name=kernel_name, engine_name="kam-reuse",
+                            cwd=task.cwd or None, progress_bar=False,
+                            request_save_on_cell_execute=False, execution_timeout=timeout)
+        return Outcome(task.name, task.output_path, True)
+    except PapermillExecutionError as exc:
+        index, src = _failed_cell(task.output_path)
+        return Outcome(task.name, task.output_path, False, index, src,
+                       f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:  # dead kernel, timeout, unreadable notebook ...
+        return Outcome(task.name, task.output_path, False, None, "",
+                       f"{type(exc).__name__}: {exc}")
+
+
+def _failed_cell(path: str) -> tuple[int | None, str]:
+    """Number (1-based, among the template's cells) and first line of the failed cell.
+
+    The saved notebook holds the error output; papermill's injected parameters cell
+    and its error banners are not counted, so the number matches the cell a user sees
+    in the template.
+    """
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # the saved notebook only helps the message
+        return None, ""
+    n = 0
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        n += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            lines = [ln for ln in cell.source.splitlines() if ln.strip()]
+            return n, (lines[0][:120] if lines else "")
+    return None, ""
+
+
+def _worker(args: tuple[Task, str, int]) -> Outcome:
+    return _run(*args)
+
+
+def _shutdown() -> None:
+    global _KM
+    if _KM is not None:
+        from jupyter_core.utils import run_sync
+
+        run_sync(_KM.shutdown_kernel)(now=True)
+        _KM = None
+
+
+def execute(tasks: Iterable[Task], jobs: int | None = None, kernel_name: str = KERNEL_NAME,
+            timeout: int = 600, progress: Callable[[Outcome], None] | None = None,
+            stop_on_error: bool = True) -> list[Outcome]:
+    """Run ``tasks`` in ``jobs`` worker processes (default: CPU count).
+
+    Returns the outcomes in task order. With ``stop_on_error`` the remaining tasks
+    are cancelled at the first failure.
+    """
+    tasks = list(tasks)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    for t in tasks:
+        Path(t.output_path).parent.mkdir(parents=True, exist_ok=True)
+    ctx = mp.get_context("spawn")
+    results: dict[str, Outcome] = {}
+    pool = ctx.Pool(jobs, initializer=_init_worker)
+    failed = False
+    try:
+        it = pool.imap_unordered(_worker, [(t, kernel_name, timeout) for t in tasks])
+        for out in it:
+            results[out.name] = out
+            if progress:
+                progress(out)
+            if not out.ok and stop_on_error:
+                failed = True
+                break
+    finally:
+        if failed:
+            pool.terminate()  # kernels exit with their parent (they poll its pid)
+        else:
+            pool.close()  # workers exit normally and shut their kernels down
+        pool.join()
+    return [results[t.name] for t in tasks if t.name in results]
+
+
+def _init_worker() -> None:
+    import atexit
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    atexit.register(_shutdown)
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _shutdown, exitpriority=10)
