@@ -37,8 +37,8 @@ sample: $(DATA)/truth.json  ## Generate the bundled sample data (data/sample) if
 validate: venv sample  ## Check the data against the contract and print the summary
 	$(KAM) validate --data $(DATA)
 
-report: venv sample  ## Validate the data and render the latest quarter's report
-	$(KAM) validate --data $(DATA)
+report: venv sample  ## Render the latest quarter's HTML report into reports/ (QUARTER=, DATA=, JOBS=)
+	$(KAM) report --data $(DATA) $(if $(QUARTER),--quarter $(QUARTER)) $(if $(JOBS),--jobs $(JOBS))
 
 test: venv sample  ## Run the whole test suite
 	$(BIN)/python -m pytest

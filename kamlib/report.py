@@ -111,7 +111,7 @@ def fingerprints(source) -> dict[str, str]:
     """sha256 of each input file (folders); for a database, of each table's rows."""
     out: dict[str, str] = {}
     if source.kind == "folder":
-        for name, path in sorted(source.files.items()):
+        for _name, path in sorted(source.files.items()):
             h = hashlib.sha256()
             with open(path, "rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
