@@ -103,7 +103,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
             continue
         from kamlib.kpis import FAMILIES, frame
 
-        pq = Period(data, q, cheap)
+        pq = Period(data, q, cheap, grains=("company", "segment"))
         rows = []
         for fam in ("churn", "expansion", "growth", "voice", "outcomes", "interaction", "team"):
             rows += FAMILIES[fam](pq)

@@ -58,6 +58,7 @@ class Period:
     quarter: Quarter
     settings: Settings
     cache: dict = field(default_factory=dict)
+    grains: tuple[str, ...] = GRAINS  # e.g. ("company", "segment") for cheap trend quarters
 
     @property
     def label(self) -> str:
@@ -158,13 +159,13 @@ def churn_kpis(p: Period) -> list[dict]:
     """Logo churn, its annualised value, and revenue churn, among customers at the start."""
     f = p.accounts[p.accounts.customer_start].assign(one=1)
     f["k"] = f.churned.astype(int)
-    rows = rate_rows("logo_churn_rate", p.label, f, "k", "one", level=_level(p))
+    rows = rate_rows("logo_churn_rate", p.label, f, "k", "one", level=_level(p), grains=p.grains)
     rows += [{**r, "kpi": "logo_churn_rate_annualised",
               **{c: stats.annualise(r[c]) if r[c] == r[c] else np.nan
                  for c in ("value", "low", "high")}}
              for r in list(rows)]
     f["churned_acv"] = np.where(f.churned, f.acv_start, 0.0)
-    rows += ratio_rows("revenue_churn_rate", p.label, f, "churned_acv", "acv_start", **_boot(p))
+    rows += ratio_rows("revenue_churn_rate", p.label, f, "churned_acv", "acv_start", **_boot(p), grains=p.grains)
     return rows
 
 
@@ -176,9 +177,9 @@ def expansion_kpis(p: Period) -> list[dict]:
     f["up"] = (f.n_upsell > 0).astype(int)
     f["cross"] = (f.n_cross_sell > 0).astype(int)
     f["expansion"] = f.rev_upsell + f.rev_cross_sell
-    return (rate_rows("upsell_rate", p.label, f, "up", "one", level=_level(p))
-            + rate_rows("cross_sell_rate", p.label, f, "cross", "one", level=_level(p))
-            + _sum_rows("expansion_revenue", p, f, "expansion"))
+    return (rate_rows("upsell_rate", p.label, f, "up", "one", level=_level(p), grains=p.grains)
+            + rate_rows("cross_sell_rate", p.label, f, "cross", "one", level=_level(p), grains=p.grains)
+            + _sum_rows("expansion_revenue", p, f, "expansion", grains=p.grains))
 
 
 def growth_kpis(p: Period) -> list[dict]:
@@ -190,7 +191,7 @@ def growth_kpis(p: Period) -> list[dict]:
     closes = r[(r.window_closes_on >= pd.Timestamp(q.start))
                & (r.window_closes_on <= pd.Timestamp(q.end))]
     closes = p.attribute(closes.assign(k=closes.renewed.astype(int), one=1))
-    rows += rate_rows("renewal_rate", p.label, closes, "k", "one", level=_level(p))
+    rows += rate_rows("renewal_rate", p.label, closes, "k", "one", level=_level(p), grains=p.grains)
     # trailing 12 months on contracted annual value, accounts that were customers then
     d0 = q.shift(-4).end
     start = panels.acv_on(p.state.contracts, d0, s.grace_days)
@@ -204,26 +205,26 @@ def growth_kpis(p: Period) -> list[dict]:
     g["now"] = np.where(g.account_id.isin(now_cust), g.account_id.map(now).fillna(0.0), 0.0)
     g["kept"] = np.minimum(g.now, g.start)
     g = p.attribute(g)
-    rows += ratio_rows("grr", p.label, g, "kept", "start", **_boot(p))
-    rows += ratio_rows("nrr", p.label, g, "now", "start", **_boot(p))
+    rows += ratio_rows("grr", p.label, g, "kept", "start", **_boot(p), grains=p.grains)
+    rows += ratio_rows("nrr", p.label, g, "now", "start", **_boot(p), grains=p.grains)
     kept = g[g.now > 0]
     rows += ratio_rows("sow_growth", p.label, kept, "now", "start", **_boot(p),
-                       transform=lambda x: x - 1)
+                       transform=lambda x: x - 1, grains=p.grains)
     inv = p.attribute(p.invoices.copy())
     inv["one"] = 1
     inv["repeat"] = inv.billed_before.astype(int)
-    rows += rate_rows("repeat_customer_rate", p.label, inv, "repeat", "one", level=_level(p))
+    rows += rate_rows("repeat_customer_rate", p.label, inv, "repeat", "one", level=_level(p), grains=p.grains)
     referral = referral_acquired(p.attribution).set_axis(p.attribution.account_id)
     inv["ref_rev"] = np.where(inv.account_id.map(referral).fillna(False), inv.revenue, 0.0)
     inv["pos_rev"] = inv.revenue.clip(lower=0)
     inv["ref_rev"] = inv.ref_rev.clip(lower=0)
-    rows += ratio_rows("referral_revenue_share", p.label, inv, "ref_rev", "pos_rev", **_boot(p))
+    rows += ratio_rows("referral_revenue_share", p.label, inv, "ref_rev", "pos_rev", **_boot(p), grains=p.grains)
     if p.data.has("sla_checks"):
         t = p.data.table("sla_checks")
         t = t.filter((t.period_end >= q.start) & (t.period_end <= q.end))
         sla = t.group_by("account_id").aggregate(checks=t.count(), met=t.met.sum()).execute()
         rows += rate_rows("sla_compliance", p.label, p.attribute(sla), "met", "checks",
-                          level=_level(p))
+                          level=_level(p), grains=p.grains)
     return rows
 
 
@@ -232,23 +233,23 @@ def voice_kpis(p: Period) -> list[dict]:
     q = p.quarter
     rows: list[dict] = []
     resp = p.attribute(panels.response_panel(p.data, q))
-    rows += nps_rows("nps", p.label, resp, level=_level(p))
+    rows += nps_rows("nps", p.label, resp, level=_level(p), grains=p.grains)
     acc = resp.copy()
     acc["promoters"] = (acc.mean_score >= 9).astype(int)
     acc["detractors"] = (acc.mean_score < 7).astype(int)
     acc["passives"] = 1 - acc.promoters - acc.detractors
-    rows += nps_rows("nps_account_level", p.label, acc, level=_level(p))
+    rows += nps_rows("nps_account_level", p.label, acc, level=_level(p), grains=p.grains)
     for kpi, other in (("nps_change_qoq", q.previous()), ("nps_change_yoy", q.year_ago())):
         prev = p.attribute(panels.response_panel(p.data, other))
-        rows += _nps_change_rows(kpi, p, prev, resp)
+        rows += _nps_change_rows(kpi, p, prev, resp, grains=p.grains)
     ref = p.attribute(panels.reference_panel(p.data, q.end))
-    rows += rate_rows("reference_rate", p.label, ref, "referenced", "answered", level=_level(p))
+    rows += rate_rows("reference_rate", p.label, ref, "referenced", "answered", level=_level(p), grains=p.grains)
     new = p.accounts[p.accounts.new_logo].merge(
         p.attribution[["account_id", "acquisition_channel", "referred_by", "heard_about_us"]],
         on="account_id", how="left")
     new["one"] = 1
     new["ref"] = referral_acquired(new).astype(int).to_numpy()
-    rows += rate_rows("referral_acquisition_share", p.label, new, "ref", "one", level=_level(p))
+    rows += rate_rows("referral_acquisition_share", p.label, new, "ref", "one", level=_level(p), grains=p.grains)
     if p.data.has("mentions"):
         t = p.data.table("mentions")
         m = t.filter((t.occurred_on >= q.start) & (t.occurred_on <= q.end)) \
@@ -263,17 +264,20 @@ def voice_kpis(p: Period) -> list[dict]:
         comp = nps_rows("mention_net_sentiment", p.label, m, grains=("company",),
                         level=_level(p), scale=0.01)
         rest = nps_rows("mention_net_sentiment", p.label, m[m.account_id.notna()],
-                        grains=GRAINS[1:], level=_level(p), scale=0.01)
+                        grains=[g for g in p.grains if g != "company"], level=_level(p),
+                        scale=0.01)
         rows += comp + rest
     return rows
 
 
-def _nps_change_rows(kpi, p: Period, before: pd.DataFrame, after: pd.DataFrame) -> list[dict]:
+def _nps_change_rows(kpi, p: Period, before: pd.DataFrame, after: pd.DataFrame,
+                     grains=GRAINS) -> list[dict]:
     out = []
     cols = ["promoters", "passives", "detractors"]
+    grains = [g for g in grains if g != "account"]  # one account's answers are too few
     b = dict(((g, grp), tuple(int(sub[c].sum()) for c in cols))
-             for g, grp, sub in groups(before, GRAINS[:3]))
-    for g, grp, sub in groups(after, GRAINS[:3]):
+             for g, grp, sub in groups(before, grains))
+    for g, grp, sub in groups(after, grains):
         a = tuple(int(sub[c].sum()) for c in cols)
         prev = b.get((g, grp), (0, 0, 0))
         if sum(a) == 0 or sum(prev) == 0:
@@ -296,7 +300,7 @@ def outcome_kpis(p: Period) -> list[dict]:
         sub = o[o.indicator == ind].groupby("account_id").agg(
             met=("met", "sum"), due=("met", "size")).reset_index()
         rows += rate_rows(f"objectives_met_{ind}", p.label, p.attribute(sub), "met", "due",
-                          level=_level(p))
+                          level=_level(p), grains=p.grains)
     return rows
 
 
@@ -322,18 +326,18 @@ def interaction_kpis(p: Period) -> list[dict]:
     f = p.attribute(gaps)
     f["one"] = 1
     f["alert"] = (f.max_gap_days > s.gap_alert_days).astype(int)
-    rows = mean_rows("touchpoints_per_account", p.label, f, "touches", level=_level(p))
-    rows += ratio_rows("inbound_share", p.label, f, "inbound", "touches", **_boot(p))
-    rows += rate_rows("gap_alert_share", p.label, f, "alert", "one", level=_level(p))
+    rows = mean_rows("touchpoints_per_account", p.label, f, "touches", level=_level(p), grains=p.grains)
+    rows += ratio_rows("inbound_share", p.label, f, "inbound", "touches", **_boot(p), grains=p.grains)
+    rows += rate_rows("gap_alert_share", p.label, f, "alert", "one", level=_level(p), grains=p.grains)
     req = p.attribute(panels.requests_frame(p.data, p.quarter))
     if len(req):
         req["resolved"] = req.resolved.astype(bool)
-        rows += _km_median_rows("resolution_median_hours", p, req, "hours", "resolved")
+        rows += _km_median_rows("resolution_median_hours", p, req, "hours", "resolved", grains=p.grains)
         req["on_time"] = (req.resolved & (req.hours <= s.resolution_target_hours)).astype(int)
         req["due"] = ((req.hours >= s.resolution_target_hours) | req.resolved).astype(int)
         req = req[req.due == 1]
         rows += rate_rows("resolution_within_target", p.label, req, "on_time", "due",
-                          level=_level(p))
+                          level=_level(p), grains=p.grains)
     return rows
 
 
@@ -375,7 +379,8 @@ def team_kpis(p: Period) -> list[dict]:
     e["detractors"] = (e.score <= 6).astype(int)
     e["account_id"] = e.kam_id
     e["segment"] = "all"
-    return nps_rows("enps", p.label, e, grains=("company", "kam"), level=_level(p),
+    return nps_rows("enps", p.label, e, grains=[g for g in ("company", "kam") if g in p.grains],
+                    level=_level(p),
                     min_n=p.settings.min_group_size)
 
 
