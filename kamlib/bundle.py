@@ -206,23 +206,58 @@ def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
     return data_quarters(data, settings)
 
 
+def _cache_key(data: str, quarter: str, settings: Settings) -> str:
+    """Fingerprint of what a bundle depends on: the data (paths, sizes, mtimes; the URL
+    for a database), the quarter, the settings and the kamlib version."""
+    import hashlib
+
+    from kamlib import __version__
+    from kamlib.sources import is_url
+
+    h = hashlib.sha256(f"{quarter}|{asdict(settings)}|{__version__}".encode())
+    if is_url(data):
+        h.update(data.encode())
+    else:
+        for f in sorted(Path(data).resolve().glob("*")):
+            st = f.stat()
+            h.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
 def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | None = None
                 ) -> Bundle:
     """The bundle for a notebook: read ``cache`` when given, else build one now.
 
-    Building validates ``data`` (a folder or URL) and computes the quarter, which
-    takes a few seconds; ``kam report`` always passes a cache.
+    Without a cache (an analyst opening a notebook in JupyterLab) the bundle is built
+    once into ``.cache/bundles/<fingerprint>`` under the project and reused by the
+    other notebooks until the data, the quarter or the settings change.
     """
     if cache and (Path(cache) / "meta.json").exists():
         return Bundle(cache)
+    import shutil
     import tempfile
 
+    from kamlib.config import PROJECT_ROOT
     from kamlib.kpis import resolve_quarter
-    from kamlib.sources import open_source
+    from kamlib.sources import display_name, open_source
     from kamlib.validate import validate
 
     settings = settings or load_settings()
-    folder = Path(cache) if cache else Path(tempfile.mkdtemp(prefix="kam-bundle-"))
-    with validate(open_source(data)) as vd:
-        q = resolve_quarter(vd, quarter or None, settings)
-        return build(vd, q, folder, settings, source_label=vd.source.location)
+    folder = Path(cache) if cache else \
+        PROJECT_ROOT / ".cache" / "bundles" / _cache_key(data, quarter, settings)
+    if (folder / "meta.json").exists():
+        return Bundle(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+    try:
+        with validate(open_source(data)) as vd:
+            q = resolve_quarter(vd, quarter or None, settings)
+            build(vd, q, tmp, settings, source_label=display_name(data))
+        try:
+            tmp.rename(folder)  # another notebook may have finished first: keep its copy
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Bundle(folder)

@@ -94,19 +94,6 @@ class Page:
 
 
 # --------------------------------------------------------------------------- helpers
-def _source_label(location: str) -> str:
-    """How the data source is named in outputs: never an absolute path or a password."""
-    from kamlib.sources import is_url, mask_url
-
-    if is_url(location):
-        return mask_url(location)
-    p = Path(location).resolve()
-    try:
-        return str(p.relative_to(PROJECT_ROOT))
-    except ValueError:
-        return p.name
-
-
 def fingerprints(source) -> dict[str, str]:
     """sha256 of each input file (folders); for a database, of each table's rows."""
     out: dict[str, str] = {}
@@ -233,18 +220,21 @@ def write_root_index(out: Path) -> None:
 def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = None,
            kams: list[str] | None = None, settings: Settings | None = None,
            progress: Callable[[str, int, int], None] | None = None,
-           timeout: int = 600) -> Path:
+           timeout: int = 600, notebooks_dir: str | Path | None = None) -> Path:
     """Render one quarter's report into ``<out>/<quarter>``; returns that folder.
 
     Raises
     ------
     ContractError, SourceError, ParameterError : bad input (nothing is written).
     ReportError : a notebook failed (the previous report is left untouched).
+
+    ``notebooks_dir`` points at another folder of templates (same names), e.g. a
+    company's own edition of the pages.
     """
     from kamlib import bundle as bundle_mod
     from kamlib import runner
     from kamlib.kpis import resolve_quarter
-    from kamlib.sources import open_source
+    from kamlib.sources import display_name, open_source
     from kamlib.validate import validate
 
     settings = settings or load_settings()
@@ -258,7 +248,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     step("validating the data")
     with validate(open_source(data)) as vd:
         q = resolve_quarter(vd, quarter, settings)
-        label = _source_label(data)
+        label = display_name(data)
         staging = out / f".staging-{q}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -275,7 +265,8 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
             raise
     try:
         return _render_pages(b, q, out, staging, cache, label, prints, data, jobs, kams,
-                             settings, step, timeout, runner)
+                             settings, step, timeout, runner,
+                             Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -283,7 +274,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
 
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
-                  runner) -> Path:
+                  runner, notebooks: Path) -> Path:
     from kamlib.sources import is_url
 
     data_param = data if is_url(data) else str(Path(data).resolve())
@@ -301,10 +292,10 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         pages.append(Page(f"{SCORECARD}_{k}", f"Scorecard: {names.get(k, k)}",
                           f"notebooks/kam/{k}.ipynb", f"kam/{k}.html", {**base, "kam_id": k}))
     for pg in pages:
-        src = NOTEBOOKS_DIR / (f"{SCORECARD}.ipynb" if pg.name.startswith(SCORECARD)
-                               else f"{pg.name}.ipynb")
+        src = notebooks / (f"{SCORECARD}.ipynb" if pg.name.startswith(SCORECARD)
+                           else f"{pg.name}.ipynb")
         tasks.append(runner.Task(pg.name, str(src), str(staging / pg.notebook), pg.parameters,
-                                 str(NOTEBOOKS_DIR)))
+                                 str(notebooks)))
     done = [0]
 
     def tick(o):

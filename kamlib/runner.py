@@ -63,9 +63,14 @@ def _engine():
             global _KM
             if _KM is None or not run_sync(_KM.is_alive)():
                 _KM = AsyncKernelManager(kernel_name=kernel_name)
+                # the kernel imports the same kamlib as this process
+                env = dict(os.environ)
+                root = str(Path(__file__).resolve().parent.parent)
+                env["PYTHONPATH"] = os.pathsep.join(
+                    [root, *filter(None, [env.get("PYTHONPATH")])])
                 # the kernel's own start-up chatter would clutter the command's output
                 run_sync(_KM.start_kernel)(cwd=kwargs.get("cwd") or os.getcwd(),
-                                           stderr=subprocess.DEVNULL)
+                                           stderr=subprocess.DEVNULL, env=env)
             kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
             final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                                  kernel_name=kernel_name, log_output=log_output,

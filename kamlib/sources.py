@@ -55,6 +55,23 @@ def is_url(location: str) -> bool:
     return bool(_URL.match(str(location)))
 
 
+def display_name(location: str) -> str:
+    """How a data location is named in outputs: never an absolute path or a password.
+
+    A folder inside the project is named relative to it (``data/sample``), any other
+    folder by its own name; a URL with its password masked.
+    """
+    from kamlib.config import PROJECT_ROOT
+
+    if is_url(location):
+        return mask_url(location)
+    p = Path(location).resolve()
+    try:
+        return str(p.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return p.name
+
+
 def read_header(path: Path) -> tuple[str, list[str]]:
     """The delimiter (``,`` ``;`` tab or ``|``) and column names of a CSV file.
 

@@ -1,0 +1,152 @@
+"""End-to-end: ``kam report`` renders a quarter reproducibly, safely and readably.
+
+One module-level render of the sample (with an account named like a script tag and
+two scorecards, to keep it quick) serves the content checks; a second render of the
+same inputs checks byte-identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from kamlib.report import render
+
+EVIL = "<script>alert(1)</script>"
+pytestmark = pytest.mark.slow
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    files = [*folder.rglob("*.html"), folder / "kpis.csv", folder / "manifest.json"]
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(files)}
+
+
+@pytest.fixture(scope="module")
+def evil_data(sample_dir, tmp_path_factory) -> tuple[Path, str]:
+    """The sample with one account renamed to a script tag; returns (folder, its KAM)."""
+    d = tmp_path_factory.mktemp("evil") / "data"
+    shutil.copytree(sample_dir, d)
+    acc = pd.read_csv(d / "accounts.csv", dtype=str, keep_default_na=False)
+    con = pd.read_csv(d / "contracts.csv", dtype=str)
+    live = con[con.end_on >= "2026-09-30"].account_id.iloc[0]
+    acc.loc[acc.account_id == live, "name"] = EVIL
+    acc.to_csv(d / "accounts.csv", index=False)
+    return d, acc.loc[acc.account_id == live, "kam_id"].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def report(evil_data, tmp_path_factory) -> Path:
+    data, kam = evil_data
+    out = tmp_path_factory.mktemp("reports")
+    return render(str(data), "2026Q3", out, jobs=2, kams=sorted({kam, "K001"}))
+
+
+def test_pages_and_files(report):
+    names = {p.name for p in report.glob("*.html")}
+    assert {"index.html", "executive_summary.html", "clv_churn.html", "customer_voice.html",
+            "engagement_outcomes.html", "growth_acquisition.html", "team.html",
+            "data_quality.html"} <= names
+    assert len(list((report / "kam").glob("*.html"))) == 2
+    assert (report / "kpis.csv").exists() and (report / "quarantine").is_dir()
+    assert len(list((report / "notebooks").rglob("*.ipynb"))) == 9
+    assert (report.parent / "index.html").exists()
+    assert "2026Q3/index.html" in (report.parent / "index.html").read_text()
+
+
+def test_manifest_records_inputs_without_paths_or_timings(report):
+    m = json.loads((report / "manifest.json").read_text())
+    assert m["parameters"]["quarter"] == "2026Q3" and m["kamlib_version"]
+    assert set(m["inputs"]) >= {"accounts.csv", "contracts.csv", "interactions.csv"}
+    assert all(len(h) == 64 for h in m["inputs"].values())
+    text = json.dumps(m)
+    assert "/tmp" not in text and str(Path.home()) not in text
+    assert not re.search(r"\d{2}:\d{2}:\d{2}", text)  # no clock times
+
+
+def test_names_are_escaped_in_every_page(report):
+    seen = False
+    for page in report.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert EVIL not in text, page.name
+        seen |= "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert seen, "the account name should show as text somewhere"
+
+
+def test_no_page_contains_code(report):
+    for page in report.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "jp-InputArea-editor" not in text and "hl-ipython3" not in text, page.name
+        assert "<script" not in text, page.name  # the pages run no scripts at all
+        assert "Traceback" not in text, page.name
+        assert "application/vnd.jupyter.stderr" not in text, page.name  # no warnings printed
+
+
+def test_every_link_in_the_index_resolves(report):
+    text = (report / "index.html").read_text()
+    links = re.findall(r'href="([^"#]+)"', text)
+    assert len(links) > 10
+    for href in links:
+        assert (report / href).resolve().exists(), href
+
+
+def test_executed_notebooks_carry_no_execution_metadata(report):
+    for p in (report / "notebooks").rglob("*.ipynb"):
+        nb = nbformat.read(p, as_version=4)
+        assert "papermill" not in nb.metadata
+        for cell in nb.cells:
+            assert "execution" not in cell.metadata and "papermill" not in cell.metadata
+            assert cell.get("execution_count") is None
+
+
+def test_rendering_twice_is_byte_identical(report, evil_data, tmp_path):
+    data, kam = evil_data
+    again = render(str(data), "2026Q3", tmp_path, jobs=2, kams=sorted({kam, "K001"}))
+    assert _digest(again) == _digest(report)
+
+
+def _cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kamlib", "report", *args],
+                          capture_output=True, text=True)
+
+
+def test_bad_quarter_fails_cleanly_and_keeps_the_old_report(report, evil_data):
+    data, _ = evil_data
+    before = _digest(report)
+    r = _cli("--data", str(data), "--quarter", "2031Q1", "--out", str(report.parent))
+    assert r.returncode == 2
+    assert "2031Q1 is outside the data" in r.stderr and "Traceback" not in r.stderr
+    assert _digest(report) == before
+
+
+def test_failing_notebook_names_it_and_keeps_the_old_report(report, evil_data, tmp_path):
+    """A notebook that breaks mid-run: exit 1, the notebook and cell named, the failed
+    notebook kept for inspection, the earlier report byte-identical."""
+    from kamlib.config import NOTEBOOKS_DIR
+
+    data, kam = evil_data
+    nbs = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS_DIR, nbs)
+    nb = nbformat.read(nbs / "team.ipynb", as_version=4)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    nb.cells[code[-1]].source = "raise RuntimeError('the data broke mid-run')"
+    nbformat.write(nb, nbs / "team.ipynb")
+    before = _digest(report)
+    from kamlib.report import ReportError
+
+    with pytest.raises(ReportError) as exc:
+        render(str(data), "2026Q3", report.parent, jobs=2, kams=[kam], notebooks_dir=nbs)
+    msg = str(exc.value)
+    assert "notebook team failed at cell" in msg and "the data broke mid-run" in msg
+    assert (report.parent / ".failed" / "2026Q3" / "team.ipynb").exists()
+    assert _digest(report) == before
+    assert not list(report.parent.glob(".staging-*"))
