@@ -275,9 +275,10 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
                   runner, notebooks: Path) -> Path:
-    from kamlib.sources import is_url
+    from kamlib.sources import display_name, is_url
 
-    data_param = data if is_url(data) else str(Path(data).resolve())
+    # notebooks read the bundle; a URL is passed masked so no password reaches a page
+    data_param = display_name(data) if is_url(data) else str(Path(data).resolve())
     base = {"quarter": str(q), "data": data_param, "cache": str(cache)}
     all_kams = sorted(b.accounts.kam_id.dropna().unique())
     wanted = sorted(kams) if kams else all_kams

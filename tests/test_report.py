@@ -150,3 +150,49 @@ def test_failing_notebook_names_it_and_keeps_the_old_report(report, evil_data, t
     assert (report.parent / ".failed" / "2026Q3" / "team.ipynb").exists()
     assert _digest(report) == before
     assert not list(report.parent.glob(".staging-*"))
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def test_pages_in_a_real_browser(report, tmp_path):
+    """Headless Chromium opens the index and two pages: every image loads, the console
+    stays clean. Screenshots are saved next to the test's temp files."""
+    import os
+
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run installs it")
+        pytest.skip("no chromium on this machine (apt-get install chromium); CI installs it")
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    shots = []
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=browser, args=args)
+        for name in ("index.html", "executive_summary.html", "clv_churn.html"):
+            page = b.new_page(viewport={"width": 1200, "height": 900})
+            problems: list[str] = []
+            page.on("console", lambda m, p=problems: p.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e, p=problems: p.append(str(e)))
+            page.on("requestfailed", lambda r, p=problems: p.append(f"failed {r.url}"))
+            page.goto((report / name).as_uri())
+            loaded = page.evaluate(
+                "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+            assert all(loaded), f"{name}: {loaded.count(False)} image(s) did not load"
+            if name != "index.html":
+                assert len(loaded) >= 1, f"{name} should show its charts"
+            assert problems == [], f"{name}: {problems}"
+            shot = tmp_path / f"{name}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            shots.append(shot)
+            page.close()
+        b.close()
+    assert all(s.stat().st_size > 10_000 for s in shots)
