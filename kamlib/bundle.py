@@ -91,13 +91,13 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
             progress(name)
 
     step("KPIs")
+    first, _last = _data_first(data, settings)
     p = Period(data, quarter, settings)
     kpis = compute_kpis(data, quarter, settings)
     frames["kpis"] = kpis
     step("trends")
     cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, 200))
     trend = []
-    first, _last = _data_first(data, settings)
     for q in Quarter.span(quarter.shift(-(TREND_QUARTERS - 1)), quarter.previous()):
         if q < first:
             continue
@@ -123,6 +123,10 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
         from kamlib.kpis import objectives_due
 
         frames["objectives"] = objectives_due(p)
+        # the last eight quarters, for the link between leading and lagging objectives
+        hist = [objectives_due(Period(data, qq, settings))
+                for qq in Quarter.span(quarter.shift(-7), quarter) if qq >= first]
+        frames["objectives_history"] = pd.concat(hist, ignore_index=True)
     step("acquisition")
     pros = acquisition.prospect_frame(data, quarter.end, settings.conversion_window_days)
     peaks, curves = acquisition.ideal_touches(pros, draws=settings.bootstrap_draws,

@@ -622,6 +622,7 @@ def plot_funnel(
     *,
     xlabel: str = "Denominator n (count)",
     ylabel: str | None = None,
+    target_label: str = "Company rate",
 ) -> Axes:
     """Funnel plot: each group's rate against its denominator, with control limits.
 
@@ -676,7 +677,7 @@ def plot_funnel(
         if target is not None and np.isfinite(target):
             ax.axhline(target, color=ref, linewidth=1.5, zorder=2)
             handles.append(Line2D([], [], color=ref, linewidth=1.5,
-                                  label=f"Target {fmt(target)}"))
+                                  label=f"{target_label} {fmt(target)}"))
 
         n = _num(df["n"]) if df is not None and "n" in df else np.array([])
         rate = _num(df["rate"]) if df is not None and "rate" in df else np.array([])

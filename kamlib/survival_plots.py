@@ -36,7 +36,8 @@ from kamlib.plots import (
 
 
 def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
-            xlabel: str = "Tenure (years)", at_risk_times: list[float] | None = None) -> Axes:
+            xlabel: str = "Tenure (years)", at_risk_times: list[float] | None = None,
+            legend_title: str = "Group") -> Axes:
     """Kaplan-Meier curves with their bands and a table of numbers at risk below.
 
     ``km`` is long: group, time, survival, low, high, at_risk (as from
@@ -77,7 +78,7 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
         xlim = (0, tmax * 1.02 if tmax > 0 else 1)
         ax.set_xlim(*xlim)
         ax.set_xticks(ticks)
-        _legend_right(ax, title="Group")
+        _legend_right(ax, title=legend_title)
         # numbers at risk in a strip under the plot, aligned with the x ticks
         tab.set_xlim(*xlim)
         tab.set_ylim(0, len(groups) + 1)

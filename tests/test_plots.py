@@ -284,7 +284,7 @@ def test_funnel_draws_target_limits_and_labels_outliers_only():
     scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert sum(len(c.get_offsets()) for c in scatters) == len(df)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:3] == ["Target 80.0%", "95 % limits", "99.8 % limits"]
+    assert legend[:3] == ["Company rate 80.0%", "95 % limits", "99.8 % limits"]
     assert "Outside 99.8 % limits" in legend
     assert ax.get_ylabel() == "Rate (%)" and "(count)" in ax.get_xlabel()
     lo, hi = ax.get_ylim()
