@@ -26,14 +26,9 @@ def _outcomes(data, start: Quarter, settings: Settings, until: Quarter,
               accounts: pd.Series) -> pd.DataFrame:
     """For accounts alive at ``start.end``: days to churn (event time = last end_on)
     within the following year, as known at ``until.end``."""
-    from kamlib.customers import derive_spells
+    from kamlib.panels import spells_as_of
 
-    c = data.frame("contracts")
-    for col in ("start_on", "end_on"):
-        c[col] = pd.to_datetime(c[col])
-    if not data.has_column("contracts", "renewal_of"):
-        c = c.drop(columns=["renewal_of"], errors="ignore")
-    sp = derive_spells(c, until.end, settings.grace_days)
+    sp = spells_as_of(data, until.end, settings.grace_days)
     t0 = pd.Timestamp(start.end)
     cur = sp[(sp.start_on <= t0) & (sp.last_day >= t0)]
     cur = cur.sort_values(["account_id", "spell"]).groupby("account_id").last()

@@ -71,12 +71,27 @@ class ContractState:
     contracts: pd.DataFrame
 
 
+def contracts_frame(data) -> pd.DataFrame:
+    """All used contracts as pandas, dates at day resolution; ``renewal_of`` only when
+    the export carries it (its absence switches renewals to the date rule)."""
+    memo = getattr(data, "memo", {})
+    if "contracts" not in memo:
+        c = data.frame("contracts")
+        for col in ("start_on", "end_on"):
+            c[col] = pd.to_datetime(c[col])
+        if not data.has_column("contracts", "renewal_of"):
+            c = c.drop(columns=["renewal_of"], errors="ignore")
+        memo["contracts"] = c.sort_values("contract_id").reset_index(drop=True)
+    return memo["contracts"].copy()
+
+
+def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
+    """Customer spells as they stood on ``day`` (see :func:`kamlib.customers.derive_spells`)."""
+    return derive_spells(contracts_frame(data), day, grace_days)
+
+
 def contract_state(data, quarter: Quarter, settings: Settings) -> ContractState:
-    c = data.frame("contracts")
-    for col in ("start_on", "end_on"):
-        c[col] = pd.to_datetime(c[col])
-    if not data.has_column("contracts", "renewal_of"):
-        c = c.drop(columns=["renewal_of"], errors="ignore")
+    c = contracts_frame(data)
     spells = derive_spells(c, quarter.end, settings.grace_days)
     renewals = derive_renewals(c, quarter.end, settings.grace_days)
     return ContractState(quarter, spells, renewals, c[c.start_on <= _ts(quarter.end)])

@@ -134,10 +134,7 @@ def covariates(data, quarters: list[Quarter], settings: Settings) -> pd.DataFram
 
 
 def _spell_starts(data, q: Quarter, settings: Settings) -> pd.DataFrame:
-    c = data.frame("contracts")
-    for col in ("start_on", "end_on"):
-        c[col] = pd.to_datetime(c[col])
-    sp = derive_spells(c, q.end, settings.grace_days)
+    sp = panels.spells_as_of(data, q.end, settings.grace_days)
     live = sp[(sp.start_on <= pd.Timestamp(q.end))
               & (sp.last_day >= pd.Timestamp(q.start - timedelta(days=1)))]
     live = live.sort_values(["account_id", "spell"]).groupby("account_id").last().reset_index()
@@ -151,11 +148,7 @@ def survival_panel(data, as_of: Quarter, settings: Settings,
     ``first`` is the first risk quarter (default: the quarter after the first one
     with interactions, so that every row has lagged covariates).
     """
-    c = data.frame("contracts")
-    for col in ("start_on", "end_on"):
-        c[col] = pd.to_datetime(c[col])
-    if not data.has_column("contracts", "renewal_of"):
-        c = c.drop(columns=["renewal_of"], errors="ignore")
+    c = panels.contracts_frame(data)
     spells = derive_spells(c, as_of.end, settings.grace_days)
     sm = settings.fiscal_year_start_month
     if first is None:
@@ -218,12 +211,7 @@ def snapshot(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
     covariates measured on ``quarter``: the input for next-period predictions."""
     from kamlib.customers import customers_on
 
-    c = data.frame("contracts")
-    for col in ("start_on", "end_on"):
-        c[col] = pd.to_datetime(c[col])
-    if not data.has_column("contracts", "renewal_of"):
-        c = c.drop(columns=["renewal_of"], errors="ignore")
-    sp = derive_spells(c, quarter.end, settings.grace_days)
+    sp = panels.spells_as_of(data, quarter.end, settings.grace_days)
     alive = customers_on(sp, pd.Timestamp(quarter.end))
     cur = sp[sp.account_id.isin(alive) & (sp.start_on <= pd.Timestamp(quarter.end))]
     cur = cur.sort_values(["account_id", "spell"]).groupby("account_id").last().reset_index()
@@ -295,12 +283,7 @@ def km_table(durations, events, entry=None, level: float = 0.95) -> pd.DataFrame
 def spells_for_km(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
     """Spells with duration in years, event flag, segment and acquisition cohort (year of
     the spell's start)."""
-    c = data.frame("contracts")
-    for col in ("start_on", "end_on"):
-        c[col] = pd.to_datetime(c[col])
-    if not data.has_column("contracts", "renewal_of"):
-        c = c.drop(columns=["renewal_of"], errors="ignore")
-    sp = derive_spells(c, quarter.end, settings.grace_days)
+    sp = panels.spells_as_of(data, quarter.end, settings.grace_days)
     seg = data.frame("accounts").set_index("account_id")["segment"]
     return pd.DataFrame({"account_id": sp.account_id, "segment": sp.account_id.map(seg),
                          "cohort": sp.start_on.dt.year, "years": sp.duration_days / 365.25,

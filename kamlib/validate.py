@@ -174,6 +174,7 @@ class ValidatedData:
     summary: pd.DataFrame
     faults: pd.DataFrame
     _checked: dict[str, object] = field(default_factory=dict, repr=False)
+    memo: dict[str, object] = field(default_factory=dict, repr=False)  # small derived frames
 
     @property
     def con(self):
