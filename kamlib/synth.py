@@ -218,7 +218,15 @@ def generate(cfg: SynthConfig, progress: Callable[[str, int, int], None] | None 
     # KAMs spread their effort around each channel's usual level: 1 .. 2 x peak + 3 touches
     top = np.array([2 * TOUCH_PEAK[PROSPECT_CHANNELS[c]] + 3 for c in p_channel])
     p_touches = 1 + np.floor(rng.random(n_pros) * top).astype(int)
-    p_kam = rng.integers(0, n_k0, n_pros)
+    # each prospect goes to a KAM employed on its first-contact day
+    u_kam = rng.random(n_pros)
+    p_kam = np.empty(n_pros, int)
+    for j in range(n_pros):
+        day = p_first[j]
+        ok = np.flatnonzero((kam_hired <= day) & ((kam_left < 0) | (kam_left > day + 200)))
+        if len(ok) == 0:
+            ok = np.flatnonzero((kam_left < 0) | (kam_left > day))
+        p_kam[j] = ok[int(u_kam[j] * len(ok))]
     a_, b_, c_ = (np.array([peak_curve[PROSPECT_CHANNELS[c]][i] for c in p_channel])
                   for i in range(3))
     p_conv_prob = _logit_inv(a_ + b_ * p_touches - c_ * p_touches**2)
