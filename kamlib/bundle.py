@@ -93,7 +93,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     step("KPIs")
     first, _last = _data_first(data, settings)
     p = Period(data, quarter, settings)
-    kpis = compute_kpis(data, quarter, settings)
+    kpis = compute_kpis(data, quarter, settings, period=p)  # p keeps the model and CLV
     frames["kpis"] = kpis
     step("trends")
     cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, 200))

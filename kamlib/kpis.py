@@ -470,7 +470,8 @@ def resolve_quarter(data, quarter: str | None, settings: Settings) -> Quarter:
 
 
 def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
-                 progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+                 progress: Callable[[str], None] | None = None,
+                 period: Period | None = None) -> pd.DataFrame:
     """The long KPI table for one quarter.
 
     Parameters
@@ -479,13 +480,15 @@ def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
     quarter : the reporting quarter (its last day is ``as_of``).
     settings : defaults from the project config.
     progress : called with each family's name before it runs.
+    period : a :class:`Period` to compute in, so that a caller can reuse what the
+        families cached (the churn model, CLV) instead of computing it again.
     """
     from kamlib.config import load_settings
 
     settings = settings or load_settings()
     q = quarter if isinstance(quarter, Quarter) else Quarter(quarter,
                                                             settings.fiscal_year_start_month)
-    p = Period(data, q, settings)
+    p = period if period is not None else Period(data, q, settings)
     rows: list[dict] = []
     for name, fam in FAMILIES.items():
         if progress:
