@@ -10,7 +10,7 @@ QUARTER ?=
 JOBS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample validate report kpis test lint lab bench clean
+.PHONY: help venv sample validate report test lint lab clean
 
 help:  ## Show this help
 	@echo "KAM analytics: make <target>"
@@ -44,13 +44,10 @@ test: venv sample  ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 lint:  venv ## Run ruff on the code
-	$(BIN)/ruff check kamlib tests bench
+	$(BIN)/ruff check kamlib tests
 
 lab: venv sample  ## Start JupyterLab with the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
-
-bench: venv  ## Run the scale benchmarks (slow; writes bench/results.json)
-	$(BIN)/python bench/run.py
 
 clean:  ## Remove the venv, caches and generated data (keeps reports)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DATA) .cache
