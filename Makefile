@@ -10,7 +10,7 @@ QUARTER ?=
 JOBS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample validate report test lint lab clean
+.PHONY: help venv sample validate report test lint lab bench clean
 
 help:  ## Show this help
 	@echo "KAM analytics: make <target>"
@@ -44,10 +44,13 @@ test: venv sample  ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 lint:  venv ## Run ruff on the code
-	$(BIN)/ruff check kamlib tests
+	$(BIN)/ruff check kamlib tests bench
 
 lab: venv sample  ## Start JupyterLab with the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: venv  ## Benchmarks at 1 M and 10 M interactions (slow; writes bench/results.json and .md)
+	$(BIN)/python bench/run.py
 
 clean:  ## Remove the venv, caches and generated data (keeps reports)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DATA) .cache

@@ -1,0 +1,59 @@
+"""Benchmark baseline: the same panels as an analyst would write them in pandas.
+
+Usage: python bench/panels_pandas.py DATA_DIR QUARTER -> one JSON line of timings.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import pandas as pd
+
+from kamlib.periods import Quarter
+
+
+def main(data: str, quarter: str) -> dict:
+    q = Quarter(quarter, 1)
+    qs, qe = pd.Timestamp(q.start), pd.Timestamp(q.end) + pd.Timedelta(days=1)
+    t0 = time.perf_counter()
+    inter = pd.read_csv(f"{data}/interactions.csv",
+                        usecols=["account_id", "occurred_at", "direction"],
+                        parse_dates=["occurred_at"])
+    inq = inter[(inter.occurred_at >= qs) & (inter.occurred_at < qe)].copy()
+    inq["inbound"] = inq.direction.eq("inbound")
+    inq["outbound"] = inq.direction.eq("outbound")
+    counts = inq.groupby("account_id").agg(touches=("direction", "size"),
+                                           inbound=("inbound", "sum"),
+                                           outbound=("outbound", "sum"),
+                                           first_day=("occurred_at", "min"),
+                                           last_day=("occurred_at", "max"))
+    days = inq.assign(d=inq.occurred_at.dt.normalize())[["account_id", "d"]].drop_duplicates()
+    days = days.sort_values(["account_id", "d"])
+    days["gap"] = days.groupby("account_id").d.diff().dt.days
+    counts["inner_gap"] = days.groupby("account_id").gap.max()
+    counts["prev_day"] = inter[inter.occurred_at < qs].groupby("account_id").occurred_at.max() \
+        .dt.normalize()
+    inv = pd.read_csv(f"{data}/invoices.csv", parse_dates=["issued_on"])
+    cur = inv[(inv.issued_on >= qs) & (inv.issued_on < qe)]
+    revenue = cur.pivot_table(index="account_id", columns="kind", values="amount",
+                              aggfunc="sum", fill_value=0)
+    revenue["revenue"] = revenue.sum(axis=1)
+    revenue["billed_before"] = revenue.index.isin(inv[inv.issued_on < qs].account_id)
+    resp = pd.read_csv(f"{data}/nps_responses.csv", parse_dates=["responded_on"])
+    r = resp[(resp.responded_on >= qs) & (resp.responded_on < qe)].copy()
+    r["promoter"], r["detractor"] = r.score >= 9, r.score <= 6
+    r["passive"] = ~r.promoter & ~r.detractor
+    nps = r.groupby("account_id").agg(responses=("score", "size"), promoters=("promoter", "sum"),
+                                      passives=("passive", "sum"),
+                                      detractors=("detractor", "sum"),
+                                      mean_score=("score", "mean"))
+    t1 = time.perf_counter()
+    return {"total_s": t1 - t0, "touches": int(counts.touches.sum()),
+            "revenue": float(revenue.revenue.sum()), "responses": int(nps.responses.sum()),
+            "accounts": int(len(counts))}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1], sys.argv[2])))
