@@ -22,7 +22,6 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from kamlib import stats
 from kamlib.config import Settings
 from kamlib.periods import Quarter
 
@@ -93,16 +92,14 @@ def naive_lifetime_years(annual_churn: float) -> float:
     return 1.0 / annual_churn if annual_churn > 0 else np.inf
 
 
-def portfolio(clv: pd.DataFrame, annual_churn: float, settings: Settings,
-              draws: int | None = None) -> dict:
-    """Portfolio totals: CLV with a bootstrap interval over accounts, and the naive one."""
-    draws = draws or settings.bootstrap_draws
-    total = stats.bootstrap(clv.clv.to_numpy(), np.sum, draws=draws, seed=settings.seed,
-                            level=settings.confidence_level)
-    life = naive_lifetime_years(annual_churn)
-    naive = float(clv.margin.sum() * min(life, settings.horizon_years * 10))
-    return {"clv_total": total, "clv_naive_total": naive, "naive_lifetime_years": life,
-            "accounts": len(clv)}
+#: the naive lifetime is capped so that a quarter without churn gives a finite figure
+NAIVE_LIFETIME_CAP_YEARS = 100.0
+
+
+def naive_total(clv: pd.DataFrame, annual_churn: float) -> float:
+    """The seed formula for the whole book: yearly margin x average lifetime (capped)."""
+    return float(clv.margin.sum() * min(naive_lifetime_years(annual_churn),
+                                        NAIVE_LIFETIME_CAP_YEARS))
 
 
 def value_at_risk_by(clv: pd.DataFrame, key: str) -> pd.DataFrame:

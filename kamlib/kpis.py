@@ -410,7 +410,7 @@ def survival_kpis(p: Period) -> list[dict]:
             stats.Estimate(float(sub.clv.sum()), np.nan, np.nan, len(sub))
         rows.append(row("clv_total", g, grp, p.label, tot))
     annual = clv.trailing_churn_rate(p.state.spells, p.quarter)
-    naive = float(f.margin.sum() * min(clv.naive_lifetime_years(annual), 100.0))
+    naive = clv.naive_total(f, annual)
     rows.append(row("clv_naive_total", "company", "all", p.label,
                     stats.Estimate(naive, np.nan, np.nan, len(f))))
     for r in f.itertuples():

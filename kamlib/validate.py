@@ -385,7 +385,6 @@ def validate(
             *[t[c].cast(dt.string).name(RAW + c) for c in cols],
         )
         try:
-            p_lazy = p
             dups = None
             if table.key:
                 dups = p.filter(p[table.key].notnull()).group_by(table.key).aggregate(
@@ -402,7 +401,7 @@ def validate(
             by_fault = out.filter(out[FAULT].notnull()).group_by(FAULT).aggregate(
                 rows=ibis._.count()).execute()
             # rows with faults are rare: a second, lazy pass numbers the source rows
-            numbered = p_lazy.mutate(**{ROW: ibis.row_number()})
+            numbered = p.mutate(**{ROW: ibis.row_number()})
             full = numbered.mutate(**{FAULT: _fault_expr(numbered, table, checked, cols, dups)})
             if len(by_fault) and source.kind == "folder":  # first row of each fault
                 lines = full.filter(full[FAULT].notnull()).group_by(FAULT).aggregate(
