@@ -33,15 +33,28 @@ DataOpt = Annotated[str, typer.Option(
     "--data", "-d", help="Folder of contract CSV/Parquet files, or a database URL.")]
 
 
-def _fail(exc: KamError) -> None:
+def _errors() -> tuple[type[BaseException], ...]:
+    """What a command reports as a one-line error instead of a traceback: kamlib's own
+    errors, and an engine or driver failing mid-run (a dropped connection, say)."""
+    from kamlib.sources import engine_errors
+
+    return (KamError, *engine_errors())
+
+
+def _fail(exc: BaseException) -> None:
     from rich.text import Text
 
     from kamlib.sources import mask_url
 
+    if isinstance(exc, KamError):
+        msg, code = str(exc), exc.exit_code
+    else:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        msg, code = f"the data source failed: {type(exc).__name__}: {first}", 1
     # the message may quote raw cell values: never interpret it as markup
-    err.print(Text("error: ", style="bold red") + Text(mask_url(str(exc))), highlight=False,
+    err.print(Text("error: ", style="bold red") + Text(mask_url(msg)), highlight=False,
               soft_wrap=True)
-    raise typer.Exit(exc.exit_code)
+    raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -75,7 +88,7 @@ def validate(
             if quarantine is not None and len(vd.faults):
                 paths = vd.write_quarantine(quarantine)
                 out.print(f"quarantined rows written to {quarantine} ({len(paths)} file(s))")
-    except KamError as exc:
+    except _errors() as exc:
         _fail(exc)
 
 
@@ -131,7 +144,7 @@ def kpis(
             with err.status("computing KPIs") as status:
                 table = compute_kpis(vd, q, settings,
                                      progress=lambda f: status.update(f"computing KPIs: {f}"))
-    except KamError as exc:
+    except _errors() as exc:
         _fail(exc)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_file, index=False, lineterminator="\n")
@@ -177,11 +190,45 @@ def report(
 
             final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
                            settings=settings, progress=progress, timeout=timeout)
-    except KamError as exc:
+    except _errors() as exc:
         _fail(exc)
     pages = len(list(final.glob("*.html"))) + len(list(final.glob("kam/*.html")))
     size = sum(p.stat().st_size for p in final.rglob("*.html")) / 1e6
     out.print(f"report {final.name} written to {final} ({pages} pages, {size:.1f} MB of HTML) "
+              f"in {time.perf_counter() - t0:.1f} s")
+
+
+@app.command("load-db")
+def load_db(
+    url: Annotated[str, typer.Option(
+        "--url", help="Target database: postgresql://user:password@host:port/db?schema=name "
+                      "(the schema is created when missing; default public).")],
+    data: DataOpt = str(SAMPLE_DIR),
+    replace: Annotated[bool, typer.Option(
+        help="Drop the contract tables already in the schema and load over them.")] = False,
+) -> None:
+    """Load a contract folder into a PostgreSQL schema (typed tables, keys, indexes).
+
+    The folder is checked first; quarantined rows are kept in quarantine_<table>.
+    Afterwards `--data <the same URL>` works wherever `--data <folder>` does.
+    """
+    from kamlib.sources import mask_url
+    from kamlib.warehouse import load_db as run
+
+    t0 = time.perf_counter()
+    try:
+        with err.status("checking the folder against the contract") as status:
+            summary = run(data, url, replace=replace,
+                          progress=lambda t: status.update(f"loading {t}"))
+    except _errors() as exc:
+        _fail(exc)
+    t = Table(title=Text(f"Loaded into {mask_url(url)}"), title_justify="left")
+    for col in ("table", "rows loaded", "quarantined (kept in quarantine_<table>)", "seconds"):
+        t.add_column(col, justify="left" if col == "table" else "right")
+    for r in summary.itertuples():
+        t.add_row(r.table, f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}", f"{r.seconds:.2f}")
+    out.print(t)
+    out.print(f"loaded {int(summary.rows_loaded.sum()):,} rows into {len(summary)} tables "
               f"in {time.perf_counter() - t0:.1f} s")
 
 

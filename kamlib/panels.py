@@ -280,6 +280,6 @@ def reference_panel(data, as_of: date) -> pd.DataFrame:
                  & t.would_reference.notnull())
     out = r.group_by("account_id").aggregate(
         answered=ibis.literal(1),
-        referenced=r.would_reference.cast("int8").max(),
+        referenced=r.would_reference.ifelse(1, 0).max(),
     ).execute()
     return out.sort_values("account_id").reset_index(drop=True)

@@ -109,6 +109,7 @@ class Source:
     files: dict[str, Path] = field(default_factory=dict)
     schema: str | None = None
     _tmp: tempfile.TemporaryDirectory | None = None
+    _no_temp: bool = False
 
     def has(self, table: str) -> bool:
         if self.kind == "folder":
@@ -146,6 +147,24 @@ class Source:
                    "strict_mode=true, null_padding=false)")
         self.con.raw_sql(sql)
         return self.con.table(view)
+
+    def materialise(self, name: str, expr):
+        """Compute ``expr`` once and return it as a table later queries read.
+
+        A folder's tables go to the embedded engine's work file. On a database the
+        result is a session-scoped temporary table (nothing is written to the user's
+        schemas); when the backend refuses temporary tables the expression stays
+        lazy, which is slower but gives the same rows.
+        """
+        if self.kind == "folder":
+            return self.con.create_table(name, expr, overwrite=True)
+        if self._no_temp:
+            return expr
+        try:
+            return self.con.create_table(f"kam_{name}", expr, temp=True, overwrite=True)
+        except engine_errors():
+            self._no_temp = True
+            return expr
 
     def close(self) -> None:
         try:
@@ -210,4 +229,14 @@ def _open_url(url: str) -> Source:
         host = parts.hostname or parts.path
         raise SourceError(f"cannot open {mask_url(url)} (host {host}): "
                           f"{mask_url(str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)}") from None
+    if schema is not None:
+        try:
+            schemas = [s for s in con.list_databases()
+                       if not s.startswith(("pg_", "information_schema"))]
+        except engine_errors():  # a backend that cannot list schemas: tables are checked later
+            schemas = [schema]
+        if schema not in schemas:
+            con.disconnect()
+            raise SourceError(f"{mask_url(url)} (host {parts.hostname}): schema {schema} does "
+                              f"not exist; the database has {', '.join(sorted(schemas)) or 'none'}")
     return Source(location=mask_url(url), kind="database", con=con, schema=schema)

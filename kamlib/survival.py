@@ -91,7 +91,7 @@ def covariates(data, quarters: list[Quarter], settings: Settings) -> pd.DataFram
     rows = []
     if data.has("sla_checks"):
         sla = _monthly(data, "sla_checks", "account_id", "period_end", last,
-                       checks=lambda t: t.count(), met=lambda t: t.met.cast("int64").sum())
+                       checks=lambda t: t.count(), met=lambda t: t.met.ifelse(1, 0).sum())
         sla["qi"] = _quarter_index(sla.ym, sm)
         sla4 = _rolling4(sla, "account_id", ["checks", "met"], qis)
     else:

@@ -346,8 +346,10 @@ def validate(
         label = source.label(table.name)
         if not source.has(table.name):
             if not table.optional:
+                expected = (f"{table.name}.csv or {table.name}.parquet"
+                            if source.kind == "folder" else f"a table named {label}")
                 faults.append(f"{label}: required table {table.name} is missing "
-                              f"(expected {table.name}.csv or {table.name}.parquet)")
+                              f"(expected {expected})")
             continue
         try:
             raw = source.raw(table.name)
@@ -389,12 +391,10 @@ def validate(
             if table.key:
                 dups = p.filter(p[table.key].notnull()).group_by(table.key).aggregate(
                     _n=ibis._.count()).filter(ibis._._n > 1).select(table.key)
-                if source.kind == "folder":
-                    dups = source.con.create_table(f"dups_{table.name}", dups, overwrite=True)
+                dups = source.materialise(f"dups_{table.name}", dups)
             fault = _fault_expr(p, table, checked, cols, dups)
             out = p.select(*[c.name for c in table.columns], *extras, **{FAULT: fault})
-            if source.kind == "folder":
-                out = source.con.create_table(f"checked_{table.name}", out, overwrite=True)
+            out = source.materialise(f"checked_{table.name}", out)
             stats = out.aggregate(
                 rows=out.count(), **{f"n_{c}": out[c].count() for c in cols}
             ).execute().iloc[0]

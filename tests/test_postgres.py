@@ -1,0 +1,272 @@
+"""PostgreSQL: `kam load-db`, reading the data where it lives, and parity with DuckDB.
+
+Every test here runs against a real PostgreSQL server on loopback (the ``pg_url``
+fixture: ``.ci/run`` starts one; locally the fixture starts its own cluster, and
+the tests skip with the reason only when none can be started outside CI).
+
+The central check: ``kam kpis`` for 2026Q3 on the sample loaded into PostgreSQL
+equals the embedded DuckDB result for every KPI id at every grain, to 1e-9
+(relative for values above 1: the engines add floating-point sums in different
+orders, which moves the last bit of a EUR 100 M total).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_corpus import case_names, load_expect, materialise
+
+from kamlib.contract import TABLE_LIST, TABLES
+from kamlib.errors import ContractError, SourceError
+from kamlib.sources import open_source
+from kamlib.validate import validate
+from kamlib.warehouse import QUARANTINE_PREFIX, load_db
+
+pytestmark = pytest.mark.postgres
+QUARTER = "2026Q3"
+TOL = 1e-9
+SECRET = "kam-test-secret"  # the password .ci/pg-cluster sets; it must never be printed
+
+
+def at(url: str, schema: str) -> str:
+    return f"{url}?schema={schema}"
+
+
+def kam(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kamlib", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def sql(url: str, query: str, *params) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(url.split("?")[0], connect_timeout=5) as con:
+        return con.execute(query, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def pg_sample(pg_url, sample_dir) -> tuple[str, subprocess.CompletedProcess]:
+    """The sample loaded with the command a user runs."""
+    url = at(pg_url, "kam_sample")
+    r = kam("load-db", "--data", str(sample_dir), "--url", url, "--replace")
+    assert r.returncode == 0, r.stderr
+    return url, r
+
+
+# --------------------------------------------------------------------------- load-db
+def test_load_db_loads_every_used_row(pg_sample, sample_data):
+    url, r = pg_sample
+    assert SECRET not in r.stdout + r.stderr and "***" in r.stdout
+    counts = dict(sql(url, """
+        SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE schemaname = 'kam_sample'"""))
+    for row in sample_data.summary.itertuples():
+        n = sql(url, f'SELECT count(*) FROM kam_sample."{row.table}"')[0][0]
+        assert n == row.rows_used, row.table
+        assert row.table in counts
+        assert f"{row.rows_used:,}" in r.stdout
+
+
+def test_load_db_creates_types_keys_and_indexes(pg_sample):
+    url, _ = pg_sample
+    types = {(t, c): ty for t, c, ty in sql(url, """
+        SELECT table_name, column_name, data_type FROM information_schema.columns
+        WHERE table_schema = 'kam_sample'""")}
+    assert types["interactions", "occurred_at"] == "timestamp without time zone"
+    assert types["contracts", "start_on"] == "date"
+    assert types["contracts", "annual_value"] == "double precision"
+    assert types["nps_responses", "score"] == "bigint"
+    assert types["nps_responses", "would_reference"] == "boolean"
+    assert types["accounts", "segment"] == "text"
+    pkeys = {t: c for t, c in sql(url, """
+        SELECT tc.table_name, kcu.column_name FROM information_schema.table_constraints tc
+        JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
+        WHERE tc.table_schema = 'kam_sample' AND tc.constraint_type = 'PRIMARY KEY'""")}
+    assert pkeys == {t.name: t.key for t in TABLE_LIST if t.key}
+    fkeys = {(t, c) for t, c in sql(url, """
+        SELECT tc.table_name, kcu.column_name FROM information_schema.table_constraints tc
+        JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
+        WHERE tc.table_schema = 'kam_sample' AND tc.constraint_type = 'FOREIGN KEY'""")}
+    assert {("accounts", "kam_id"), ("contracts", "account_id"),
+            ("interactions", "account_id"), ("prospect_touches", "prospect_id")} <= fkeys
+    indexes = {i for (i,) in sql(url, "SELECT indexname FROM pg_indexes "
+                                      "WHERE schemaname = 'kam_sample'")}
+    assert {"interactions_account_id_idx", "interactions_occurred_at_idx",
+            "invoices_issued_on_idx", "contracts_account_id_idx"} <= indexes
+
+
+def test_load_db_refuses_to_overwrite_without_replace(pg_sample, sample_dir):
+    url, _ = pg_sample
+    r = kam("load-db", "--data", str(sample_dir), "--url", url)
+    assert r.returncode == 2
+    assert "already holds" in r.stderr and "--replace" in r.stderr
+    assert SECRET not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_load_db_keeps_quarantined_rows(pg_url, tmp_path):
+    folder = materialise("duplicate_key", tmp_path / "data")
+    url = at(pg_url, "kam_quarantine")
+    summary = load_db(folder, url, replace=True)
+    expect = load_expect("duplicate_key")
+    kept = sql(url, f'SELECT "row", rule, "column" FROM kam_quarantine."{QUARANTINE_PREFIX}'
+                    f'{expect["table"]}" ORDER BY "row"')
+    assert len(kept) == expect["rows"]
+    assert {(rule, col) for _, rule, col in kept} == {(expect["rule"], expect["column"])}
+    row = summary.set_index("table").loc[expect["table"]]
+    assert row.rows_quarantined == expect["rows"]
+    with validate(open_source(folder)) as vd:
+        used = vd.summary.set_index("table").loc[expect["table"], "rows_used"]
+    assert row.rows_loaded == used
+
+
+def test_load_db_stops_on_a_structurally_broken_folder(pg_url, tmp_path):
+    folder = materialise("missing_required_column", tmp_path / "data")
+    url = at(pg_url, "kam_broken")
+    with pytest.raises(ContractError):
+        load_db(folder, url, replace=True)
+    assert sql(pg_url, "SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_schema = 'kam_broken'")[0][0] == 0
+
+
+ROUND_TRIP = [c for c in case_names() if load_expect(c)["kind"] in ("valid", "quarantine")]
+
+
+@pytest.mark.parametrize("case", ROUND_TRIP)
+def test_database_reads_back_exactly_as_the_folder(case, pg_url, tmp_path):
+    """For every valid and quarantine case of the bad-input corpus, the used rows read
+    from PostgreSQL equal those read from the folder, value for value."""
+    folder = materialise(case, tmp_path / "data")
+    url = at(pg_url, f"kam_case_{case}")
+    load_db(folder, url, replace=True)
+    with validate(open_source(folder)) as a, validate(open_source(url)) as b:
+        assert set(a.tables) == set(b.tables)
+        assert b.faults.empty  # quarantined rows did not enter the typed tables
+        for name in a.tables:
+            assert a.present[name] == b.present[name], name
+            fa, fb = a.frame(name), b.frame(name)
+            assert list(fa.columns) == list(fb.columns), name
+            order = [TABLES[name].key] if TABLES[name].key else list(fa.columns)
+            fa = fa.sort_values(order, ignore_index=True)
+            fb = fb.sort_values(order, ignore_index=True)
+            pd.testing.assert_frame_equal(fa, fb, check_dtype=False, obj=f"{case}/{name}")
+
+
+# --------------------------------------------------------------------------- parity
+def test_kpis_on_postgres_equal_embedded_duckdb(pg_sample, sample_dir, tmp_path):
+    url, _ = pg_sample
+    duck, pg = tmp_path / "duckdb.csv", tmp_path / "postgres.csv"
+    t0 = time.perf_counter()
+    r1 = kam("kpis", "--quarter", QUARTER, "--data", str(sample_dir), "--out", str(duck))
+    t1 = time.perf_counter()
+    r2 = kam("kpis", "--quarter", QUARTER, "--data", url, "--out", str(pg))
+    t2 = time.perf_counter()
+    assert r1.returncode == 0, r1.stderr
+    assert r2.returncode == 0, r2.stderr
+    assert SECRET not in r2.stdout + r2.stderr
+    a, b = pd.read_csv(duck), pd.read_csv(pg)
+    key = ["kpi", "grain", "group", "period"]
+    assert not a.duplicated(key).any()
+    m = a.merge(b, on=key, how="outer", suffixes=("_duckdb", "_postgres"), indicator=True)
+    assert (m["_merge"] == "both").all(), m.loc[m["_merge"] != "both", key]
+    worst = 0.0
+    for col in ("value", "low", "high", "n"):
+        x, y = m[f"{col}_duckdb"], m[f"{col}_postgres"]
+        assert (x.isna() == y.isna()).all(), col
+        rel = ((x - y).abs() / np.maximum(1.0, x.abs())).fillna(0.0)
+        bad = m.loc[rel > TOL, key]
+        assert bad.empty, f"{col} differs for {bad.to_dict('records')[:5]}"
+        worst = max(worst, float(rel.max()))
+    ids = a.groupby("grain")["kpi"].nunique().to_dict()
+    print(f"\nparity {QUARTER}: {len(m):,} rows, {a.kpi.nunique()} KPI ids, grains {ids}; "
+          f"largest relative difference {worst:.1e} (tolerance {TOL:g}); "
+          f"kam kpis {t1 - t0:.1f} s on DuckDB, {t2 - t1:.1f} s on PostgreSQL")
+
+
+@pytest.mark.slow
+def test_report_renders_from_postgres_without_leaking_the_password(pg_sample, tmp_path):
+    url, _ = pg_sample
+    out = tmp_path / "reports"
+    r = kam("report", "--quarter", QUARTER, "--data", url, "--out", str(out), "--kam", "K001")
+    assert r.returncode == 0, r.stderr[-2000:]
+    pages = list(out.rglob("*.html"))
+    assert len(pages) >= 9  # the index, 7 themes, 1 scorecard
+    for f in out.rglob("*"):
+        if f.is_file() and f.suffix in (".html", ".ipynb", ".json", ".csv"):
+            assert SECRET not in f.read_text(errors="replace"), f
+    footer = (out / QUARTER / "index.html").read_text()
+    assert "postgresql://kam:***@127.0.0.1" in footer and "schema=kam_sample" in footer
+
+
+def test_validate_from_postgres_names_schema_tables(pg_sample):
+    url, _ = pg_sample
+    r = kam("validate", "--data", url)
+    assert r.returncode == 0, r.stderr
+    assert "kam_sample.interactions" in r.stdout and "no row breaks the contract" in r.stdout
+    assert SECRET not in r.stdout
+
+
+# --------------------------------------------------------------------------- bad URLs
+def _fails_fast(url: str, *fragments: str) -> str:
+    t0 = time.perf_counter()
+    r = kam("validate", "--data", url, timeout=60)
+    took = time.perf_counter() - t0
+    text = r.stdout + r.stderr
+    assert r.returncode == 2, text
+    assert took < 15, f"took {took:.1f} s"
+    assert "Traceback" not in text
+    assert SECRET not in text and "not-the-password" not in text
+    for f in fragments:
+        assert f in text, (f, text)
+    return text
+
+
+def test_wrong_password_fails_fast_and_masked(pg_url):
+    bad = pg_url.replace(SECRET, "not-the-password")
+    _fails_fast(bad, "127.0.0.1", "***", "password authentication failed")
+
+
+def test_missing_database_fails_fast_and_masked(pg_url):
+    base, _, _db = pg_url.rpartition("/")
+    _fails_fast(f"{base}/no_such_db", "127.0.0.1", "***", "no_such_db")
+
+
+def test_missing_schema_is_named(pg_url):
+    text = _fails_fast(at(pg_url, "no_such_schema"), "127.0.0.1", "***",
+                       "schema no_such_schema does not exist")
+    assert "public" in text  # the schemas that do exist are listed
+
+
+def test_missing_table_is_named(pg_url, tmp_path):
+    url = at(pg_url, "kam_missing")
+    load_db(materialise(None, tmp_path / "data"), url, replace=True)
+    import psycopg
+
+    with psycopg.connect(pg_url, connect_timeout=5) as con:
+        con.execute("DROP TABLE kam_missing.nps_responses CASCADE")
+    _fails_fast(url, "kam_missing.nps_responses: required table nps_responses is missing")
+    with pytest.raises(ContractError, match="nps_responses"):
+        validate(open_source(url))
+
+
+def test_load_db_to_an_unreachable_server_fails_fast(sample_dir):
+    t0 = time.perf_counter()
+    with pytest.raises(SourceError, match=r"host 127\.0\.0\.1") as exc:
+        load_db(sample_dir, "postgresql://kam:s3cr3t@127.0.0.1:1/kam")
+    assert time.perf_counter() - t0 < 15
+    assert "s3cr3t" not in str(exc.value) and "***" in str(exc.value)
+
+
+def test_load_db_only_writes_to_postgres(sample_dir, tmp_path):
+    with pytest.raises(SourceError, match="PostgreSQL"):
+        load_db(sample_dir, f"duckdb:///{tmp_path / 'x.duckdb'}")
+    with pytest.raises(SourceError, match="reads a folder"):
+        load_db("postgresql://kam:pw@127.0.0.1:1/kam", "postgresql://kam:pw@127.0.0.1:1/kam")
+
+
+def test_module_uses_a_real_server(pg_url):
+    version = sql(pg_url, "SELECT version()")[0][0]
+    assert version.startswith("PostgreSQL"), version
