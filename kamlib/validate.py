@@ -78,6 +78,11 @@ def has_value(raw):
     return raw.notnull()
 
 
+def _finite(x):
+    """A double that is a number: 'NaN' and 'inf' parse as doubles but are not values."""
+    return x.notnull() & ~x.isnan() & ~x.isinf()
+
+
 def parse(raw, col: Column):
     """The Ibis expression turning a raw column into the contract's type.
 
@@ -98,7 +103,7 @@ def parse(raw, col: Column):
                               else_=ibis.null(dt.boolean))
         if k in ("number", "integer"):
             x = s.try_cast(dt.float64)
-            finite = x.notnull() & ~x.isnan() & ~x.isinf()  # 'NaN' and 'inf' are not numbers
+            finite = _finite(x)
             if k == "integer":
                 return ibis.ifelse(finite & (x == x.round()), x.cast(dt.int64),
                                    ibis.null(dt.int64))
@@ -121,9 +126,12 @@ def parse(raw, col: Column):
         if t.is_integer():
             return raw.cast(dt.int64)
         if t.is_floating() or t.is_decimal():
-            return ibis.ifelse(raw == raw.round(), raw.round().cast(dt.int64), ibis.null(dt.int64))
+            whole = _finite(raw) & (raw == raw.round())
+            return ibis.ifelse(whole, raw.round().cast(dt.int64), ibis.null(dt.int64))
         return ibis.null(dt.int64)
     if k == "number":
+        if t.is_floating():
+            return ibis.ifelse(_finite(raw), raw.cast(dt.float64), ibis.null(dt.float64))
         return raw.cast(dt.float64) if t.is_numeric() else ibis.null(dt.float64)
     raise AssertionError(k)
 
@@ -365,6 +373,7 @@ def validate(
         present[table.name] = [c.name for c in table.columns if c.name in raw.columns]
 
     checked: dict[str, object] = {}
+    used: dict[str, object] = {}
     lazy: dict[str, object] = {}
     summary_rows: list[dict] = []
     fault_rows: list[dict] = []
@@ -374,47 +383,21 @@ def validate(
         if progress:
             progress(table.name)
         label = source.label(table.name)
-        t = raws[table.name]
         cols = present[table.name]
-        known = {c.name for c in table.columns}
-        extras = [c for c in t.columns if c not in known]
-        p = t.select(
-            *[parse(t[c.name], c).name(c.name) for c in table.columns if c.name in cols],
-            *[ibis.null(_IBIS_TYPE[c.kind]).name(c.name)
-              for c in table.columns if c.name not in cols],
-            *extras,
-            *[ibis.coalesce(has_value(t[c]), False).name(HAS + c) for c in cols],
-            *[t[c].cast(dt.string).name(RAW + c) for c in cols],
-        )
-        try:
-            dups = None
-            if table.key:
-                dups = p.filter(p[table.key].notnull()).group_by(table.key).aggregate(
-                    _n=ibis._.count()).filter(ibis._._n > 1).select(table.key)
-                dups = source.materialise(f"dups_{table.name}", dups)
-            fault = _fault_expr(p, table, checked, cols, dups)
-            out = p.select(*[c.name for c in table.columns], *extras, **{FAULT: fault})
-            out = source.materialise(f"checked_{table.name}", out)
-            stats = out.aggregate(
-                rows=out.count(), **{f"n_{c}": out[c].count() for c in cols}
-            ).execute().iloc[0]
-            by_fault = out.filter(out[FAULT].notnull()).group_by(FAULT).aggregate(
-                rows=ibis._.count()).execute()
-            # rows with faults are rare: a second, lazy pass numbers the source rows
-            numbered = p.mutate(**{ROW: ibis.row_number()})
-            full = numbered.mutate(**{FAULT: _fault_expr(numbered, table, checked, cols, dups)})
-            if len(by_fault) and source.kind == "folder":  # first row of each fault
-                lines = full.filter(full[FAULT].notnull()).group_by(FAULT).aggregate(
-                    first_row=full[ROW].min()).execute()
-                by_fault = by_fault.merge(lines, on=FAULT)
-            else:
-                by_fault["first_row"] = None
-        except engine_errors() as exc:  # unreadable bytes surface on the first full scan
-            faults.append(_read_error(label, exc))
-            continue
-        lazy[table.name] = full
+        fast = _fast_check(source, table, cols, checked)
+        if fast is not None:
+            out, full, stats, by_fault = fast
+        else:
+            try:
+                out, full, stats, by_fault = _full_check(source, table, raws[table.name], cols,
+                                                         checked)
+            except engine_errors() as exc:  # unreadable bytes surface on the first full scan
+                faults.append(_read_error(label, exc))
+                continue
         lazy[table.name] = full
         checked[table.name] = out
+        used[table.name] = out.drop(FAULT) if fast is not None else \
+            out.filter(out[FAULT].isnull()).drop(FAULT)
         n_read = int(stats["rows"])
         split = by_fault[FAULT].str.split("|", expand=True)
         by_fault["rule"] = split[0] if len(by_fault) else []
@@ -444,8 +427,7 @@ def validate(
                                           "rows_quarantined"])
     fault_df = pd.DataFrame(fault_rows, columns=["table", "file", "rule", "column", "rows",
                                                  "first_row", "detail"])
-    tables = {name: o.filter(o[FAULT].isnull()).drop(FAULT) for name, o in checked.items()}
-    data = ValidatedData(source, tables, present, summary, fault_df, lazy)
+    data = ValidatedData(source, used, present, summary, fault_df, lazy)
     if strict and len(fault_df):
         msgs = [f"{r.file}: {r.rows} row(s) break {r.rule}: {r.detail}"
                 + (f" (first at row {r.first_row})" if r.first_row else "")
@@ -454,6 +436,117 @@ def validate(
         raise StrictModeError(msgs, title=f"{source.location}: --strict and rows break the contract")
     return data
 
+
+
+def _parsed(t, table: Table, cols: list[str], as_read: frozenset[str] = frozenset()):
+    """The raw relation ``t`` parsed to the contract's types, with ``_has_<c>`` (the raw
+    cell held a value) and ``_raw_<c>`` (its text) for every present column. Columns in
+    ``as_read`` are taken as they are (string cells already trimmed and normalised)."""
+    known = {c.name for c in table.columns}
+    extras = [c for c in t.columns if c not in known]
+    return t.select(
+        *[(t[c.name] if c.name in as_read else parse(t[c.name], c)).name(c.name)
+          for c in table.columns if c.name in cols],
+        *[ibis.null(_IBIS_TYPE[c.kind]).name(c.name)
+          for c in table.columns if c.name not in cols],
+        *extras,
+        *[(t[c].notnull() if c in as_read else ibis.coalesce(has_value(t[c]), False))
+          .name(HAS + c) for c in cols],
+        *[t[c].cast(dt.string).name(RAW + c) for c in cols],
+    )
+
+
+def _duplicates(source: Source, table: Table, p):
+    """The keys that occur more than once (one GROUP BY, kept as a small table)."""
+    if not table.key:
+        return None
+    dups = p.filter(p[table.key].notnull()).group_by(table.key).aggregate(
+        _n=ibis._.count()).filter(ibis._._n > 1).select(table.key)
+    return source.materialise(f"dups_{table.name}", dups)
+
+
+def _full_check(source: Source, table: Table, t, cols: list[str], checked: dict):
+    """Every row of a table, read as text, checked rule by rule: the path that can
+    name each bad cell. Returns (checked table, lazily numbered rows, counts, faults)."""
+    p = _parsed(t, table, cols)
+    known = {c.name for c in table.columns}
+    extras = [c for c in t.columns if c not in known]
+    dups = _duplicates(source, table, p)
+    fault = _fault_expr(p, table, checked, cols, dups)
+    out = p.select(*[c.name for c in table.columns], *extras, **{FAULT: fault})
+    out = source.materialise(f"checked_{table.name}", out)
+    stats = out.aggregate(
+        rows=out.count(), **{f"n_{c}": out[c].count() for c in cols}
+    ).execute().iloc[0]
+    by_fault = out.filter(out[FAULT].notnull()).group_by(FAULT).aggregate(
+        rows=ibis._.count()).execute()
+    # rows with faults are rare: a second, lazy pass numbers the source rows
+    numbered = p.mutate(**{ROW: ibis.row_number()})
+    full = numbered.mutate(**{FAULT: _fault_expr(numbered, table, checked, cols, dups)})
+    if len(by_fault) and source.kind == "folder":  # first row of each fault
+        lines = full.filter(full[FAULT].notnull()).group_by(FAULT).aggregate(
+            first_row=full[ROW].min()).execute()
+        by_fault = by_fault.merge(lines, on=FAULT)
+    else:
+        by_fault["first_row"] = None
+    return out, full, stats, by_fault
+
+
+LAZY_MIN_ROWS = 1_000_000
+"""A clean CSV table with more rows than this is not copied into the work file: its
+used rows are read from the file, typed by the reader, by each later query."""
+
+
+def _dirty(raw, kind: str):
+    """True where a string cell, taken as it was read, would differ from its parsed
+    value: empty, padded with spaces, or (for an enum) not in lower case."""
+    if kind == "text":
+        return _trim(raw) == ""  # empty or only spaces: becomes NULL
+    bad = (raw == "") | raw.startswith(" ") | raw.endswith(" ")
+    return (bad | (raw.lower() != raw)) if kind == "enum" else bad
+
+
+def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
+    """The fast path for a clean CSV table, or None to take :func:`_full_check`.
+
+    The engine's CSV reader types every column while reading, and a single aggregate
+    query over the file counts, at once, the rows that would break any rule, the
+    distinct keys and the string cells that need trimming or lower-casing. When
+    every count is zero the used rows are the file's rows as read: nothing is copied
+    (for large tables) and later queries read the file again, already typed. Any
+    fault, duplicate key, untidy string or cell the typed reader rejects returns
+    None, and the full check then names every bad cell.
+    """
+    path = source.files.get(table.name)
+    if source.kind != "folder" or path is None or path.name.endswith(".parquet"):
+        return None
+    strings = frozenset(c.name for c in table.columns
+                        if c.name in cols and c.kind in ("id", "text", "enum"))
+    try:
+        t = source.raw(table.name, typed=True)
+        p = _parsed(t, table, cols, as_read=strings)
+        fault = _fault_expr(p, table, checked, cols)  # keys are compared by count below
+        keys = {"_keys": p[table.key].nunique()} if table.key else {}
+        stats = p.aggregate(
+            rows=p.count(), _faults=fault.notnull().sum(), **keys,
+            **{f"n_{c}": p[c].count() for c in cols},
+            **{f"_dirty_{c}": _dirty(t[c], table.column(c).kind).sum() for c in strings},
+        ).execute().iloc[0]
+    except engine_errors():
+        return None
+    n = int(stats["rows"])
+    untidy = sum(int(stats[f"_dirty_{c}"] or 0) for c in strings)
+    if int(stats["_faults"] or 0) or untidy or (table.key and int(stats["_keys"]) != n):
+        return None
+    known = {c.name for c in table.columns}
+    out = p.select(*[c.name for c in table.columns], *[c for c in t.columns if c not in known],
+                   **{FAULT: ibis.null(dt.string)})
+    if n <= LAZY_MIN_ROWS:
+        out = source.materialise(f"checked_{table.name}", out)
+    full = p.mutate(**{ROW: ibis.null(dt.int64), FAULT: ibis.null(dt.string)})
+    by_fault = pd.DataFrame({FAULT: pd.Series(dtype=str), "rows": pd.Series(dtype="int64"),
+                             "first_row": pd.Series(dtype=object)})
+    return out, full, stats, by_fault
 
 
 def _first_bad_value(t, column: str) -> str:

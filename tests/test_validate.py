@@ -63,3 +63,77 @@ def test_parquet_and_csv_read_the_same(sample_copy):
         assert vd.summary.set_index("table").loc["contracts", "file"] == "contracts.parquet"
         a = vd.frame("contracts").sort_values("contract_id").reset_index(drop=True)
     assert len(a) > 0 and a["start_on"].notna().all()
+
+
+# --------------------------------------------------------------------------- fast path
+def _used_frames(folder, monkeypatch=None, full_only=False) -> dict[str, pd.DataFrame]:
+    import kamlib.validate as v
+
+    if full_only:
+        monkeypatch.setattr(v, "_fast_check", lambda *a, **k: None)
+    with validate(open_source(folder)) as vd:
+        frames = {}
+        for name in vd.tables:
+            f = vd.frame(name)
+            key = TABLES[name].key
+            frames[name] = f.sort_values([key] if key else list(f.columns), ignore_index=True)
+        return frames
+
+
+def _same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+def test_fast_path_reads_the_sample_exactly_as_the_full_check(sample_dir, monkeypatch):
+    """Clean tables skip the cell-by-cell check (the typed reader parses them); the
+    used rows must be the same, value for value and type for type."""
+    fast = _used_frames(sample_dir)
+    _same(fast, _used_frames(sample_dir, monkeypatch, full_only=True))
+
+
+def test_fast_path_is_taken_only_for_clean_tables(tmp_path, monkeypatch):
+    from test_corpus import materialise
+
+    import kamlib.validate as v
+
+    calls: list[str] = []
+    real = v._full_check
+    monkeypatch.setattr(v, "_full_check",
+                        lambda source, table, *a: calls.append(table.name) or real(source, table, *a))
+    folder = materialise("tolerated_formatting", tmp_path / "data")  # padded, upper-case cells
+    with validate(open_source(folder)) as vd:
+        assert vd.faults.empty
+    assert calls and len(calls) < len(TABLES)  # untidy tables only
+    monkeypatch.undo()
+    base = materialise(None, tmp_path / "base")
+    calls.clear()
+    monkeypatch.setattr(v, "_full_check",
+                        lambda source, table, *a: calls.append(table.name) or real(source, table, *a))
+    with validate(open_source(base)) as vd:
+        assert vd.faults.empty
+    assert calls == []
+
+
+def test_fast_path_and_full_check_agree_on_every_valid_corpus_case(tmp_path, monkeypatch):
+    from test_corpus import case_names, load_expect, materialise
+
+    for case in [c for c in case_names() if load_expect(c)["kind"] == "valid"]:
+        folder = materialise(case, tmp_path / case)
+        fast = _used_frames(folder)
+        with monkeypatch.context() as m:
+            full = _used_frames(folder, m, full_only=True)
+        _same(fast, full)
+
+
+def test_large_clean_tables_are_read_from_the_file_not_copied(sample_dir, monkeypatch):
+    import kamlib.validate as v
+
+    monkeypatch.setattr(v, "LAZY_MIN_ROWS", 100_000)  # the sample's interactions: 185 k rows
+    with validate(open_source(sample_dir)) as vd:
+        tables = set(vd.con.list_tables())
+        assert "checked_interactions" not in tables
+        assert "checked_contracts" in tables
+        n = vd.table("interactions").count().execute()
+        assert n == vd.summary.set_index("table").loc["interactions", "rows_used"]
