@@ -160,6 +160,12 @@ class Source:
         self.con.raw_sql(sql)
         return self.con.table(view)
 
+    def work_path(self, name: str) -> Path:
+        """A file next to the embedded engine's work file (removed with it)."""
+        return Path(self.con.con.execute("SELECT path FROM duckdb_databases() "
+                                         "WHERE database_name = current_database()")
+                    .fetchone()[0]).parent / name
+
     def materialise(self, name: str, expr):
         """Compute ``expr`` once and return it as a table later queries read.
 
