@@ -41,6 +41,28 @@ def groups(frame: pd.DataFrame, grains: Iterable[str] = GRAINS):
             yield grain, str(g), sub
 
 
+def positions(frame: pd.DataFrame, grains: Iterable[str] = GRAINS):
+    """Yield ``(grain, group, rows)`` like :func:`groups`, with ``rows`` the positions
+    of the group's rows (in frame order) instead of a sub-frame.
+
+    Helpers index numpy columns with them: at account grain a frame of 20,000
+    accounts has 20,000 groups, and building a sub-frame for each costs far more
+    than the arithmetic.
+    """
+    for grain in grains:
+        if grain == "company":
+            yield "company", "all", np.arange(len(frame))
+            continue
+        index = frame.groupby(_KEY[grain], sort=True, dropna=True).indices
+        for g in sorted(index):
+            yield grain, str(g), index[g]
+
+
+def column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as floats, NaN for missing values."""
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
+
+
 def row(kpi: str, grain: str, group: str, period: str, est: stats.Estimate) -> dict:
     return {"kpi": kpi, "grain": grain, "group": group, "period": period,
             "value": est.value, "low": est.low, "high": est.high, "n": int(est.n)}
@@ -48,8 +70,10 @@ def row(kpi: str, grain: str, group: str, period: str, est: stats.Estimate) -> d
 
 def rate_rows(kpi, period, frame, k, n, grains=GRAINS, level=0.95) -> list[dict]:
     """Wilson-interval rates: sum of ``k`` over sum of ``n`` in each group."""
-    return [row(kpi, g, grp, period, stats.wilson(int(sub[k].sum()), int(sub[n].sum()), level))
-            for g, grp, sub in groups(frame, grains)]
+    ks, ns = column(frame, k), column(frame, n)
+    return [row(kpi, g, grp, period,
+                stats.wilson(int(np.nansum(ks[i])), int(np.nansum(ns[i])), level))
+            for g, grp, i in positions(frame, grains)]
 
 
 def nps_rows(kpi, period, frame, grains=GRAINS, level=0.95, method="adjusted_wald",
@@ -60,8 +84,9 @@ def nps_rows(kpi, period, frame, grains=GRAINS, level=0.95, method="adjusted_wal
     Groups with fewer than ``min_n`` answers are suppressed (value NaN).
     """
     out = []
-    for g, grp, sub in groups(frame, grains):
-        p, pa, d = (int(sub[c].sum()) for c in ("promoters", "passives", "detractors"))
+    cols = [column(frame, c) for c in ("promoters", "passives", "detractors")]
+    for g, grp, i in positions(frame, grains):
+        p, pa, d = (int(np.nansum(c[i])) for c in cols)
         total = p + pa + d
         if total < min_n or total == 0:
             est = stats.Estimate(np.nan, np.nan, np.nan, total)
@@ -77,8 +102,10 @@ def mean_rows(kpi, period, frame, col, grains=GRAINS, level=0.95) -> list[dict]:
     from scipy import stats as st
 
     out = []
-    for g, grp, sub in groups(frame, grains):
-        x = sub[col].dropna().to_numpy(float)
+    values = column(frame, col)
+    for g, grp, i in positions(frame, grains):
+        x = values[i]
+        x = x[~np.isnan(x)]
         if len(x) == 0:
             est = stats.Estimate(np.nan, np.nan, np.nan, 0)
         elif len(x) == 1:
@@ -97,28 +124,30 @@ def ratio_rows(kpi, period, frame, num, den, grains=GRAINS, level=0.95, draws=10
 
     Resampling accounts, not events, respects that events of one account are
     not independent. ``n`` is the number of accounts with a positive denominator.
-    ``transform`` maps the ratio (e.g. ``lambda r: 1 - r`` for retention-type KPIs).
+    ``transform`` maps the ratio (e.g. ``lambda r: 1 - r`` for retention-type KPIs);
+    it must work element-wise on numpy arrays.
     """
     f = transform or (lambda r: r)
     out = []
-    for g, grp, sub in groups(frame, grains):
-        sub = sub[sub[den] > 0]
-        nums, dens = sub[num].to_numpy(float), sub[den].to_numpy(float)
-        if len(sub) == 0 or dens.sum() <= 0:
+    all_nums, all_dens = column(frame, num), column(frame, den)
+    for g, grp, i in positions(frame, grains):
+        keep = i[all_dens[i] > 0]
+        nums, dens = all_nums[keep], all_dens[keep]
+        if len(keep) == 0 or dens.sum() <= 0:
             out.append(row(kpi, g, grp, period, stats.Estimate(np.nan, np.nan, np.nan, 0)))
             continue
         value = f(nums.sum() / dens.sum())
-        if len(sub) < 2:
-            est = stats.Estimate(value, np.nan, np.nan, len(sub))
+        if len(keep) < 2:
+            est = stats.Estimate(value, np.nan, np.nan, len(keep))
         else:
             rng = np.random.default_rng(seed)
-            idx = rng.integers(0, len(sub), size=(draws, len(sub)))
+            idx = rng.integers(0, len(keep), size=(draws, len(keep)))
             d = dens[idx].sum(axis=1)
-            r = np.array([f(x) for x in nums[idx].sum(axis=1) / np.where(d > 0, d, np.nan)])
+            r = np.asarray(f(nums[idx].sum(axis=1) / np.where(d > 0, d, np.nan)), float)
             r = r[np.isfinite(r)]
             a = (1 - level) / 2
             lo, hi = (np.quantile(r, [a, 1 - a]) if len(r) else (np.nan, np.nan))
-            est = stats.Estimate(value, float(min(lo, value)), float(max(hi, value)), len(sub))
+            est = stats.Estimate(value, float(min(lo, value)), float(max(hi, value)), len(keep))
         out.append(row(kpi, g, grp, period, est))
     return out
 

@@ -26,10 +26,12 @@ from kamlib import acquisition, panels, stats
 from kamlib.config import Settings
 from kamlib.grains import (
     GRAINS,
+    column,
     frame,
     groups,
     mean_rows,
     nps_rows,
+    positions,
     rate_rows,
     ratio_rows,
     row,
@@ -129,29 +131,18 @@ def _boot(p: Period) -> dict:
 
 
 def _sum_rows(kpi: str, p: Period, f: pd.DataFrame, col: str, grains=GRAINS) -> list[dict]:
-    return [row(kpi, g, grp, p.label, stats.Estimate(float(sub[col].sum()), np.nan, np.nan,
-                                                      len(sub)))
-            for g, grp, sub in groups(f, grains)]
+    values = column(f, col)
+    return [row(kpi, g, grp, p.label, stats.Estimate(float(np.nansum(values[i])), np.nan,
+                                                      np.nan, len(i)))
+            for g, grp, i in positions(f, grains)]
 
 
 def _km_median_rows(kpi: str, p: Period, f: pd.DataFrame, duration: str, event: str,
                     grains=GRAINS) -> list[dict]:
     """Kaplan-Meier median of ``duration`` with censoring, with its confidence interval."""
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
-
-    out = []
-    for g, grp, sub in groups(f, grains):
-        if len(sub) == 0 or sub[event].sum() == 0:
-            out.append(row(kpi, g, grp, p.label, stats.Estimate(np.nan, np.nan, np.nan, len(sub))))
-            continue
-        km = KaplanMeierFitter(alpha=1 - _level(p)).fit(sub[duration], sub[event])
-        ci = median_survival_times(km.confidence_interval_)
-        med = float(km.median_survival_time_)
-        lo, hi = (float(v) if np.isfinite(v) else np.nan for v in np.asarray(ci).ravel()[:2])
-        med = med if np.isfinite(med) else np.nan
-        out.append(row(kpi, g, grp, p.label, stats.Estimate(med, lo, hi, len(sub))))
-    return out
+    d, e = column(f, duration), column(f, event)
+    return [row(kpi, g, grp, p.label, stats.km_median(d[i], e[i], _level(p)))
+            for g, grp, i in positions(f, grains)]
 
 
 # --------------------------------------------------------------------------- families

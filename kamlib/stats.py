@@ -1089,3 +1089,54 @@ def annualise(q: float, periods_per_year: int = 4) -> float:
     if periods_per_year <= 0:
         raise ValueError("periods_per_year must be > 0")
     return 1.0 - (1.0 - q) ** periods_per_year
+
+
+def km_median(durations: Any, events: Any, level: float = 0.95) -> Estimate:
+    r"""Kaplan-Meier median of censored durations, with its confidence interval.
+
+    The product-limit estimate over the distinct durations ``t`` (``n`` at risk,
+    ``d`` events)::
+
+        S(t)   = exp(sum log((n - d) / n))
+        var(t) = sum d / (n (n - d))            (Greenwood; 0 where n = d)
+
+    and the exponential ("log-log") Greenwood band, with ``v = log S``::
+
+        S_low, S_high = exp(-exp(log(-v) -/+ z sqrt(var) / v))
+
+    The median is the first duration at which ``S <= 0.5`` (NaN when ``S`` stays
+    above one half); its interval is where ``S_low`` and ``S_high`` cross one half.
+    This is the computation of lifelines' ``KaplanMeierFitter`` with
+    ``median_survival_times`` (the tests check equality), without its per-call
+    overhead, so that thousands of groups take milliseconds.
+
+    >>> e = km_median([2, 3, 3, 5, 8], [1, 1, 0, 1, 0])
+    >>> e.value, e.n
+    (5.0, 5)
+    >>> km_median([4, 6], [0, 0]).value  # no event: no median
+    nan
+    """
+    t = np.asarray(durations, float)
+    e = np.asarray(events, float)
+    if len(t) == 0 or e.sum() == 0:
+        return _empty(len(t))
+    times, inv = np.unique(t, return_inverse=True)
+    deaths = np.bincount(inv, weights=e, minlength=len(times))
+    removed = np.bincount(inv, minlength=len(times)).astype(float)
+    at_risk = len(t) - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = np.cumsum(np.log(at_risk - deaths) - np.log(at_risk))
+        step = deaths / (at_risk * (at_risk - deaths))
+        var = np.cumsum(np.where(np.isinf(step), 0.0, step))
+        s = np.exp(log_s)
+        v = np.log(s)
+        z = _z(level)
+        low = np.exp(-np.exp(np.log(-v) - z * np.sqrt(var) / v))
+        high = np.exp(-np.exp(np.log(-v) + z * np.sqrt(var) / v))
+    low, high = np.nan_to_num(low, nan=1.0), np.nan_to_num(high, nan=1.0)
+
+    def first_half(curve: np.ndarray) -> float:
+        hit = np.flatnonzero(curve <= 0.5)
+        return float(times[hit[0]]) if len(hit) else np.nan
+
+    return Estimate(first_half(s), first_half(low), first_half(high), len(t))

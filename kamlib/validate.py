@@ -492,13 +492,6 @@ def _full_check(source: Source, table: Table, t, cols: list[str], checked: dict)
     return out, full, stats, by_fault
 
 
-STAGE_MIN_BYTES = 32_000_000
-"""A CSV file larger than this is first copied, typed by the engine's reader, into a
-compressed columnar (Parquet) file next to the work file; the check and every later
-query read that copy, which takes a fraction of the time of parsing the text again.
-Smaller clean tables are copied into the work file after the check."""
-
-
 def _dirty(raw, kind: str):
     """True where a string cell, taken as it was read, would differ from its parsed
     value: empty, padded with spaces, or (for an enum) not in lower case."""
@@ -510,7 +503,10 @@ def _dirty(raw, kind: str):
 
 def _stage(source: Source, table: Table, t):
     """Copy a typed CSV read into ``<work folder>/typed_<table>.parquet`` and return
-    the copy as a table. Offsets of timestamps are applied (to UTC) on the way."""
+    the copy as a table. Offsets of timestamps are applied (to UTC) on the way.
+
+    Parsing text is the costly part of reading a CSV file; the copy is parsed once
+    and later queries read only the columns they need, already typed."""
     tz = [c for c in t.columns if t[c].type().is_timestamp() and t[c].type().timezone]
     replace = ", ".join(f'make_timestamp(epoch_us("{c}")) AS "{c}"' for c in tz)
     star = f"* REPLACE ({replace})" if tz else "*"
@@ -524,11 +520,11 @@ def _stage(source: Source, table: Table, t):
 def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
     """The fast path for a clean CSV table, or None to take :func:`_full_check`.
 
-    The engine's CSV reader types every column while reading, and a single aggregate
-    query over the file counts, at once, the rows that would break any rule, the
+    The engine's CSV reader types every column while reading the file once, into a
+    compressed columnar copy (Parquet) next to the work file. A single aggregate
+    query over the copy counts, at once, the rows that would break any rule, the
     distinct keys and the string cells that need trimming or lower-casing. When
-    every count is zero the used rows are the file's rows as read (a large file is
-    first staged as Parquet, see :data:`STAGE_MIN_BYTES`). Any
+    every count is zero the used rows are the copy's rows as they are. Any
     fault, duplicate key, untidy string or cell the typed reader rejects returns
     None, and the full check then names every bad cell.
     """
@@ -538,10 +534,7 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
     strings = frozenset(c.name for c in table.columns
                         if c.name in cols and c.kind in ("id", "text", "enum"))
     try:
-        t = source.raw(table.name, typed=True)
-        staged = path.stat().st_size > STAGE_MIN_BYTES
-        if staged:
-            t = _stage(source, table, t)
+        t = _stage(source, table, source.raw(table.name, typed=True))
         p = _parsed(t, table, cols, as_read=strings)
         fault = _fault_expr(p, table, checked, cols)  # keys are compared by count below
         keys = {"_keys": p[table.key].nunique()} if table.key else {}
@@ -559,8 +552,6 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
     known = {c.name for c in table.columns}
     out = p.select(*[c.name for c in table.columns], *[c for c in t.columns if c not in known],
                    **{FAULT: ibis.null(dt.string)})
-    if not staged:
-        out = source.materialise(f"checked_{table.name}", out)
     full = p.mutate(**{ROW: ibis.null(dt.int64), FAULT: ibis.null(dt.string)})
     by_fault = pd.DataFrame({FAULT: pd.Series(dtype=str), "rows": pd.Series(dtype="int64"),
                              "first_row": pd.Series(dtype=object)})

@@ -23,6 +23,7 @@ from kamlib.stats import (
     bootstrap,
     funnel_limits,
     funnel_table,
+    km_median,
     nps,
     nps_difference,
     nps_from_scores,
@@ -481,3 +482,38 @@ def test_annualise():
     assert annualise(0.05) == pytest.approx(0.18549375)
     assert annualise(0.1, periods_per_year=12) == pytest.approx(1 - 0.9**12)
     assert annualise(0.0) == 0.0 and annualise(1.0) == 1.0
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier median
+def _lifelines_km_median(t, e, level):
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    km = KaplanMeierFitter(alpha=1 - level).fit(t, e)
+    ci = np.asarray(median_survival_times(km.confidence_interval_)).ravel()[:2]
+    med = float(km.median_survival_time_)
+    return [x if np.isfinite(x) else np.nan for x in (med, float(ci[0]), float(ci[1]))]
+
+
+def test_km_median_hand_computed():
+    # durations 2 3 3 5 8, events 1 1 0 1 0. At risk / deaths: t=2 5/1, t=3 4/1, t=5 2/1.
+    # S(2)=4/5=0.8, S(3)=0.8*3/4=0.6, S(5)=0.6*1/2=0.3 -> first S<=0.5 at t=5.
+    e = km_median([2, 3, 3, 5, 8], [1, 1, 0, 1, 0])
+    assert e.value == 5.0 and e.n == 5
+    # the band is wider than the point: lower curve crosses 1/2 no later, upper no earlier
+    assert e.low <= e.value and (np.isnan(e.high) or e.high >= e.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60),
+       st.sampled_from([0.8, 0.9, 0.95]))
+def test_km_median_equals_lifelines(pairs, level):
+    t = np.array([p[0] for p in pairs], float)
+    e = np.array([p[1] for p in pairs], int)
+    if e.sum() == 0:
+        assert np.isnan(km_median(t, e, level).value)
+        return
+    got = km_median(t, e, level)
+    want = _lifelines_km_median(t, e, level)
+    np.testing.assert_array_equal([got.value, got.low, got.high], want)
+    assert got.n == len(t)

@@ -3,7 +3,6 @@
 from datetime import date
 
 import pandas as pd
-import pytest
 
 from kamlib.contract import TABLES
 from kamlib.sources import open_source
@@ -87,15 +86,9 @@ def _same(a: dict, b: dict) -> None:
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
 
 
-@pytest.mark.parametrize("stage_bytes", [10**12, 1_000_000], ids=["copied", "staged"])
-def test_fast_path_reads_the_sample_exactly_as_the_full_check(sample_dir, monkeypatch,
-                                                                stage_bytes):
-    """Clean tables skip the cell-by-cell check (the typed reader parses them); the
-    used rows must be the same, value for value and type for type, whether a table
-    is copied into the work file or staged as Parquet (the sample's larger files)."""
-    import kamlib.validate as v
-
-    monkeypatch.setattr(v, "STAGE_MIN_BYTES", stage_bytes)
+def test_fast_path_reads_the_sample_exactly_as_the_full_check(sample_dir, monkeypatch):
+    """Clean tables skip the cell-by-cell check (the typed reader parses them into a
+    Parquet copy); the used rows must be the same, value for value and type for type."""
     fast = _used_frames(sample_dir)
     _same(fast, _used_frames(sample_dir, monkeypatch, full_only=True))
 
@@ -134,15 +127,10 @@ def test_fast_path_and_full_check_agree_on_every_valid_corpus_case(tmp_path, mon
         _same(fast, full)
 
 
-def test_large_clean_files_are_staged_as_parquet(sample_dir, monkeypatch):
-    import kamlib.validate as v
-
-    monkeypatch.setattr(v, "STAGE_MIN_BYTES", 5_000_000)  # interactions.csv: about 14 MB
+def test_clean_files_are_staged_as_parquet(sample_dir):
     with validate(open_source(sample_dir)) as vd:
-        tables = set(vd.con.list_tables())
-        assert "checked_interactions" not in tables
-        assert "checked_contracts" in tables
-        assert vd.source.work_path("typed_interactions.parquet").exists()
-        assert not vd.source.work_path("typed_contracts.parquet").exists()
+        assert not any(t.startswith("checked_") for t in vd.con.list_tables())
+        for name in ("interactions", "contracts"):
+            assert vd.source.work_path(f"typed_{name}.parquet").exists()
         n = vd.table("interactions").count().execute()
         assert n == vd.summary.set_index("table").loc["interactions", "rows_used"]
