@@ -75,13 +75,15 @@ def _design(n: np.ndarray) -> np.ndarray:
 def _irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 50,
           ridge: float = 1e-4) -> np.ndarray:
     """Weighted logistic regression for a batch of weight vectors ``w`` (B x n)."""
-    b = np.zeros((w.shape[0], x.shape[1]))
-    eye = ridge * np.eye(x.shape[1])
+    k = x.shape[1]
+    b = np.zeros((w.shape[0], k))
+    eye = ridge * np.eye(k)
+    xx = (x[:, :, None] * x[:, None, :]).reshape(len(x), k * k)  # x_i x_j per row
     for _ in range(iters):
         eta = np.clip(b @ x.T, -30, 30)
         p = 1 / (1 + np.exp(-eta))
         wt = w * p * (1 - p)
-        h = np.matmul(wt[:, None, :] * x.T[None], x) + eye  # X' W X per draw, by BLAS
+        h = (wt @ xx).reshape(-1, k, k) + eye  # X' W X for every draw in one product
         g = (w * (y - p)) @ x - ridge * b
         step = np.linalg.solve(h, g[..., None])[..., 0]
         b += step

@@ -397,7 +397,7 @@ def survival_kpis(p: Period) -> list[dict]:
     rows = []
     for g, grp, sub in groups(f, GRAINS[:3]):
         tot = stats.bootstrap(sub.clv.to_numpy(), np.sum, draws=s.bootstrap_draws, seed=s.seed,
-                              level=_level(p)) if len(sub) > 1 else \
+                              level=_level(p), vectorized=True) if len(sub) > 1 else \
             stats.Estimate(float(sub.clv.sum()), np.nan, np.nan, len(sub))
         rows.append(row("clv_total", g, grp, p.label, tot))
     annual = clv.trailing_churn_rate(p.state.spells, p.quarter)

@@ -517,3 +517,14 @@ def test_km_median_equals_lifelines(pairs, level):
     want = _lifelines_km_median(t, e, level)
     np.testing.assert_array_equal([got.value, got.low, got.high], want)
     assert got.n == len(t)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=300), st.integers(0, 2**31),
+       st.integers(1, 700))
+def test_vectorized_bootstrap_draws_the_same_resamples(xs, seed, draws):
+    x = np.array(xs)
+    a = bootstrap(x, np.sum, draws=draws, seed=seed)
+    b = bootstrap(x, np.sum, draws=draws, seed=seed, vectorized=True)
+    assert a.value == b.value and a.n == b.n
+    np.testing.assert_allclose([a.low, a.high], [b.low, b.high], rtol=1e-12, atol=1e-6)
