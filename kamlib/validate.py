@@ -529,12 +529,14 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
     None, and the full check then names every bad cell.
     """
     path = source.files.get(table.name)
-    if source.kind != "folder" or path is None or path.name.endswith(".parquet"):
+    if source.kind != "folder" or path is None:
         return None
+    parquet = path.name.endswith(".parquet")  # typed and columnar already: read in place
     strings = frozenset(c.name for c in table.columns
                         if c.name in cols and c.kind in ("id", "text", "enum"))
     try:
-        t = _stage(source, table, source.raw(table.name, typed=True))
+        t = source.raw(table.name) if parquet else \
+            _stage(source, table, source.raw(table.name, typed=True))
         p = _parsed(t, table, cols, as_read=strings)
         fault = _fault_expr(p, table, checked, cols)  # keys are compared by count below
         keys = {"_keys": p[table.key].nunique()} if table.key else {}
