@@ -3,7 +3,8 @@
 ``validate_s`` times the contract check of every table (the load), ``panels_s`` the
 same three panels the baselines build.
 
-Usage: python bench/panels_kamlib.py DATA_DIR QUARTER -> one JSON line of timings.
+Usage: python bench/panels_kamlib.py DATA_DIR QUARTER [csv|parquet] -> one JSON line of
+timings (the folder's files say which format they are).
 """
 
 from __future__ import annotations
@@ -35,4 +36,4 @@ def main(data: str, quarter: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2])))
+    print(json.dumps(main(sys.argv[1], sys.argv[2])))  # a third argument (format) is implied

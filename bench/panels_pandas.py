@@ -2,7 +2,7 @@
 
 ``load_s`` times the three ``read_csv`` calls, ``panels_s`` the rest.
 
-Usage: python bench/panels_pandas.py DATA_DIR QUARTER -> one JSON line of timings.
+Usage: python bench/panels_pandas.py DATA_DIR QUARTER [csv|parquet] -> one JSON line.
 """
 
 from __future__ import annotations
@@ -16,15 +16,23 @@ import pandas as pd
 from kamlib.periods import Quarter
 
 
-def main(data: str, quarter: str) -> dict:
+def main(data: str, quarter: str, fmt: str = "csv") -> dict:
     q = Quarter(quarter, 1)
     qs, qe = pd.Timestamp(q.start), pd.Timestamp(q.end) + pd.Timedelta(days=1)
     t0 = time.perf_counter()
-    inter = pd.read_csv(f"{data}/interactions.csv",
-                        usecols=["account_id", "occurred_at", "direction"],
-                        parse_dates=["occurred_at"])
-    inv = pd.read_csv(f"{data}/invoices.csv", parse_dates=["issued_on"])
-    resp = pd.read_csv(f"{data}/nps_responses.csv", parse_dates=["responded_on"])
+    if fmt == "csv":
+        inter = pd.read_csv(f"{data}/interactions.csv",
+                            usecols=["account_id", "occurred_at", "direction"],
+                            parse_dates=["occurred_at"])
+        inv = pd.read_csv(f"{data}/invoices.csv", parse_dates=["issued_on"])
+        resp = pd.read_csv(f"{data}/nps_responses.csv", parse_dates=["responded_on"])
+    else:
+        inter = pd.read_parquet(f"{data}/interactions.parquet",
+                                columns=["account_id", "occurred_at", "direction"])
+        inv = pd.read_parquet(f"{data}/invoices.parquet")
+        resp = pd.read_parquet(f"{data}/nps_responses.parquet")
+        for f, col in ((inv, "issued_on"), (resp, "responded_on")):
+            f[col] = pd.to_datetime(f[col])
     t_load = time.perf_counter()
     inq = inter[(inter.occurred_at >= qs) & (inter.occurred_at < qe)].copy()
     inq["inbound"] = inq.direction.eq("inbound")
@@ -60,4 +68,4 @@ def main(data: str, quarter: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2])))
+    print(json.dumps(main(*sys.argv[1:4])))

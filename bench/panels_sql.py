@@ -3,7 +3,7 @@
 Timed twice in one process: straight from the CSV files (``total_s``), and from
 in-memory tables loaded first (``load_s`` for the load, ``panels_s`` for the queries).
 
-Usage: python bench/panels_sql.py DATA_DIR QUARTER -> one JSON line of timings.
+Usage: python bench/panels_sql.py DATA_DIR QUARTER [csv|parquet] -> one JSON line of timings.
 """
 
 from __future__ import annotations
@@ -76,11 +76,12 @@ def panels(con, args: dict, tables: dict) -> tuple:
     return inter, inv, resp
 
 
-def main(data: str, quarter: str) -> dict:
+def main(data: str, quarter: str, fmt: str = "csv") -> dict:
     q = Quarter(quarter, 1)
     args = {"d": data, "s": q.start.isoformat(), "e": q.next().start.isoformat()}
     con = duckdb.connect()
-    from_csv = {k: v.format(d=data) for k, v in SOURCES.items()}
+    from_csv = {k: v.format(d=data) for k, v in SOURCES.items()} if fmt == "csv" else \
+        {k: f"read_parquet('{data}/{k}.parquet')" for k in SOURCES}
     t0 = time.perf_counter()
     inter, inv, resp = panels(con, args, from_csv)
     t1 = time.perf_counter()
@@ -97,4 +98,4 @@ def main(data: str, quarter: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2])))
+    print(json.dumps(main(*sys.argv[1:4])))

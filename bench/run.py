@@ -76,6 +76,51 @@ def peak_of(cmd: list[str]) -> dict:
     return measured(cmd)
 
 
+def three_ways(py: str, folder: Path, fmt: str) -> dict:
+    """kamlib, hand SQL and pandas on one folder, cross-checked, with their ratios."""
+    row = {}
+    for name, script in (("kamlib", "panels_kamlib.py"), ("sql", "panels_sql.py"),
+                         ("pandas", "panels_pandas.py")):
+        row[name] = peak_of([py, str(HERE / script), str(folder), QUARTER, fmt])
+        print(f"  {name:7s} {row[name]['total_s']:7.2f} s  {row[name]['peak_mb']:7.0f} MB",
+              flush=True)
+    for key in ("touches", "responses"):
+        vals = {row[k][key] for k in ("kamlib", "sql", "pandas")}
+        assert len(vals) == 1, f"{key} differs between implementations: {vals}"
+    rev = [row[k]["revenue"] for k in ("kamlib", "sql", "pandas")]
+    assert max(rev) - min(rev) < 1e-6 * max(abs(x) for x in rev), rev
+    k, q, p = row["kamlib"], row["sql"], row["pandas"]
+    row["ratios"] = {
+        "end_to_end": {"kamlib_over_sql": k["total_s"] / q["total_s"],
+                       "pandas_over_kamlib": p["total_s"] / k["total_s"]},
+        "panels": {"kamlib_over_sql": k["panels_s"] / q["panels_s"],
+                   "pandas_over_kamlib": p["panels_s"] / k["panels_s"]},
+    }
+    return row
+
+
+def to_parquet(folder: Path) -> Path:
+    """The same tables written as Parquet by DuckDB (types detected from the CSV)."""
+    import duckdb
+
+    out = folder.with_name(folder.name + "_parquet")
+    if (out / "done").exists():
+        return out
+    out.mkdir(exist_ok=True)
+    con = duckdb.connect()
+    for f in sorted(folder.glob("*.csv")):
+        if f.stem == "kpis":
+            continue
+        con.execute(f"COPY (SELECT * FROM read_csv('{f}', header = true)) "
+                    f"TO '{out / (f.stem + '.parquet')}' (FORMAT parquet)")
+    (out / "done").touch()
+    return out
+
+
+def pq_size(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.glob("*.parquet")) / 1e6
+
+
 def main() -> None:
     py = sys.executable
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "2000,20000").split(",")]
@@ -95,28 +140,15 @@ def main() -> None:
         raw_mb = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
         print(f"{n} accounts, {events:,} interactions, {raw_mb:,.0f} MB of CSV", flush=True)
         row = {"accounts": n, "interactions": events, "raw_mb": raw_mb}
-        for name, script in (("kamlib", "panels_kamlib.py"), ("sql", "panels_sql.py"),
-                             ("pandas", "panels_pandas.py")):
-            row[name] = peak_of([py, str(HERE / script), str(folder), QUARTER])
-            print(f"  {name:7s} {row[name]['total_s']:7.2f} s  {row[name]['peak_mb']:7.0f} MB",
-                  flush=True)
+        row.update(three_ways(py, folder, "csv"))
         out_csv = folder / "kpis.csv"
         row["kam_kpis"] = peak_of([py, "-m", "kamlib", "kpis", "--quarter", QUARTER, "--data",
                                    str(folder), "--out", str(out_csv)])
         print(f"  kam kpis {row['kam_kpis']['wall_s']:6.1f} s  "
               f"{row['kam_kpis']['peak_mb']:7.0f} MB", flush=True)
-        for key in ("touches", "responses"):
-            vals = {row[k][key] for k in ("kamlib", "sql", "pandas")}
-            assert len(vals) == 1, f"{key} differs between implementations: {vals}"
-        rev = [row[k]["revenue"] for k in ("kamlib", "sql", "pandas")]
-        assert max(rev) - min(rev) < 1e-6 * max(abs(x) for x in rev), rev
-        k, q, p = row["kamlib"], row["sql"], row["pandas"]
-        row["ratios"] = {
-            "end_to_end": {"kamlib_over_sql": k["total_s"] / q["total_s"],
-                           "pandas_over_kamlib": p["total_s"] / k["total_s"]},
-            "panels": {"kamlib_over_sql": k["panels_s"] / q["panels_s"],
-                       "pandas_over_kamlib": p["panels_s"] / k["panels_s"]},
-        }
+        pq_folder = to_parquet(folder)
+        print(f"  the same tables as Parquet ({pq_size(pq_folder):,.0f} MB):", flush=True)
+        row["parquet"] = three_ways(py, pq_folder, "parquet")
         results["sizes"][str(n)] = row
     if len(sizes) >= 2:
         a, b = (results["sizes"][str(s)] for s in sizes[:2])
@@ -162,6 +194,20 @@ def markdown(r: dict) -> str:
                      f"{e['pandas_over_kamlib']:.2f} |")
         lines.append(f"| | peak memory MB | {k['peak_mb']:.0f} | {s['peak_mb']:.0f} | "
                      f"{p['peak_mb']:.0f} | | |")
+        if "parquet" in row:
+            q = row["parquet"]
+            k, s, p = q["kamlib"], q["sql"], q["pandas"]
+            e, pa = q["ratios"]["end_to_end"], q["ratios"]["panels"]
+            lines.append(f"| same, as Parquet | read (kamlib: contract check) | "
+                         f"{k['validate_s']:.2f} | {s['load_s']:.2f} | {p['load_s']:.2f} | | |")
+            lines.append(f"| | panels from what was read | {k['panels_s']:.2f} | "
+                         f"{s['panels_s']:.2f} | {p['panels_s']:.2f} | "
+                         f"{pa['kamlib_over_sql']:.2f} | {pa['pandas_over_kamlib']:.2f} |")
+            lines.append(f"| | end to end (SQL straight from the files) | {k['total_s']:.2f} | "
+                         f"{s['total_s']:.2f} | {p['total_s']:.2f} | "
+                         f"{e['kamlib_over_sql']:.2f} | {e['pandas_over_kamlib']:.2f} |")
+            lines.append(f"| | peak memory MB | {k['peak_mb']:.0f} | {s['peak_mb']:.0f} | "
+                         f"{p['peak_mb']:.0f} | | |")
     lines += ["", "| interactions | kam kpis wall s | kam kpis peak MB |", "|---|---|---|"]
     for row in r["sizes"].values():
         lines.append(f"| {row['interactions']:,} | {row['kam_kpis']['wall_s']:.1f} | "
