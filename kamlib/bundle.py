@@ -211,8 +211,13 @@ def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
 
 
 def _cache_key(data: str, quarter: str, settings: Settings) -> str:
-    """Fingerprint of what a bundle depends on: the data (paths, sizes, mtimes; the URL
-    for a database), the quarter, the settings and the kamlib version."""
+    """Fingerprint of what a bundle depends on: the data (paths, sizes, mtimes; for a
+    database the URL and each table's row count), the quarter, the settings and the
+    kamlib version.
+
+    Row counts catch new and deleted rows in a warehouse; an edit that keeps every
+    count equal is not seen, so delete ``.cache/bundles`` after correcting data in
+    place (``kam report`` never uses this cache: it always computes afresh)."""
     import hashlib
 
     from kamlib import __version__
@@ -221,11 +226,28 @@ def _cache_key(data: str, quarter: str, settings: Settings) -> str:
     h = hashlib.sha256(f"{quarter}|{asdict(settings)}|{__version__}".encode())
     if is_url(data):
         h.update(data.encode())
+        h.update(repr(_row_counts(data)).encode())
     else:
         for f in sorted(Path(data).resolve().glob("*")):
             st = f.stat()
             h.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}".encode())
     return h.hexdigest()[:16]
+
+
+def _row_counts(url: str) -> list[tuple[str, int]]:
+    """Rows per contract table at a database URL, in one query."""
+    from kamlib.contract import TABLE_LIST
+    from kamlib.sources import open_source
+
+    src = open_source(url)
+    try:
+        parts = [src.raw(t.name).count().name(t.name) for t in TABLE_LIST if src.has(t.name)]
+        if not parts:
+            return []
+        counts = parts[0].as_table().cross_join(*[p.as_table() for p in parts[1:]]).execute()
+        return sorted((k, int(v)) for k, v in counts.iloc[0].items())
+    finally:
+        src.close()
 
 
 def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | None = None

@@ -270,3 +270,21 @@ def test_load_db_only_writes_to_postgres(sample_dir, tmp_path):
 def test_module_uses_a_real_server(pg_url):
     version = sql(pg_url, "SELECT version()")[0][0]
     assert version.startswith("PostgreSQL"), version
+
+
+def test_notebook_cache_key_changes_when_rows_change(pg_url, tmp_path):
+    """A notebook opened on a database URL reuses a cached quarter only while every
+    table keeps its row count."""
+    import psycopg
+
+    from kamlib.bundle import _cache_key
+    from kamlib.config import Settings
+
+    url = at(pg_url, "kam_cachekey")
+    load_db(materialise(None, tmp_path / "data"), url, replace=True)
+    before = _cache_key(url, QUARTER, Settings())
+    assert _cache_key(url, QUARTER, Settings()) == before
+    with psycopg.connect(pg_url, connect_timeout=5) as con:
+        con.execute("DELETE FROM kam_cachekey.nps_responses WHERE response_id = "
+                    "(SELECT min(response_id) FROM kam_cachekey.nps_responses)")
+    assert _cache_key(url, QUARTER, Settings()) != before
