@@ -161,7 +161,6 @@ def interaction_panel(data, quarter: Quarter) -> pd.DataFrame:
     """
     t = data.table("interactions")
     lo, hi = ibis.timestamp(quarter.start), _next_ts(quarter.end)
-    day = t.occurred_at.date()
     inq = t.filter((t.occurred_at >= lo) & (t.occurred_at < hi))
     counts = inq.group_by("account_id").aggregate(
         touches=inq.count(),
@@ -174,7 +173,8 @@ def interaction_panel(data, quarter: Quarter) -> pd.DataFrame:
     w = ibis.window(group_by="account_id", order_by="d")
     gaps = days.mutate(g=days.d.epoch_days() - days.d.epoch_days().lag().over(w))
     inner = gaps.group_by("account_id").aggregate(inner_gap=gaps.g.max())
-    prev = t.filter(t.occurred_at < lo).group_by("account_id").aggregate(prev_day=day.max())
+    prev = t.filter(t.occurred_at < lo).group_by("account_id").aggregate(
+        prev_day=t.occurred_at.max().date())  # the date of the latest, not the latest date
     res = counts.execute().merge(inner.execute(), on="account_id", how="outer")
     res = res.merge(prev.execute(), on="account_id", how="outer")
     for c in ("touches", "inbound", "outbound"):
