@@ -141,7 +141,7 @@ def main() -> None:
         print(f"{n} accounts, {events:,} interactions, {raw_mb:,.0f} MB of CSV", flush=True)
         row = {"accounts": n, "interactions": events, "raw_mb": raw_mb}
         row.update(three_ways(py, folder, "csv"))
-        out_csv = folder / "kpis.csv"
+        out_csv = DATA / f"kpis_{n}.csv"  # not in the folder: its size is the CSV's
         row["kam_kpis"] = peak_of([py, "-m", "kamlib", "kpis", "--quarter", QUARTER, "--data",
                                    str(folder), "--out", str(out_csv)])
         print(f"  kam kpis {row['kam_kpis']['wall_s']:6.1f} s  "
