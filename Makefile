@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 KAM    := $(BIN)/kam
-DATA   ?= data/sample
+SAMPLE := data/sample
+DATA   ?= $(SAMPLE)
 QUARTER ?=
 JOBS   ?=
 
@@ -29,16 +30,19 @@ $(BIN)/kam: pyproject.toml
 
 venv: $(BIN)/kam  ## Create .venv and install kamlib with its pinned dependencies
 
-$(DATA)/truth.json: | $(BIN)/kam
-	$(KAM) synth --out $(DATA)
+$(SAMPLE)/truth.json: | $(BIN)/kam
+	$(KAM) synth --out $(SAMPLE)
 
-sample: $(DATA)/truth.json  ## Generate the bundled sample data (data/sample) if missing
+# the sample is generated only when it is the data asked for (DATA may be a folder or a URL)
+DATA_DEPS := $(if $(filter $(SAMPLE),$(DATA)),sample)
 
-validate: venv sample  ## Check the data against the contract and print the summary
-	$(KAM) validate --data $(DATA)
+sample: $(SAMPLE)/truth.json  ## Generate the bundled sample data (data/sample) if missing
 
-report: venv sample  ## Render the latest quarter's HTML report into reports/ (QUARTER=, DATA=, JOBS=)
-	$(KAM) report --data $(DATA) $(if $(QUARTER),--quarter $(QUARTER)) $(if $(JOBS),--jobs $(JOBS))
+validate: venv $(DATA_DEPS)  ## Check the data against the contract and print the summary
+	@$(KAM) validate --data '$(DATA)'  # not echoed: DATA may hold a password
+
+report: venv $(DATA_DEPS)  ## Render the latest quarter's HTML report into reports/ (QUARTER=, DATA=, JOBS=)
+	@$(KAM) report --data '$(DATA)' $(if $(QUARTER),--quarter $(QUARTER)) $(if $(JOBS),--jobs $(JOBS))
 
 test: venv sample  ## Run the whole test suite
 	$(BIN)/python -m pytest
@@ -53,4 +57,4 @@ bench: venv  ## Benchmarks at 1 M and 10 M interactions (slow; writes bench/resu
 	$(BIN)/python bench/run.py
 
 clean:  ## Remove the venv, caches and generated data (keeps reports)
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DATA) .cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(SAMPLE) .cache
