@@ -518,25 +518,28 @@ def _stage(source: Source, table: Table, t):
 
 
 def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
-    """The fast path for a clean CSV table, or None to take :func:`_full_check`.
+    """The fast path for a clean table, or None to take :func:`_full_check`.
 
-    The engine's CSV reader types every column while reading the file once, into a
-    compressed columnar copy (Parquet) next to the work file. A single aggregate
-    query over the copy counts, at once, the rows that would break any rule, the
-    distinct keys and the string cells that need trimming or lower-casing. When
-    every count is zero the used rows are the copy's rows as they are. Any
-    fault, duplicate key, untidy string or cell the typed reader rejects returns
-    None, and the full check then names every bad cell.
+    The rows are read typed: a CSV file by the engine's CSV reader, once, into a
+    compressed columnar copy (Parquet) next to the work file; a Parquet file or a
+    database table as it is. A single aggregate query then counts, at once, the
+    rows that would break any rule, the distinct keys and the string cells that
+    need trimming or lower-casing. When every count is zero the used rows are the
+    typed rows as they are: nothing more is copied, and a database keeps serving
+    later queries from its own tables and indexes. Any fault, duplicate key,
+    untidy string or cell the typed reader rejects returns None, and the full
+    check then names every bad cell.
     """
     path = source.files.get(table.name)
-    if source.kind != "folder" or path is None:
+    if source.kind == "folder" and path is None:
         return None
-    parquet = path.name.endswith(".parquet")  # typed and columnar already: read in place
-    strings = frozenset(c.name for c in table.columns
-                        if c.name in cols and c.kind in ("id", "text", "enum"))
     try:
-        t = source.raw(table.name) if parquet else \
-            _stage(source, table, source.raw(table.name, typed=True))
+        if source.kind != "folder" or path.name.endswith(".parquet"):
+            t = source.raw(table.name)  # typed already: read in place
+        else:
+            t = _stage(source, table, source.raw(table.name, typed=True))
+        strings = frozenset(c.name for c in table.columns if c.name in cols
+                            and c.kind in ("id", "text", "enum") and t[c.name].type().is_string())
         p = _parsed(t, table, cols, as_read=strings)
         fault = _fault_expr(p, table, checked, cols)  # keys are compared by count below
         keys = {"_keys": p[table.key].nunique()} if table.key else {}
