@@ -288,3 +288,28 @@ def test_notebook_cache_key_changes_when_rows_change(pg_url, tmp_path):
         con.execute("DELETE FROM kam_cachekey.nps_responses WHERE response_id = "
                     "(SELECT min(response_id) FROM kam_cachekey.nps_responses)")
     assert _cache_key(url, QUARTER, Settings()) != before
+
+
+def test_bad_rows_in_a_database_table_are_quarantined(pg_url, tmp_path):
+    """A warehouse table the project did not load may hold bad rows: they are set
+    aside with table, column and rule, exactly as from a folder."""
+    import psycopg
+
+    url = at(pg_url, "kam_dirty")
+    load_db(materialise(None, tmp_path / "data"), url, replace=True)
+    with psycopg.connect(pg_url, connect_timeout=5) as con:
+        con.execute("ALTER TABLE kam_dirty.nps_responses DROP CONSTRAINT nps_responses_pkey")
+        con.execute("INSERT INTO kam_dirty.nps_responses (response_id, account_id, "
+                    "responded_on, score) SELECT 'R-bad', account_id, responded_on, 11 "
+                    "FROM kam_dirty.nps_responses LIMIT 1")
+    with validate(open_source(url)) as vd:
+        f = vd.faults
+        assert f[["table", "file", "rule", "column", "rows"]].to_dict("records") == [
+            {"table": "nps_responses", "file": "kam_dirty.nps_responses",
+             "rule": "out_of_range", "column": "score", "rows": 1}]
+        q = vd.quarantine("nps_responses")
+        assert q["response_id"].tolist() == ["R-bad"] and q["score"].tolist() == ["11"]
+        s = vd.summary.set_index("table").loc["nps_responses"]
+        assert s.rows_read == s.rows_used + 1
+    r = kam("validate", "--data", url, "--strict")
+    assert r.returncode == 3 and "kam_dirty.nps_responses" in r.stderr and "score" in r.stderr
