@@ -203,7 +203,8 @@ def load_db(
     url: Annotated[str, typer.Option(
         "--url", help="Target database: postgresql://user:password@host:port/db?schema=name "
                       "(the schema is created when missing; default public).")],
-    data: DataOpt = str(SAMPLE_DIR),
+    data: Annotated[str, typer.Option(
+        "--data", "-d", help="Folder of contract CSV/Parquet files to load.")] = str(SAMPLE_DIR),
     replace: Annotated[bool, typer.Option(
         help="Drop the contract tables already in the schema and load over them.")] = False,
 ) -> None:
