@@ -18,7 +18,7 @@ from rich.text import Text
 
 from kamlib import __version__
 from kamlib.config import REPORTS_DIR, SAMPLE_DIR
-from kamlib.errors import KamError
+from kamlib.errors import KamError, first_line
 
 DEFAULT_SEED = 8  # kamlib.synth.DEFAULT_SEED, repeated to keep `kam --help` fast
 
@@ -49,8 +49,7 @@ def _fail(exc: BaseException) -> None:
     if isinstance(exc, KamError):
         msg, code = str(exc), exc.exit_code
     else:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        msg, code = f"the data source failed: {type(exc).__name__}: {first}", 1
+        msg, code = f"the data source failed: {type(exc).__name__}: {first_line(exc)}", 1
     # the message may quote raw cell values: never interpret it as markup
     err.print(Text("error: ", style="bold red") + Text(mask_url(msg)), highlight=False,
               soft_wrap=True)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import ibis
 
 from kamlib.contract import TABLES
-from kamlib.errors import SourceError
+from kamlib.errors import SourceError, first_line
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 FILE_SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -230,23 +230,35 @@ def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None 
     return Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp)
 
 
+def postgres_params(url: str) -> dict:
+    """Connection parameters of a ``postgresql://`` URL, with a 5-second connect timeout
+    (no password in the URL lets libpq use ``PGPASSWORD`` or ``~/.pgpass``)."""
+    parts = urlsplit(url)
+    return {"host": parts.hostname or "localhost", "port": parts.port or 5432,
+            "user": parts.username, "password": parts.password,
+            "dbname": (parts.path or "/").lstrip("/") or None, "connect_timeout": 5}
+
+
+def cannot_open(url: str, exc: BaseException) -> SourceError:
+    """The error for a URL that cannot be opened: names the host, masks the password."""
+    parts = urlsplit(url)
+    host = parts.hostname or parts.path
+    return SourceError(f"cannot open {mask_url(url)} (host {host}): "
+                       f"{mask_url(first_line(exc))}")
+
+
 def _open_url(url: str) -> Source:
     parts = urlsplit(url)
     schema = (parse_qs(parts.query).get("schema") or [None])[0]
     clean = url.split("?")[0] if schema else url
     try:
         if parts.scheme.startswith("postgres"):
-            con = ibis.postgres.connect(
-                host=parts.hostname or "localhost", port=parts.port or 5432,
-                user=parts.username, password=parts.password,
-                database=(parts.path or "/").lstrip("/") or None, connect_timeout=5,
-            )
+            params = postgres_params(url)
+            con = ibis.postgres.connect(database=params.pop("dbname"), **params)
         else:
             con = ibis.connect(clean)
     except Exception as exc:  # drivers raise many types; all mean "cannot open"
-        host = parts.hostname or parts.path
-        raise SourceError(f"cannot open {mask_url(url)} (host {host}): "
-                          f"{mask_url(str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)}") from None
+        raise cannot_open(url, exc) from None
     if schema is not None:
         try:
             schemas = [s for s in con.list_databases()

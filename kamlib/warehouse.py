@@ -37,8 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 
 from kamlib.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
-from kamlib.errors import SourceError
-from kamlib.sources import mask_url
+from kamlib.errors import SourceError, first_line
+from kamlib.sources import cannot_open, mask_url, postgres_params
 
 _PG_TYPE = {
     "id": "text", "text": "text", "enum": "text", "date": "date",
@@ -100,17 +100,10 @@ def constraints(table: Table, present: dict[str, list[str]], schema: str) -> lis
 def _connect(url: str):
     import psycopg
 
-    parts = urlsplit(url)
     try:
-        return psycopg.connect(
-            host=parts.hostname or "localhost", port=parts.port or 5432,
-            user=parts.username, password=parts.password,
-            dbname=(parts.path or "/").lstrip("/") or None, connect_timeout=5,
-        )
+        return psycopg.connect(**postgres_params(url))
     except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceError(f"cannot open {mask_url(url)} (host {parts.hostname}): "
-                          f"{mask_url(first)}") from None
+        raise cannot_open(url, exc) from None
 
 
 def target_schema(url: str) -> str:
@@ -162,10 +155,8 @@ def load_db(
             _load(vd, pg, schema, replace, Path(tmp), rows, progress)
         except psycopg.Error as exc:
             pg.rollback()
-            msg = mask_url(str(exc).strip().splitlines()[0]) if str(exc).strip() else \
-                type(exc).__name__
             raise SourceError(f"{mask_url(url)} (host {host}): loading failed and was "
-                              f"rolled back: {msg}") from None
+                              f"rolled back: {mask_url(first_line(exc))}") from None
     return pd.DataFrame(rows, columns=["table", "rows_loaded", "rows_quarantined", "seconds"])
 
 
