@@ -10,9 +10,12 @@ A folder is read by an embedded DuckDB engine; a URL (``postgresql://…``,
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +26,11 @@ from kamlib.contract import TABLES
 from kamlib.errors import SourceError, first_line
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+CHECK_CACHE_ENV = "KAM_CHECK_CACHE"
+KEEP_CHECKS = 8
+"""How many folders' check results the cache keeps (the most recently used); older
+ones go once they have not been opened for :data:`PRUNE_AFTER_S` seconds."""
+PRUNE_AFTER_S = 3600
 FILE_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 _CSV_TYPE = {"date": "DATE", "timestamp": "TIMESTAMPTZ", "number": "DOUBLE",
              "integer": "DOUBLE", "bool": "BOOLEAN"}  # the others stay VARCHAR
@@ -112,6 +120,7 @@ class Source:
     schema: str | None = None
     _tmp: tempfile.TemporaryDirectory | None = None
     _no_temp: bool = False
+    cache_dir: Path | None = None
 
     def has(self, table: str) -> bool:
         if self.kind == "folder":
@@ -161,10 +170,35 @@ class Source:
         return self.con.table(view)
 
     def work_path(self, name: str) -> Path:
-        """A file next to the embedded engine's work file (removed with it)."""
+        """Where a derived file of a folder's check lives: in the check cache of this
+        folder's exact contents, else next to the embedded engine's work file."""
+        if self.cache_dir is not None:
+            return self.cache_dir / name
         return Path(self.con.con.execute("SELECT path FROM duckdb_databases() "
                                          "WHERE database_name = current_database()")
                     .fetchone()[0]).parent / name
+
+    def cached_check(self, table: str) -> dict | None:
+        """The saved result of a clean table's check for these exact files, or None."""
+        if self.cache_dir is None:
+            return None
+        f = self.cache_dir / f"check_{table}.json"
+        try:
+            return json.loads(f.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def save_check(self, table: str, result: dict) -> None:
+        """Keep a clean table's check result (written whole or not at all)."""
+        if self.cache_dir is None:
+            return
+        dest = self.cache_dir / f"check_{table}.json"
+        tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(result))
+            os.replace(tmp, dest)
+        except OSError:  # a read-only cache only costs speed
+            tmp.unlink(missing_ok=True)
 
     def materialise(self, name: str, expr):
         """Compute ``expr`` once and return it as a table later queries read.
@@ -193,7 +227,67 @@ class Source:
                 self._tmp = None
 
 
-def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None = None) -> Source:
+def check_cache_root() -> Path | None:
+    """Where clean tables' check results are kept between runs: ``$KAM_CHECK_CACHE``
+    when set (``0`` turns the cache off), else ``.cache/checks`` under the project."""
+    value = os.environ.get(CHECK_CACHE_ENV, "")
+    if value.lower() in ("0", "off", "no", "false"):
+        return None
+    from kamlib.config import PROJECT_ROOT
+
+    return Path(value) if value else PROJECT_ROOT / ".cache" / "checks"
+
+
+def fingerprint(folder: Path, files: dict[str, Path]) -> str:
+    """Identity of a folder's contents and of the code that checks them.
+
+    Each contract file's name, size, modification time and first and last 64 KB,
+    the folder's path, the kamlib version and the source of the contract and of the
+    checks. Any change gives a new fingerprint, so every table is checked again
+    (a child's orphan check depends on its parents' files too).
+    """
+    import hashlib
+
+    from kamlib import __version__
+
+    h = hashlib.sha256(f"{__version__}|{folder.resolve()}".encode())
+    here = Path(__file__).parent
+    for module in ("contract.py", "validate.py", "sources.py"):
+        h.update((here / module).read_bytes())
+    block = 1 << 16
+    for name in sorted(files):
+        f = files[name]
+        st = f.stat()
+        h.update(f"{name}|{f.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+        with open(f, "rb") as fh:
+            h.update(fh.read(block))
+            if st.st_size > 2 * block:
+                fh.seek(-block, os.SEEK_END)
+                h.update(fh.read(block))
+    return h.hexdigest()[:20]
+
+
+def _cache_dir(folder: Path, files: dict[str, Path]) -> Path | None:
+    """This folder's check cache (created, marked as used, older ones pruned)."""
+    root = check_cache_root()
+    if root is None:
+        return None
+    try:
+        d = root / fingerprint(folder, files)
+        d.mkdir(parents=True, exist_ok=True)
+        os.utime(d)
+        others = sorted((p for p in root.iterdir() if p.is_dir() and p != d),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in others[KEEP_CHECKS - 1:]:
+            if time.time() - old.stat().st_mtime > PRUNE_AFTER_S:  # surely not in use
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:  # an unwritable cache only costs speed
+        return None
+    return d
+
+
+def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None = None,
+                cache: bool = True) -> Source:
     """Open a folder of contract files or a database URL.
 
     Parameters
@@ -201,6 +295,8 @@ def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None 
     location : a folder holding ``<table>.csv`` / ``<table>.parquet`` files, or a URL.
     work_dir : where the embedded engine keeps its work file (default: a temporary
         folder removed on :meth:`Source.close`).
+    cache : reuse (and keep) the check of clean tables when the folder's files are
+        exactly those checked before (see :func:`check_cache_root`, :func:`fingerprint`).
 
     Raises
     ------
@@ -227,7 +323,8 @@ def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None 
     con = ibis.duckdb.connect(str(work), threads=os.cpu_count() or 2)
     con.raw_sql("SET preserve_insertion_order = true")
     con.raw_sql("SET TimeZone = 'UTC'")  # naive timestamps are UTC; offsets are converted
-    return Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp)
+    return Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp,
+                  cache_dir=_cache_dir(path, files) if cache else None)
 
 
 def postgres_params(url: str) -> dict:

@@ -24,6 +24,7 @@ Example
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -511,9 +512,19 @@ def _stage(source: Source, table: Table, t):
     replace = ", ".join(f'make_timestamp(epoch_us("{c}")) AS "{c}"' for c in tz)
     star = f"* REPLACE ({replace})" if tz else "*"
     dest = source.work_path(f"typed_{table.name}.parquet")
-    lit = str(dest).replace("'", "''")
-    source.con.raw_sql(f'COPY (SELECT {star} FROM "typed_{table.name}") TO \'{lit}\' '
-                       "(FORMAT parquet)")
+    part = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")  # whole file or none
+    lit = str(part).replace("'", "''")
+    try:
+        source.con.raw_sql(f'COPY (SELECT {star} FROM "typed_{table.name}") TO \'{lit}\' '
+                           "(FORMAT parquet)")
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)
+    return _staged(source, table)
+
+
+def _staged(source: Source, table: Table):
+    dest = source.work_path(f"typed_{table.name}.parquet")
     return source.con.read_parquet(str(dest), table_name=f"staged_{table.name}")
 
 
@@ -533,27 +544,36 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
     path = source.files.get(table.name)
     if source.kind == "folder" and path is None:
         return None
+    staged = source.kind == "folder" and not path.name.endswith(".parquet")
+    cached = source.cached_check(table.name) if source.kind == "folder" else None
     try:
-        if source.kind != "folder" or path.name.endswith(".parquet"):
-            t = source.raw(table.name)  # typed already: read in place
-        else:
+        if cached is not None:  # these exact files were checked clean before
+            t = _staged(source, table) if staged else source.raw(table.name)
+        elif staged:
             t = _stage(source, table, source.raw(table.name, typed=True))
+        else:
+            t = source.raw(table.name)  # typed already: read in place
         strings = frozenset(c.name for c in table.columns if c.name in cols
                             and c.kind in ("id", "text", "enum") and t[c.name].type().is_string())
         p = _parsed(t, table, cols, as_read=strings)
-        fault = _fault_expr(p, table, checked, cols)  # keys are compared by count below
-        keys = {"_keys": p[table.key].nunique()} if table.key else {}
-        stats = p.aggregate(
-            rows=p.count(), _faults=fault.notnull().sum(), **keys,
-            **{f"n_{c}": p[c].count() for c in cols},
-            **{f"_dirty_{c}": _dirty(t[c], table.column(c).kind).sum() for c in strings},
-        ).execute().iloc[0]
+        if cached is not None:
+            stats = pd.Series(cached["stats"])
+        else:
+            fault = _fault_expr(p, table, checked, cols)  # keys are compared by count below
+            keys = {"_keys": p[table.key].nunique()} if table.key else {}
+            stats = p.aggregate(
+                rows=p.count(), _faults=fault.notnull().sum(), **keys,
+                **{f"n_{c}": p[c].count() for c in cols},
+                **{f"_dirty_{c}": _dirty(t[c], table.column(c).kind).sum() for c in strings},
+            ).execute().iloc[0]
     except engine_errors():
         return None
     n = int(stats["rows"])
     untidy = sum(int(stats[f"_dirty_{c}"] or 0) for c in strings)
     if int(stats["_faults"] or 0) or untidy or (table.key and int(stats["_keys"]) != n):
         return None
+    if cached is None and source.kind == "folder":
+        source.save_check(table.name, {"stats": {k: int(v or 0) for k, v in stats.items()}})
     known = {c.name for c in table.columns}
     out = p.select(*[c.name for c in table.columns], *[c for c in t.columns if c not in known],
                    **{FAULT: ibis.null(dt.string)})

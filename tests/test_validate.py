@@ -3,6 +3,7 @@
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from kamlib.contract import TABLES
 from kamlib.sources import open_source
@@ -154,3 +155,73 @@ def test_parquet_export_reads_the_same_as_csv(sample_dir, tmp_path):
     assert a.keys() == b.keys()
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False, obj=name)
+
+
+# --------------------------------------------------------------------------- check cache
+@pytest.fixture()
+def check_cache(tmp_path, monkeypatch):
+    root = tmp_path / "checks"
+    monkeypatch.setenv("KAM_CHECK_CACHE", str(root))
+    return root
+
+
+def test_a_second_check_of_the_same_files_is_read_from_the_cache(sample_dir, check_cache,
+                                                                   monkeypatch):
+    import kamlib.validate as v
+
+    cold = _used_frames(sample_dir)
+    assert len(list(check_cache.glob("*/check_*.json"))) == len(cold)
+    calls = []
+    real = v._fast_check
+
+    def spy(source, table, *a):
+        calls.append(source.cached_check(table.name) is not None)
+        return real(source, table, *a)
+
+    monkeypatch.setattr(v, "_fast_check", spy)
+    _same(cold, _used_frames(sample_dir))
+    assert calls and all(calls)
+
+
+def test_the_cache_never_serves_a_changed_folder(sample_copy, check_cache):
+    """A parent's change invalidates its children too: an account removed from
+    accounts.csv turns its unchanged interactions into orphans."""
+    before = _used_frames(sample_copy)
+    accounts = (sample_copy / "accounts.csv").read_text().splitlines(keepends=True)
+    gone = accounts[1].split(",")[0].strip('"')
+    (sample_copy / "accounts.csv").write_text("".join(accounts[:1] + accounts[2:]))
+    with validate(open_source(sample_copy)) as vd:
+        orphans = vd.faults[(vd.faults.table == "interactions")
+                            & (vd.faults.rule == "orphan_reference")]
+        assert len(orphans) == 1 and orphans.rows.iloc[0] > 0
+        assert gone not in set(vd.frame("interactions").account_id)
+    assert gone in set(before["interactions"].account_id)
+    assert len([d for d in check_cache.iterdir() if d.is_dir()]) == 2
+
+
+def test_the_cache_can_be_turned_off(sample_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("KAM_CHECK_CACHE", "0")
+    with validate(open_source(sample_dir)) as vd:
+        assert vd.source.cache_dir is None
+        assert vd.source.work_path("x").parent != tmp_path
+
+
+def test_old_check_results_are_pruned(sample_dir, check_cache):
+    import os
+    import time
+
+    from kamlib import sources
+
+    check_cache.mkdir(parents=True)
+    stale = []
+    for i in range(sources.KEEP_CHECKS + 2):
+        d = check_cache / f"old{i}"
+        d.mkdir()
+        t = time.time() - sources.PRUNE_AFTER_S - 100 - i
+        os.utime(d, (t, t))
+        stale.append(d)
+    with validate(open_source(sample_dir)):
+        pass
+    kept = [d for d in stale if d.exists()]
+    assert len(kept) == sources.KEEP_CHECKS - 1  # with the folder just checked: KEEP_CHECKS
+    assert kept == stale[: sources.KEEP_CHECKS - 1]  # the most recently used stay
