@@ -112,6 +112,11 @@ class Table:
                 return c
         raise KeyError(f"{self.name} has no column {name!r}")
 
+    def extras(self, columns) -> list[str]:
+        """The given column names that the contract does not declare, in their order."""
+        known = {c.name for c in self.columns}
+        return [c for c in columns if c not in known]
+
     @property
     def refs(self) -> list[tuple[Column, str, str]]:
         """(column, parent table, parent column) for every foreign key."""

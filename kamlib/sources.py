@@ -344,9 +344,18 @@ def cannot_open(url: str, exc: BaseException) -> SourceError:
                        f"{mask_url(first_line(exc))}")
 
 
+def url_schema(url: str) -> str | None:
+    """The schema a URL names with ``?schema=``, or None.
+
+    >>> url_schema("postgresql://u@h/db?schema=crm"), url_schema("duckdb:///x.duckdb")
+    ('crm', None)
+    """
+    return (parse_qs(urlsplit(url).query).get("schema") or [None])[0]
+
+
 def _open_url(url: str) -> Source:
     parts = urlsplit(url)
-    schema = (parse_qs(parts.query).get("schema") or [None])[0]
+    schema = url_schema(url)
     clean = url.split("?")[0] if schema else url
     try:
         if parts.scheme.startswith("postgres"):

@@ -443,8 +443,7 @@ def _parsed(t, table: Table, cols: list[str], as_read: frozenset[str] = frozense
     """The raw relation ``t`` parsed to the contract's types, with ``_has_<c>`` (the raw
     cell held a value) and ``_raw_<c>`` (its text) for every present column. Columns in
     ``as_read`` are taken as they are (string cells already trimmed and normalised)."""
-    known = {c.name for c in table.columns}
-    extras = [c for c in t.columns if c not in known]
+    extras = table.extras(t.columns)
     return t.select(
         *[(t[c.name] if c.name in as_read else parse(t[c.name], c)).name(c.name)
           for c in table.columns if c.name in cols],
@@ -470,8 +469,7 @@ def _full_check(source: Source, table: Table, t, cols: list[str], checked: dict)
     """Every row of a table, read as text, checked rule by rule: the path that can
     name each bad cell. Returns (checked table, lazily numbered rows, counts, faults)."""
     p = _parsed(t, table, cols)
-    known = {c.name for c in table.columns}
-    extras = [c for c in t.columns if c not in known]
+    extras = table.extras(t.columns)
     dups = _duplicates(source, table, p)
     fault = _fault_expr(p, table, checked, cols, dups)
     out = p.select(*[c.name for c in table.columns], *extras, **{FAULT: fault})
@@ -574,8 +572,7 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
         return None
     if cached is None and source.kind == "folder":
         source.save_check(table.name, {"stats": {k: int(v or 0) for k, v in stats.items()}})
-    known = {c.name for c in table.columns}
-    out = p.select(*[c.name for c in table.columns], *[c for c in t.columns if c not in known],
+    out = p.select(*[c.name for c in table.columns], *table.extras(t.columns),
                    **{FAULT: ibis.null(dt.string)})
     full = p.mutate(**{ROW: ibis.null(dt.int64), FAULT: ibis.null(dt.string)})
     by_fault = pd.DataFrame({FAULT: pd.Series(dtype=str), "rows": pd.Series(dtype="int64"),

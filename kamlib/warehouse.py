@@ -32,13 +32,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from kamlib.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
 from kamlib.errors import SourceError, first_line
-from kamlib.sources import cannot_open, mask_url, postgres_params
+from kamlib.sources import cannot_open, mask_url, postgres_params, url_schema
 
 _PG_TYPE = {
     "id": "text", "text": "text", "enum": "text", "date": "date",
@@ -108,7 +108,7 @@ def _connect(url: str):
 
 def target_schema(url: str) -> str:
     """The schema named by ``?schema=`` in a URL (default ``public``)."""
-    return (parse_qs(urlsplit(url).query).get("schema") or ["public"])[0]
+    return url_schema(url) or "public"
 
 
 def load_db(
@@ -182,8 +182,7 @@ def _load(vd, pg, schema: str, replace: bool, tmp: Path, rows: list, progress) -
             progress(table.name)
         t0 = time.perf_counter()
         used = vd.tables[table.name]
-        known = {c.name for c in table.columns}
-        extras = [c for c in used.columns if c not in known]
+        extras = table.extras(used.columns)
         cols = [c for c in present[table.name]] + extras
         cur.execute(ddl(table, present[table.name], extras, schema))
         n = _copy(vd, used.select(*cols), pg, f"{q(schema)}.{q(table.name)}", cols,
