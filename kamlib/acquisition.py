@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib.periods import Quarter
+from kamlib.sources import fetch
 
 
 def closed_cohort(quarter: Quarter, window_days: int) -> Quarter:
@@ -56,7 +57,7 @@ def prospect_frame(data, as_of: date, window_days: int) -> pd.DataFrame:
     p["days_to_convert"] = (p.converted_on - p.first_contact_on).dt.days
     t = data.table("prospect_touches")
     t = t.filter(t.occurred_at < pd.Timestamp(as_of) + pd.Timedelta(days=1))
-    touches = t.select("prospect_id", "channel", day=t.occurred_at.date()).execute()
+    touches = fetch(t.select("prospect_id", "channel", day=t.occurred_at.date()))
     touches["day"] = pd.to_datetime(touches["day"])
     m = touches.merge(p[["prospect_id", "channel", "first_contact_on", "converted_on"]],
                       on="prospect_id", suffixes=("", "_p"))

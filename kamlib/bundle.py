@@ -237,14 +237,14 @@ def _cache_key(data: str, quarter: str, settings: Settings) -> str:
 def _row_counts(url: str) -> list[tuple[str, int]]:
     """Rows per contract table at a database URL, in one query."""
     from kamlib.contract import TABLE_LIST
-    from kamlib.sources import open_source
+    from kamlib.sources import fetch, open_source
 
     src = open_source(url)
     try:
         parts = [src.raw(t.name).count().name(t.name) for t in TABLE_LIST if src.has(t.name)]
         if not parts:
             return []
-        counts = parts[0].as_table().cross_join(*[p.as_table() for p in parts[1:]]).execute()
+        counts = fetch(parts[0].as_table().cross_join(*[p.as_table() for p in parts[1:]]))
         return sorted((k, int(v)) for k, v in counts.iloc[0].items())
     finally:
         src.close()

@@ -24,6 +24,7 @@ import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.periods import Quarter
+from kamlib.sources import fetch
 
 
 def clv_values(margin: np.ndarray, survival: np.ndarray, discount_rate: float) -> np.ndarray:
@@ -43,7 +44,8 @@ def trailing_margin(data, as_of, settings: Settings) -> pd.Series:
         value = t.gross_margin.fill_null(t.amount * settings.margin_rate)
     else:
         value = t.amount * settings.margin_rate
-    f = t.mutate(v=value).group_by("account_id").aggregate(margin=lambda x: x.v.sum()).execute()
+    f = fetch(t.mutate(v=value).group_by("account_id").aggregate(margin=lambda x: x.v.sum()),
+              by="account_id")
     return f.set_index("account_id")["margin"]
 
 
@@ -52,7 +54,8 @@ def realised_margin(data, as_of) -> pd.Series:
     t = data.table("invoices")
     t = t.filter(t.issued_on <= as_of)
     col = t.gross_margin if data.has_column("invoices", "gross_margin") else t.amount
-    f = t.mutate(v=col).group_by("account_id").aggregate(v=lambda x: x.v.sum()).execute()
+    f = fetch(t.mutate(v=col).group_by("account_id").aggregate(v=lambda x: x.v.sum()),
+              by="account_id")
     return f.set_index("account_id")["v"]
 
 

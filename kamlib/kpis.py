@@ -38,6 +38,7 @@ from kamlib.grains import (
 )
 from kamlib.invoices import derive_kinds
 from kamlib.periods import Quarter
+from kamlib.sources import fetch
 
 KPI_IDS = (
     "reference_rate", "referral_acquisition_share", "mention_net_sentiment", "nps",
@@ -213,7 +214,8 @@ def growth_kpis(p: Period) -> list[dict]:
     if p.data.has("sla_checks"):
         t = p.data.table("sla_checks")
         t = t.filter((t.period_end >= q.start) & (t.period_end <= q.end))
-        sla = t.group_by("account_id").aggregate(checks=t.count(), met=t.met.sum()).execute()
+        sla = fetch(t.group_by("account_id").aggregate(checks=t.count(), met=t.met.sum()),
+                    by="account_id")
         rows += rate_rows("sla_compliance", p.label, p.attribute(sla), "met", "checks",
                           level=_level(p), grains=p.grains)
     return rows
@@ -243,8 +245,8 @@ def voice_kpis(p: Period) -> list[dict]:
     rows += rate_rows("referral_acquisition_share", p.label, new, "ref", "one", level=_level(p), grains=p.grains)
     if p.data.has("mentions"):
         t = p.data.table("mentions")
-        m = t.filter((t.occurred_on >= q.start) & (t.occurred_on <= q.end)) \
-            .select("account_id", "sentiment").execute()
+        m = fetch(t.filter((t.occurred_on >= q.start) & (t.occurred_on <= q.end))
+                  .select("account_id", "sentiment"))
         m["promoters"] = (m.sentiment >= 0.1).astype(int)
         m["detractors"] = (m.sentiment <= -0.1).astype(int)
         m["passives"] = 1 - m.promoters - m.detractors
@@ -299,7 +301,8 @@ def objectives_due(p: Period) -> pd.DataFrame:
     """Objectives due in the period with attainment (actual/target, or target/actual when
     lower is better) and met (attainment >= 1); attainment is NaN when not measured."""
     t = p.data.table("objectives")
-    o = t.filter((t.due_on >= p.quarter.start) & (t.due_on <= p.quarter.end)).execute()
+    o = fetch(t.filter((t.due_on >= p.quarter.start) & (t.due_on <= p.quarter.end)),
+              by="objective_id")
     hib = o.higher_is_better.astype("boolean").fillna(True).astype(bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         att = np.where(hib, o.actual / o.target, o.target / o.actual)
@@ -363,8 +366,8 @@ def team_kpis(p: Period) -> list[dict]:
     if not p.data.has("employee_surveys"):
         return []
     t = p.data.table("employee_surveys")
-    e = t.filter((t.responded_on >= p.quarter.start) & (t.responded_on <= p.quarter.end)) \
-        .select("kam_id", "score").execute()
+    e = fetch(t.filter((t.responded_on >= p.quarter.start) & (t.responded_on <= p.quarter.end))
+              .select("kam_id", "score"))
     e["promoters"] = (e.score >= 9).astype(int)
     e["passives"] = ((e.score >= 7) & (e.score <= 8)).astype(int)
     e["detractors"] = (e.score <= 6).astype(int)

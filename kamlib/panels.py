@@ -21,6 +21,7 @@ import pandas as pd
 from kamlib.config import Settings
 from kamlib.customers import customers_on, derive_renewals, derive_spells
 from kamlib.periods import Quarter
+from kamlib.sources import fetch
 
 DAY = pd.Timedelta(days=1)
 
@@ -175,8 +176,9 @@ def interaction_panel(data, quarter: Quarter) -> pd.DataFrame:
     inner = gaps.group_by("account_id").aggregate(inner_gap=gaps.g.max())
     prev = t.filter(t.occurred_at < lo).group_by("account_id").aggregate(
         prev_day=t.occurred_at.max().date())  # the date of the latest, not the latest date
-    res = counts.execute().merge(inner.execute(), on="account_id", how="outer")
-    res = res.merge(prev.execute(), on="account_id", how="outer")
+    res = fetch(counts, by="account_id").merge(fetch(inner, by="account_id"), on="account_id",
+                                               how="outer")
+    res = res.merge(fetch(prev, by="account_id"), on="account_id", how="outer")
     for c in ("touches", "inbound", "outbound"):
         res[c] = res[c].fillna(0).astype(int)
     for c in ("first_day", "last_day", "prev_day"):
@@ -219,12 +221,11 @@ def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
     r = t.filter((t.occurred_at >= lo) & (t.occurred_at < hi) & (t.is_request == True))  # noqa: E712
     done = r.resolved_at.notnull() & (r.resolved_at < hi)
     end = ibis.ifelse(done, r.resolved_at, hi)
-    out = r.select(
-        "account_id", resolved=done,
-        seconds=end.epoch_seconds() - r.occurred_at.epoch_seconds(),
-    ).execute()
+    out = fetch(r.select(
+        "account_id", seconds=end.epoch_seconds() - r.occurred_at.epoch_seconds(), resolved=done,
+    ))
     out["hours"] = out.pop("seconds").astype(float) / 3600.0
-    return out.sort_values(["account_id", "hours", "resolved"]).reset_index(drop=True)
+    return out[["account_id", "resolved", "hours"]]
 
 
 # --------------------------------------------------------------------------- invoices
@@ -243,13 +244,13 @@ def invoice_panel(data, quarter: Quarter, kinds: pd.DataFrame | None = None) -> 
     for kind in ("new", "repeat", "upsell", "cross_sell", "renewal"):
         agg[f"rev_{kind}"] = inq.amount.sum(where=inq.kind == kind)
         agg[f"n_{kind}"] = (inq.kind == kind).sum()
-    cur = inq.group_by("account_id").aggregate(**agg).execute()
-    before = t.filter(t.issued_on < lo).select("account_id").distinct().execute()
+    cur = fetch(inq.group_by("account_id").aggregate(**agg), by="account_id")
+    before = fetch(t.filter(t.issued_on < lo).select("account_id").distinct())
     cur["billed_before"] = cur.account_id.isin(before.account_id)
     for c in cur.columns:
         if c.startswith(("rev_", "n_")):
             cur[c] = pd.to_numeric(cur[c]).fillna(0)
-    return cur.sort_values("account_id").reset_index(drop=True)
+    return cur
 
 
 # --------------------------------------------------------------------------- responses
@@ -265,8 +266,8 @@ def response_panel(data, quarter: Quarter) -> pd.DataFrame:
         passives=((r.score >= 7) & (r.score <= 8)).sum(),
         detractors=(r.score <= 6).sum(),
         mean_score=r.score.mean(),
-    ).execute()
-    return out.sort_values("account_id").reset_index(drop=True)
+    )
+    return fetch(out, by="account_id")
 
 
 def reference_panel(data, as_of: date) -> pd.DataFrame:
@@ -281,5 +282,5 @@ def reference_panel(data, as_of: date) -> pd.DataFrame:
     out = r.group_by("account_id").aggregate(
         answered=ibis.literal(1),
         referenced=r.would_reference.ifelse(1, 0).max(),
-    ).execute()
-    return out.sort_values("account_id").reset_index(drop=True)
+    )
+    return fetch(out, by="account_id")

@@ -35,6 +35,7 @@ from kamlib import __version__
 from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, PROJECT_ROOT, Settings, load_settings
 from kamlib.errors import KamError
 from kamlib.periods import Quarter
+from kamlib.sources import fetch
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -106,8 +107,7 @@ def fingerprints(source) -> dict[str, str]:
             out[path.name] = h.hexdigest()
         return out
     for name in sorted(t for t in _table_names() if source.has(t)):
-        df = source.raw(name).execute()
-        df = df.sort_values(list(df.columns)).reset_index(drop=True)
+        df = fetch(source.raw(name))
         out[name] = hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()
     return out
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import ibis
+import pandas as pd
 
 from kamlib.contract import TABLES
 from kamlib.errors import SourceError, first_line
@@ -54,6 +55,30 @@ def engine_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover - the postgres extra is installed by default
         pass
     return tuple(errs)
+
+
+def fetch(expr, by: list[str] | str | None = None) -> pd.DataFrame:
+    """Run a table expression and return its rows in a canonical order.
+
+    An engine returns grouped or scanned rows in whatever order its threads finish,
+    and float sums and model fits in pandas depend on row order in their last bits.
+    Sorting here, by ``by`` (default: every column, left to right), makes the same
+    inputs give the same bits on every run and on every engine.
+
+    >>> import ibis
+    >>> t = ibis.memtable({"k": ["b", "a", "b"], "v": [2, 1, 1]})
+    >>> fetch(t.group_by("k").aggregate(n=t.v.sum()), by="k")
+       k  n
+    0  a  1
+    1  b  3
+    >>> fetch(t).to_dict("list")
+    {'k': ['a', 'b', 'b'], 'v': [1, 1, 2]}
+    """
+    df = expr.execute()
+    keys = [by] if isinstance(by, str) else list(df.columns) if by is None else by
+    if not keys or df.empty:
+        return df.reset_index(drop=True)
+    return df.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
 
 
 def mask_url(text: str) -> str:

@@ -32,6 +32,7 @@ from kamlib.config import Settings
 from kamlib.customers import derive_spells
 from kamlib.periods import Quarter
 from kamlib.sbg import ShiftedBetaGeometric  # the contractual cohort model (public name)
+from kamlib.sources import fetch
 
 __all__ = ["COVARIATES", "ShiftedBetaGeometric", "covariates", "survival_panel", "snapshot",
            "align", "predict_risk", "fit_churn_model", "km_table", "km_by", "spells_for_km",
@@ -47,7 +48,8 @@ def _monthly(data, table: str, key: str, date_col: str, as_of, **aggs) -> pd.Dat
     t = data.table(table)
     d = t[date_col].date() if t[date_col].type().is_timestamp() else t[date_col]
     t = t.filter(d <= as_of).mutate(ym=d.year() * 12 + d.month() - 1)
-    return t.group_by([key, "ym"]).aggregate(**{k: f(t) for k, f in aggs.items()}).execute()
+    return fetch(t.group_by([key, "ym"]).aggregate(**{k: f(t) for k, f in aggs.items()}),
+                 by=[key, "ym"])
 
 
 def _quarter_index(ym: pd.Series, start_month: int) -> pd.Series:

@@ -23,6 +23,7 @@ import pandas as pd
 from kamlib import stats
 from kamlib.config import Settings
 from kamlib.periods import Quarter
+from kamlib.sources import fetch
 
 
 def kam_outcomes(data, quarters: Iterable[Quarter], settings: Settings) -> pd.DataFrame:
@@ -46,8 +47,8 @@ def kam_outcomes(data, quarters: Iterable[Quarter], settings: Settings) -> pd.Da
     if data.has("employee_surveys"):
         t = data.table("employee_surveys")
         t = t.filter((t.responded_on >= first.start) & (t.responded_on <= last.end))
-        e = t.group_by("kam_id").aggregate(satisfaction=t.score.mean(),
-                                           answers=t.count()).execute()
+        e = fetch(t.group_by("kam_id").aggregate(satisfaction=t.score.mean(), answers=t.count()),
+                  by="kam_id")
         out = out.join(e.set_index("kam_id"), how="left")
     out = out.reset_index()
     total = out[["promoters", "passives", "detractors"]].sum(axis=1)
@@ -84,7 +85,8 @@ def enps_by_team(data, quarter: Quarter, min_group_size: int = 5,
                  level: float = 0.95) -> pd.DataFrame:
     """eNPS and dimension means per team and for the company; small groups suppressed."""
     t = data.table("employee_surveys")
-    e = t.filter((t.responded_on >= quarter.start) & (t.responded_on <= quarter.end)).execute()
+    e = fetch(t.filter((t.responded_on >= quarter.start) & (t.responded_on <= quarter.end)),
+              by="response_id")
     kams = data.frame("account_managers")[["kam_id", "team"]]
     e = e.merge(kams, on="kam_id", how="left")
     e["team"] = e["team"].fillna("(no team)")

@@ -46,7 +46,7 @@ from kamlib.contract import (
     Table,
 )
 from kamlib.errors import ContractError, SourceError, StrictModeError
-from kamlib.sources import Source, engine_errors, mask_url
+from kamlib.sources import Source, engine_errors, fetch, mask_url
 
 FAULT = "_fault"
 ROW = "_row"
@@ -222,7 +222,7 @@ class ValidatedData:
 
     def frame(self, name: str) -> pd.DataFrame:
         """Used rows of a (small) table as pandas; prefer :meth:`table` for event tables."""
-        return self.table(name).execute()
+        return fetch(self.table(name), by=TABLES[name].key or None)
 
     def quarantine(self, name: str) -> pd.DataFrame:
         """The rows of a table set aside, with their raw values, rule and row.
@@ -240,7 +240,7 @@ class ValidatedData:
             row=row, rule=q[FAULT].split("|")[0], column=q[FAULT].split("|")[1],
             **{c: q[RAW + c] for c in self.present[name]},
         )
-        return q.order_by(["row", *self.present[name][:1]]).execute()
+        return fetch(q, by=["row", *self.present[name][:1]])
 
     def write_quarantine(self, out: str | Path) -> list[Path]:
         """Write one CSV per table with quarantined rows into ``out``; returns the paths."""
@@ -474,17 +474,17 @@ def _full_check(source: Source, table: Table, t, cols: list[str], checked: dict)
     fault = _fault_expr(p, table, checked, cols, dups)
     out = p.select(*[c.name for c in table.columns], *extras, **{FAULT: fault})
     out = source.materialise(f"checked_{table.name}", out)
-    stats = out.aggregate(
+    stats = fetch(out.aggregate(
         rows=out.count(), **{f"n_{c}": out[c].count() for c in cols}
-    ).execute().iloc[0]
-    by_fault = out.filter(out[FAULT].notnull()).group_by(FAULT).aggregate(
-        rows=ibis._.count()).execute()
+    )).iloc[0]
+    by_fault = fetch(out.filter(out[FAULT].notnull()).group_by(FAULT).aggregate(
+        rows=ibis._.count()), by=FAULT)
     # rows with faults are rare: a second, lazy pass numbers the source rows
     numbered = p.mutate(**{ROW: ibis.row_number()})
     full = numbered.mutate(**{FAULT: _fault_expr(numbered, table, checked, cols, dups)})
     if len(by_fault) and source.kind == "folder":  # first row of each fault
-        lines = full.filter(full[FAULT].notnull()).group_by(FAULT).aggregate(
-            first_row=full[ROW].min()).execute()
+        lines = fetch(full.filter(full[FAULT].notnull()).group_by(FAULT).aggregate(
+            first_row=full[ROW].min()), by=FAULT)
         by_fault = by_fault.merge(lines, on=FAULT)
     else:
         by_fault["first_row"] = None
@@ -551,19 +551,19 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
             t = _stage(source, table, source.raw(table.name, typed=True))
         else:
             t = source.raw(table.name)  # typed already: read in place
-        strings = frozenset(c.name for c in table.columns if c.name in cols
-                            and c.kind in ("id", "text", "enum") and t[c.name].type().is_string())
-        p = _parsed(t, table, cols, as_read=strings)
+        strings = [c.name for c in table.columns if c.name in cols  # in contract order
+                   and c.kind in ("id", "text", "enum") and t[c.name].type().is_string()]
+        p = _parsed(t, table, cols, as_read=frozenset(strings))
         if cached is not None:
             stats = pd.Series(cached["stats"])
         else:
             fault = _fault_expr(p, table, checked, cols)  # keys are compared by count below
             keys = {"_keys": p[table.key].nunique()} if table.key else {}
-            stats = p.aggregate(
+            stats = fetch(p.aggregate(
                 rows=p.count(), _faults=fault.notnull().sum(), **keys,
                 **{f"n_{c}": p[c].count() for c in cols},
                 **{f"_dirty_{c}": _dirty(t[c], table.column(c).kind).sum() for c in strings},
-            ).execute().iloc[0]
+            )).iloc[0]
     except engine_errors():
         return None
     n = int(stats["rows"])
@@ -581,6 +581,6 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict):
 
 
 def _first_bad_value(t, column: str) -> str:
-    bad = t.filter(t[FAULT] == f"unparseable_value|{column}").select(v=t[RAW + column]).limit(1)
-    vals = bad.execute()["v"].tolist()
+    bad = t.filter(t[FAULT] == f"unparseable_value|{column}").order_by(ROW)
+    vals = fetch(bad.select(v=bad[RAW + column]).limit(1))["v"].tolist()
     return vals[0] if vals else ""
