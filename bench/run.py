@@ -36,6 +36,8 @@ import sys
 import time
 from pathlib import Path
 
+from kamlib.contract import TABLES
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 QUARTER = "2026Q3"
@@ -162,7 +164,8 @@ def main() -> None:
                             str(folder)], check=True, capture_output=True)
         with open(folder / "interactions.csv", "rb") as fh:
             events = sum(1 for _ in fh) - 1
-        raw_mb = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
+        raw_mb = sum(p.stat().st_size for p in folder.glob("*.csv")  # contract tables only
+                     if p.stem in TABLES) / 1e6
         print(f"{n} accounts, {events:,} interactions, {raw_mb:,.0f} MB of CSV", flush=True)
         row = {"accounts": n, "interactions": events, "raw_mb": raw_mb}
         row.update(three_ways(py, folder, "csv"))
