@@ -174,17 +174,20 @@ def report(
     try:
         settings = load_settings()
         with Progress(TextColumn("{task.description}"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                      TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
                       console=err, transient=False) as bar:
             tasks: dict[str, int] = {}
 
             def progress(msg: str, i: int, n: int) -> None:
                 key = "pages" if msg.startswith("executed") else (
                     "html" if msg.startswith("exporting") else "prep")
+                if key != "prep" and "prep" in tasks:  # checking and computing are over
+                    bar.update(tasks.pop("prep"), description="checked and computed the quarter",
+                               total=1, completed=1, count="done")
                 label = {"pages": "executing notebooks", "html": "exporting HTML"}.get(key, msg)
                 if key not in tasks:
-                    tasks[key] = bar.add_task(label, total=n or None)
-                bar.update(tasks[key], completed=i, total=n or None,
+                    tasks[key] = bar.add_task(label, total=n or None, count="")
+                bar.update(tasks[key], completed=i, total=n or None, count=f"{i}/{n}" if n else "",
                            description=label if key != "prep" else msg)
 
             final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
