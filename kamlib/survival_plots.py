@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from kamlib.plots import (
     BAND_ALPHA,
@@ -210,6 +211,7 @@ def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str 
         ax.set_title(title or "Customer lifetime value per account")
         ax.set_xlabel(f"CLV ({currency}, log scale)")
         ax.set_ylabel("Accounts (count)")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         v = pd.to_numeric(clv["clv"], errors="coerce").dropna()
         v = v[v > 0]
         if len(v) == 0:
@@ -225,8 +227,10 @@ def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str 
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
         med = float(v.median())
         ax.axvline(med, color=COLORS["reference"], linestyle="--", linewidth=1)
-        ax.text(med, ax.get_ylim()[1] * 0.95, f"  median {fmt_money(med, currency)}",
-                va="top", fontsize=9)
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.12)  # headroom for the label above the bars
+        ax.annotate(f"median {fmt_money(med, currency)}", (med, 1), xycoords=("data", "axes fraction"),
+                    xytext=(4, -4), textcoords="offset points", va="top", fontsize=9,
+                    bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"})
     return ax
 
 

@@ -18,6 +18,7 @@ from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from kamlib import plots as P  # noqa: E402
+from kamlib.survival_plots import plot_clv_distribution  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +89,8 @@ BUILDERS = {
     "touch_one_ax": lambda: P.plot_touch_curve(*touch_data(), ax=P.subplots()[1]),
     "gaps": lambda: P.plot_gap_distribution(gaps_data(), 45),
     "nps": lambda: P.plot_nps_bars(nps_df()),
+    "clv_hist": lambda: plot_clv_distribution(pd.DataFrame(
+        {"clv": np.exp(np.random.default_rng(1).normal(12.5, 1.2, 206))})),
 }
 
 
@@ -454,3 +457,21 @@ def test_money_formatter_shares_unit_and_decimals():
     assert f.format_ticks([1e6, 2e6, 3e6]) == ["USD 1M", "USD 2M", "USD 3M"]
     assert f.format_ticks([-1e6, 0, 1e6]) == ["USD \u22121M", "USD 0", "USD 1M"]
     assert P.money_formatter()(1_500_000) == "EUR 1.5M"  # outside an axis
+
+
+def test_count_axes_have_whole_number_ticks():
+    for name in ("gaps", "clv_hist"):
+        ax = BUILDERS[name]()
+        ax.figure.canvas.draw()
+        ticks = ax.get_yticks()
+        assert np.allclose(ticks, np.round(ticks)), (name, ticks)
+
+
+def test_clv_median_label_sits_above_the_bars():
+    ax = BUILDERS["clv_hist"]()
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    label = next(t for t in ax.texts if t.get_text().startswith("median EUR"))
+    top_bar = max(p.get_window_extent(r).y1 for p in ax.patches)
+    assert label.get_window_extent(r).y0 >= top_bar
