@@ -264,7 +264,7 @@ def period(data, quarter: str = "2026Q3", settings: Settings = FAST):
 
 RATE_FAMILIES = ("churn", "expansion", "growth", "voice", "outcomes", "interaction",
                  "acquisition", "team")
-"""The families of KPIS.md's rates and scores (``kamlib.kpis.FAMILIES`` may hold more,
+"""The families of docs/kpis.md rates and scores (``kamlib.kpis.FAMILIES`` may hold more,
 e.g. the survival models, which these tests leave to their own tests)."""
 
 

@@ -223,7 +223,7 @@ def brute_force_del(alpha, beta, d, terms=20000):
 
 
 def brute_force_derl(alpha, beta, d, renewals, terms=20000):
-    # DERL convention (KPIS.md, KPI 1): the customer has renewed `renewals` = n - 1
+    # DERL convention (docs/kpis.md, Customer lifetime value): the customer has renewed `renewals` = n - 1
     # times, so she is alive at t = n - 1 (T > n - 1) and has paid at t = 0..n-1.
     # She stands just before the next renewal decision, at t = n. The future
     # payments are at t = n, n + 1, ...; the one at t is made iff T > t, with
