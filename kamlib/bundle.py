@@ -76,7 +76,7 @@ class Bundle:
 def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = None,
           progress: Callable[[str], None] | None = None, source_label: str = "") -> Bundle:
     """Compute everything the report shows for ``quarter`` and store it in ``out``."""
-    from kamlib import acquisition, clv, diagnostics, panels, survival, team
+    from kamlib import acquisition, attention, clv, diagnostics, panels, survival, team
     from kamlib.kpis import Period, compute_kpis
 
     settings = settings or load_settings()
@@ -115,7 +115,9 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     step("accounts")
     acc = p.accounts.copy()
     gaps = panels.contact_gaps(acc[acc.customer_end], p.interactions, quarter)
-    frames["accounts"] = acc.merge(gaps, on="account_id", how="left")
+    acc = acc.merge(gaps, on="account_id", how="left")
+    acc["next_renewal_on"] = acc.account_id.map(attention.next_renewal_on(p.state.renewals))
+    frames["accounts"] = acc
     frames["kams"] = data.frame("account_managers").sort_values("kam_id")
     resp = p.attribute(panels.response_panel(data, quarter))
     frames["responses"] = resp
@@ -127,7 +129,15 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
         hist = [objectives_due(Period(data, qq, settings))
                 for qq in Quarter.span(quarter.shift(-7), quarter) if qq >= first]
         frames["objectives_history"] = pd.concat(hist, ignore_index=True)
+    if data.has("mentions"):
+        t = data.table("mentions")
+        t = t.filter((t.occurred_on >= quarter.start) & (t.occurred_on <= quarter.end))
+        meta["mentions"] = {"all": int(t.count().execute()),
+                            "unlinked": int(t.account_id.isnull().sum().execute() or 0)}
     step("acquisition")
+    cohort = acquisition.closed_cohort(quarter, settings.conversion_window_days)
+    meta["conversion_cohort"] = {"quarter": str(cohort), "start": cohort.start.isoformat(),
+                                 "end": cohort.end.isoformat()}
     pros = acquisition.prospect_frame(data, quarter.end, settings.conversion_window_days)
     peaks, curves = acquisition.ideal_touches(pros, draws=settings.bootstrap_draws,
                                               seed=settings.seed,

@@ -376,7 +376,7 @@ class Kpi:
 #: Every KPI id of the long table (README, "The KPIs") with its title, unit and direction.
 KPI_INFO: dict[str, Kpi] = {
     "logo_churn_rate": Kpi("Logo churn (quarter)", "pct", False),
-    "logo_churn_rate_annualised": Kpi("Logo churn (annualised)", "pct", False),
+    "logo_churn_rate_annualised": Kpi("Logo churn this quarter, as a yearly rate", "pct", False),
     "revenue_churn_rate": Kpi("Revenue churn (quarter)", "pct", False),
     "churn_risk_next_quarter": Kpi("Predicted churn risk, next quarter", "pct", False),
     "upsell_rate": Kpi("Upsell rate", "pct", True),
@@ -1064,8 +1064,9 @@ def account_view(bundle: Any, current: bool = True) -> pd.DataFrame:
 
     Columns: account_id, name, segment, kam_id, kam_name, team, acv_end, clv,
     churn_next_quarter, churn_next_year, value_at_risk, max_gap_days,
-    days_since_last_touch, touches, nps_score (mean 0–10 answer this quarter),
-    responses. Ordered by account id.
+    days_since_last_touch, touches, next_renewal_on (see
+    :func:`kamlib.attention.next_renewal_on`), nps_score (mean 0–10 answer this
+    quarter), responses. Ordered by account id.
     """
     acc = _frame(bundle, "accounts")
     if len(acc) == 0:
@@ -1073,7 +1074,7 @@ def account_view(bundle: Any, current: bool = True) -> pd.DataFrame:
     if current and "customer_end" in acc:
         acc = acc[acc["customer_end"].astype(bool)]
     keep = [c for c in ("account_id", "name", "segment", "kam_id", "acv_end", "max_gap_days",
-                        "days_since_last_touch", "touches") if c in acc]
+                        "days_since_last_touch", "touches", "next_renewal_on") if c in acc]
     f = acc[keep].copy()
     clv = _frame(bundle, "clv")
     cols = [c for c in ("clv", "churn_next_quarter", "churn_next_year", "value_at_risk",
@@ -1091,7 +1092,7 @@ def account_view(bundle: Any, current: bool = True) -> pd.DataFrame:
             columns={"name": "kam_name"})
         f = f.merge(k, on="kam_id", how="left")
     for c in ("clv", "churn_next_quarter", "churn_next_year", "value_at_risk", "nps_score",
-              "responses", "kam_name", "team", "max_gap_days"):
+              "responses", "kam_name", "team", "max_gap_days", "next_renewal_on"):
         if c not in f:
             f[c] = np.nan
     return f.sort_values("account_id").reset_index(drop=True)
