@@ -48,7 +48,8 @@ def evil_data(sample_dir, tmp_path_factory) -> tuple[Path, str]:
 def report(evil_data, tmp_path_factory) -> Path:
     data, kam = evil_data
     out = tmp_path_factory.mktemp("reports")
-    return render(str(data), "2026Q3", out, jobs=2, kams=sorted({kam, "K001"}))
+    # K009 owns one of the ten accounts with the most value at risk (see test below)
+    return render(str(data), "2026Q3", out, jobs=2, kams=sorted({kam, "K001", "K009"}))
 
 
 def test_pages_and_files(report):
@@ -56,9 +57,9 @@ def test_pages_and_files(report):
     assert {"index.html", "executive_summary.html", "clv_churn.html", "customer_voice.html",
             "engagement_outcomes.html", "growth_acquisition.html", "team.html",
             "data_quality.html"} <= names
-    assert len(list((report / "kam").glob("*.html"))) == 2
+    assert len(list((report / "kam").glob("*.html"))) == 3
     assert (report / "kpis.csv").exists() and (report / "quarantine").is_dir()
-    assert len(list((report / "notebooks").rglob("*.ipynb"))) == 9
+    assert len(list((report / "notebooks").rglob("*.ipynb"))) == 10
     assert (report.parent / "index.html").exists()
     assert "2026Q3/index.html" in (report.parent / "index.html").read_text()
 
@@ -97,6 +98,54 @@ def test_every_link_in_the_index_resolves(report):
     assert len(links) > 10
     for href in links:
         assert (report / href).resolve().exists(), href
+
+
+def _tables(page: Path) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(caption, header cells, body rows) of every table on a page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    out = []
+    for t in soup.find_all("table"):
+        cap = t.find("caption")
+        head = [th.get_text(" ", strip=True) for th in t.find_all("th")]
+        rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")]
+                for tr in t.find_all("tr")]
+        out.append((cap.get_text(" ", strip=True) if cap else "", head, [r for r in rows if r]))
+    return out
+
+
+def test_top_accounts_by_value_at_risk_are_on_their_managers_scorecards(report, evil_data):
+    """One ranking at every level: each of the company's ten accounts with the most value
+    at risk is on its manager's scorecard, with the same company rank."""
+    (_, head, rows), = [t for t in _tables(report / "executive_summary.html")
+                        if t[0].startswith("Top 10 accounts by value at risk")]
+    top = [dict(zip(head, r, strict=True)) for r in rows]
+    assert [int(r["Rank"]) for r in top] == list(range(1, 11))
+    names = {}
+    for card in (report / "kam").glob("*.html"):
+        title = card.read_text(encoding="utf-8")
+        (_, h, rs), = [t for t in _tables(card) if "most value at risk" in t[0]]
+        names[card.stem] = {r[h.index("Account")]: int(r[h.index("Rank")]) for r in rs}
+        assert "<title>Scorecard: " in title
+    kams = pd.read_csv(evil_data[0] / "account_managers.csv", dtype=str)
+    checked = 0
+    for r in top:
+        kam = kams.loc[kams.name == r["Account manager"], "kam_id"]
+        if len(kam) and kam.iloc[0] in names:
+            assert names[kam.iloc[0]].get(r["Account"]) == int(r["Rank"]), r
+            checked += 1
+    assert checked >= 1, "no top-10 account belongs to a rendered scorecard's manager"
+
+
+def test_every_churn_risk_of_an_account_has_its_next_renewal_beside_it(report):
+    seen = 0
+    for page in report.rglob("*.html"):
+        for cap, head, _rows in _tables(page):
+            if any(h.startswith("Churn risk") for h in head):
+                assert "Next renewal" in head, (page.name, cap)
+                seen += 1
+    assert seen >= 5
 
 
 def test_executed_notebooks_carry_no_execution_metadata(report):
