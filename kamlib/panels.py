@@ -101,11 +101,29 @@ def contract_state(data, quarter: Quarter, settings: Settings) -> ContractState:
 def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
     """Contracted annual value per account on ``day`` (index: account_id).
 
-    The sum over contracts covering ``day``; an account in its renewal window
-    (between ``end_on`` and ``end_on + grace_days``) keeps its last contract's value.
+    The one definition behind GRR, NRR, revenue churn and statement-of-work growth:
+
+    * the sum of ``annual_value`` over the account's contracts in force on ``day``
+      (``start_on <= day <= end_on``); when none is, the value of its latest contract
+      still inside its renewal window (``end_on < day <= end_on + grace_days``);
+    * a contract stops counting on the day its renewal starts: the renewal (the
+      contract naming it in ``renewal_of``, or, without that column, the date
+      pairing of :func:`kamlib.customers.derive_renewals`) replaces it, it does not
+      add to it. Contracts not linked by a renewal run side by side and add up.
+
+    Accounts with no value on ``day`` are absent.
+
+    >>> c = pd.DataFrame({"contract_id": ["c1", "c2"], "account_id": ["A", "A"],
+    ...                   "start_on": pd.to_datetime(["2025-01-01", "2025-12-15"]),
+    ...                   "end_on": pd.to_datetime(["2025-12-31", "2026-12-14"]),
+    ...                   "annual_value": [100.0, 130.0], "renewal_of": [None, "c1"]})
+    >>> [float(acv_on(c, date(2025, m, d), 30)["A"]) for m, d in ((12, 14), (12, 15))]
+    [100.0, 130.0]
     """
     d = _ts(day)
-    c = contracts[contracts.start_on <= d]
+    # the view as of ``day``: every successor in it has started by ``day``
+    r = derive_renewals(contracts, d, grace_days)
+    c = r[~r.renewed.to_numpy(bool)]
     live = c[c.end_on >= d].groupby("account_id")["annual_value"].sum()
     grace = c[(c.end_on < d) & (c.end_on + pd.Timedelta(days=grace_days) >= d)]
     latest = grace.groupby("account_id")["end_on"].transform("max")

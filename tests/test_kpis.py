@@ -906,3 +906,137 @@ def _n(table: pd.DataFrame, kpi: str) -> int:
     sub = table[(table.kpi == kpi) & (table.grain == "company")]
     assert len(sub) <= 1
     return int(sub.n.iloc[0]) if len(sub) else 0
+
+
+# =========================================================================== contracted value
+def _acv_contracts(rows, link: bool = True) -> pd.DataFrame:
+    cols = ["contract_id", "account_id", "start_on", "end_on", "annual_value", "renewal_of"]
+    c = pd.DataFrame(rows, columns=cols)
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    c["annual_value"] = c["annual_value"].astype(float)
+    return c if link else c.drop(columns=["renewal_of"])
+
+
+@pytest.mark.parametrize("link", [True, False], ids=["renewal_of", "date_rule"])
+def test_acv_on_early_renewal_replaces_its_predecessor(link):
+    # R1 runs 2025-01-01..2025-12-31 (100); its renewal R2 starts early, 2025-12-15
+    # (inside (end_on - 30, end_on + 31] for the date rule), at 130. P is an unrelated
+    # parallel contract (50) of the same account: it adds up.
+    c = _acv_contracts([
+        ("R1", "A", "2025-01-01", "2025-12-31", 100, None),
+        ("R2", "A", "2025-12-15", "2026-12-14", 130, "R1"),
+        ("P", "A", "2025-06-01", "2027-05-31", 50, None),
+    ], link)
+    on = lambda day: panels.acv_on(c, date.fromisoformat(day), 30).get("A")  # noqa: E731
+    assert on("2025-12-14") == 150  # the day before R2 starts: R1 100 + P 50
+    assert on("2025-12-15") == 180  # R2 starts: R1 stops counting -> R2 130 + P 50 (not 280)
+    assert on("2025-12-31") == 180  # R1 still in force on paper, but replaced
+    # R2 in its renewal window while P is in force: only contracts in force count
+    assert on("2026-12-20") == 50
+    assert on("2027-01-20") == 50  # R2's window is over
+    assert on("2027-06-15") == 50  # P in its own window: the latest contract there
+
+
+def test_acv_on_renewal_in_the_window_and_side_by_side_contracts():
+    # S1 ends 2025-06-30; its renewal S2 starts 2025-07-20 (in S1's window): between the
+    # two, S1's value holds (it is the latest contract in its window); from 07-20, S2.
+    # T1, T2 overlap but neither names the other: both count while both are in force.
+    c = _acv_contracts([
+        ("S1", "A", "2024-07-01", "2025-06-30", 100, None),
+        ("S2", "A", "2025-07-20", "2026-07-19", 90, "S1"),
+        ("T1", "B", "2025-01-01", "2025-12-31", 40, None),
+        ("T2", "B", "2025-03-01", "2026-02-28", 60, None),
+    ])
+    acv = panels.acv_on(c, date(2025, 7, 10), 30)
+    assert acv["A"] == 100 and acv["B"] == 100  # A in the window; B: 40 + 60
+    acv = panels.acv_on(c, date(2025, 7, 20), 30)
+    assert acv["A"] == 90
+
+
+@settings(max_examples=60, deadline=None)
+@given(gaps=st.lists(st.integers(-60, 25), min_size=1, max_size=4),
+       lengths=st.lists(st.integers(30, 400), min_size=5, max_size=5),
+       values=st.lists(st.integers(1, 9), min_size=5, max_size=5),
+       which=st.integers(0, 4), offset=st.integers(-40, 80), parallel=st.booleans())
+def test_property_a_renewal_chain_counts_one_contract_at_a_time(gaps, lengths, values, which,
+                                                                  offset, parallel):
+    # a chain linked by renewal_of, each renewal starting up to 60 days before or 25
+    # days after its predecessor's end: of the chain only the latest contract started by
+    # the day can count (the others are replaced); with an unlinked parallel contract,
+    # the rule then applies as usual: the contracts in force add up, and when none is,
+    # the latest one in its renewal window counts.
+    base = date(2024, 1, 1)
+    rows, start = [], 0
+    for i in range(len(gaps) + 1):
+        end = start + lengths[i]
+        rows.append((f"c{i}", "A", base + timedelta(days=start), base + timedelta(days=end),
+                     values[i] * 100, f"c{i - 1}" if i else None))
+        if i < len(gaps):
+            start = max(end + gaps[i], start + 1)
+    if parallel:
+        rows.append(("p", "A", base + timedelta(days=100), base + timedelta(days=900), 7, None))
+    c = _acv_contracts([(a, b, d.isoformat(), e.isoformat(), v, r)
+                        for a, b, d, e, v, r in rows])
+    d = rows[which % len(rows)][2] + timedelta(days=offset)  # near a start: overlaps
+    chain = [r for r in rows if r[0] != "p" and r[2] <= d]
+    alive = chain[-1:] + [r for r in rows if r[0] == "p" and r[2] <= d]  # counted when...
+    force = [r for r in alive if d <= r[3]]  # ...in force, or, if none, ...
+    window = [r for r in alive if r[3] < d <= r[3] + timedelta(days=30)]  # in the window
+    if force:
+        want = float(sum(r[4] for r in force))
+    elif window:
+        last = max(r[3] for r in window)
+        want = float(sum(r[4] for r in window if r[3] == last))
+    else:
+        want = 0.0
+    assert panels.acv_on(c, d, 30).get("A", 0.0) == want
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["renewal_of", "date_rule"])
+def early_renewal_data(request, tmp_path_factory):
+    link = request.param
+    ds = DataSet()
+    # 2026Q3: as_of 2026-09-30, twelve months before 2025-09-30, start day 2026-06-30
+    a1 = ds.contract("A", "2024-10-15", "2025-10-14", 100, cid="A1")
+    a2 = ds.contract("A", "2025-10-15", "2026-10-14", 100, cid="A2", renewal_of=a1)
+    ds.contract("A", "2026-09-20", "2027-09-19", 90, cid="A3", renewal_of=a2)  # early
+    ds.contract("B", "2025-01-01", "2026-12-31", 100, cid="B1")  # B1, B2 side by side
+    ds.contract("B", "2025-06-01", "2027-05-31", 50, cid="B2")
+    c1 = ds.contract("C", "2024-10-11", "2025-10-10", 200, cid="C1")
+    ds.contract("C", "2025-09-15", "2026-09-14", 220, cid="C2", renewal_of=c1)  # early
+    d1 = ds.contract("D", "2025-01-01", "2025-12-31", 100, cid="D1")
+    ds.contract("D", "2025-12-15", "2026-12-14", 130, cid="D2", renewal_of=d1)
+    if not link:  # every renewal above also starts in (end_on - 30, end_on + 31]
+        ds.drop["contracts"] = {"renewal_of"}
+    with _load(ds, tmp_path_factory, "early") as data:
+        yield data
+
+
+def test_grr_nrr_with_early_renewals(early_renewal_data):
+    k = kpis(early_renewal_data, "2026Q3", ["growth"])
+    # on 2025-09-30: A1 100 (A2 not started); B1 + B2 = 150; C2 220 (C2 started 09-15 and
+    # replaces C1: not 200 + 220); D1 100 -> start = 570
+    # on 2026-09-30: A3 90 (replaces A2, not 100 + 90); B 150; C2 220 (ended 09-14, in its
+    # window); D2 130 (D1 replaced) -> now = 590
+    # kept = min(now, start): 90 + 150 + 220 + 100 = 560
+    # GRR = 560 / 570, NRR = 590 / 570 (the old sum-of-overlaps gave start 770, now 690)
+    assert pick(k, "grr").value == approx(560 / 570)
+    assert pick(k, "nrr").value == approx(590 / 570)
+    assert pick(k, "nrr", "account", "A").value == approx(0.9)
+    assert pick(k, "nrr", "account", "C").value == approx(1.0)
+    assert pick(k, "sow_growth", "account", "D").value == approx(0.3)
+
+
+def test_revenue_churn_with_an_early_renewal_at_the_start(tmp_path):
+    ds = DataSet()
+    # on the start day 2026-06-30: E1 (2025-07-01..2026-07-10, 100) is replaced by its
+    # renewal E2 (from 2026-06-20, 60) -> 60, not 160; E2 ends 2026-07-31, no successor:
+    # last day 08-30, churn known 08-31 (Q3). F in force (100).
+    e1 = ds.contract("E", "2025-07-01", "2026-07-10", 100, cid="E1")
+    ds.contract("E", "2026-06-20", "2026-07-31", 60, cid="E2", renewal_of=e1)
+    ds.contract("F", "2025-01-01", "2027-12-31", 100, cid="F1")
+    with ds.load(tmp_path) as data:
+        r = pick(kpis(data, "2026Q3", ["churn"]), "revenue_churn_rate")
+    # churned 60 / start (60 + 100) = 0.375
+    assert r.value == approx(60 / 160)
