@@ -327,8 +327,12 @@ def interaction_kpis(p: Period) -> list[dict]:
     if len(req):
         req["resolved"] = req.resolved.astype(bool)
         rows += _km_median_rows("resolution_median_hours", p, req, "hours", "resolved", grains=p.grains)
-        req["on_time"] = (req.resolved & (req.hours <= s.resolution_target_hours)).astype(int)
-        req["due"] = ((req.hours >= s.resolution_target_hours) | req.resolved).astype(int)
+        # a request is due once its target time (occurred_at + target) is at or before
+        # the period's end bound (the start of the day after as_of), resolved or not;
+        # it is on time when resolved by then within the target
+        target = s.resolution_target_hours
+        req["due"] = (req.age_hours >= target).astype(int)
+        req["on_time"] = (req.resolved & (req.hours <= target) & (req.due == 1)).astype(int)
         req = req[req.due == 1]
         rows += rate_rows("resolution_within_target", p.label, req, "on_time", "due",
                           level=_level(p), grains=p.grains)

@@ -230,20 +230,24 @@ def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
     """Requests raised in the period with their resolution time (hours) and status.
 
     Unresolved requests, and those resolved after ``as_of``, are censored at the end
-    of the period (``resolved`` False).
+    of the period (``resolved`` False). The period ends at the start of the day after
+    ``as_of`` (an exclusive bound); ``hours`` is the time to resolution or, when
+    censored, to that bound, and ``age_hours`` the time from the request to that bound.
     """
     t = data.table("interactions")
     if not data.has_column("interactions", "is_request"):
-        return pd.DataFrame(columns=["account_id", "hours", "resolved"])
+        return pd.DataFrame(columns=["account_id", "resolved", "hours", "age_hours"])
     lo, hi = ibis.timestamp(quarter.start), _next_ts(quarter.end)
     r = t.filter((t.occurred_at >= lo) & (t.occurred_at < hi) & (t.is_request == True))  # noqa: E712
     done = r.resolved_at.notnull() & (r.resolved_at < hi)
     end = ibis.ifelse(done, r.resolved_at, hi)
     out = fetch(r.select(
         "account_id", seconds=end.epoch_seconds() - r.occurred_at.epoch_seconds(), resolved=done,
+        age=hi.epoch_seconds() - r.occurred_at.epoch_seconds(),
     ))
     out["hours"] = out.pop("seconds").astype(float) / 3600.0
-    return out[["account_id", "resolved", "hours"]]
+    out["age_hours"] = out.pop("age").astype(float) / 3600.0
+    return out[["account_id", "resolved", "hours", "age_hours"]]
 
 
 # --------------------------------------------------------------------------- invoices

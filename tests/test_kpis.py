@@ -227,9 +227,30 @@ def test_resolution_median_is_kaplan_meier_with_censoring_at_as_of(request_data)
     assert r.value == approx(30)
     assert r.n == 5
     w = pick(k, "resolution_within_target")
-    # target 48 h; due = resolved or open >= 48 h: 4, 12, 30, 100+ (8+ not yet due);
+    # target 48 h; due = raised at least 48 h before the period's end bound (10-01
+    # 00:00): 4, 12, 30, 100+ (the 8+ one, raised 09-30 16:00, is not yet due);
     # on time: 4, 12, 30 -> 3 / 4
     assert (w.value, w.n) == (approx(3 / 4), 4)
+
+
+def test_resolution_within_target_waits_for_the_target_time(tmp_path):
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    # target 48 h; the period ends at 2026-10-01 00:00 (the start of the day after
+    # as_of). A request's target time has passed when occurred_at + 48 h <= that bound.
+    ds.request("A", "2026-09-29T12:00:00", "2026-09-29T14:00:00")  # 2 h, but only 36 h old
+    ds.request("A", "2026-09-29T06:00:00", "2026-09-30T06:00:00")  # 24 h, 42 h old
+    ds.request("A", "2026-09-28T00:00:00", "2026-09-28T01:00:00")  # 72 h old: due, on time
+    ds.request("A", "2026-09-29T00:00:00")  # 48 h old exactly: due, unresolved -> late
+    ds.request("A", "2026-08-01T00:00:00", "2026-08-03T01:00:00")  # 49 h: due, late
+    ds.request("A", "2026-08-05T00:00:00", "2026-08-07T00:00:00")  # 48 h exactly: on time
+    with ds.load(tmp_path) as data:
+        w = pick(kpis(data, "2026Q3", ["interaction"]), "resolution_within_target")
+    # due (target passed): the 72 h-old, the exactly-48 h-old, the 49 h and the 48 h
+    # ones = 4; on time among them: the 1 h and the 48 h resolutions = 2 -> 2 / 4.
+    # The two recent quick ones wait for their target time (the old rule, "resolved or
+    # open past the target", counted them: 4 / 6).
+    assert (w.value, w.n) == (approx(0.5), 4)
 
 
 # =========================================================================== GRR / NRR
