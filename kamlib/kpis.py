@@ -320,7 +320,7 @@ def interaction_kpis(p: Period) -> list[dict]:
     f = p.attribute(gaps)
     f["one"] = 1
     f["alert"] = (f.max_gap_days > s.gap_alert_days).astype(int)
-    rows = mean_rows("touchpoints_per_account", p.label, f, "touches", level=_level(p), grains=p.grains)
+    rows = mean_rows("touchpoints_per_account", p.label, f, "touches", **_boot(p), grains=p.grains)
     rows += ratio_rows("inbound_share", p.label, f, "inbound", "touches", **_boot(p), grains=p.grains)
     rows += rate_rows("gap_alert_share", p.label, f, "alert", "one", level=_level(p), grains=p.grains)
     req = p.attribute(panels.requests_frame(p.data, p.quarter))

@@ -253,6 +253,40 @@ def test_resolution_within_target_waits_for_the_target_time(tmp_path):
     assert (w.value, w.n) == (approx(0.5), 4)
 
 
+def test_touchpoints_interval_respects_zero(tmp_path):
+    from kamlib.config import Settings
+
+    ds = DataSet()
+    for a in "ABC":
+        ds.contract(a, "2025-01-01", "2026-12-31")
+    for i in range(30):  # C: 30 touches in Q3; A and B none
+        ds.touch("C", f"2026-07-{1 + i % 30:02d}T{8 + i % 3}:00:00")
+    with ds.load(tmp_path) as data:
+        k = kpis(data, "2026Q3", ["interaction"], settings=Settings(bootstrap_draws=2000, seed=7))
+    t = pick(k, "touchpoints_per_account")
+    # touches 0, 0, 30 -> mean 10 over n = 3 accounts. Bootstrap over accounts: a
+    # resample's mean is 0, 10, 20 or 30 with probabilities 8/27, 12/27, 6/27, 1/27, so
+    # the 2.5 % quantile is 0 (P(0) = 30 % > 2.5 %) and the 97.5 % quantile is 30
+    # (P(30) = 3.7 % > 2.5 %): 10 (0 to 30). The t interval gave 10 +- 4.303 * 10 =
+    # -33.0 to 53.0, a negative count.
+    assert (t.value, t.low, t.high, t.n) == (approx(10.0), 0.0, 30.0, 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.lists(st.integers(0, 200), min_size=1, max_size=30),
+       seed=st.integers(0, 2**16))
+def test_property_touchpoints_interval_never_below_zero(counts, seed):
+    from kamlib.grains import mean_rows
+
+    f = pd.DataFrame({"account_id": [f"a{i}" for i in range(len(counts))],
+                      "segment": "s", "kam_id": "k", "touches": counts})
+    for r in mean_rows("touchpoints_per_account", "2026Q3", f, "touches",
+                       grains=("company",), draws=200, seed=seed):
+        assert r["value"] == approx(sum(counts) / len(counts))
+        if len(counts) > 1:
+            assert 0 <= r["low"] <= r["value"] <= r["high"] <= max(counts)
+
+
 # =========================================================================== GRR / NRR
 @pytest.fixture(scope="module")
 def retention_data(tmp_path_factory):
