@@ -1095,3 +1095,74 @@ def test_revenue_churn_with_an_early_renewal_at_the_start(tmp_path):
         r = pick(kpis(data, "2026Q3", ["churn"]), "revenue_churn_rate")
     # churned 60 / start (60 + 100) = 0.375
     assert r.value == approx(60 / 160)
+
+
+# =========================================================================== ideal touches
+def _touch_table(converted_of_8: tuple[int, int, int]):
+    """8 prospects at each of 1, 2, 3 touches, ``converted_of_8[i]`` of them converted."""
+    n, y = [], []
+    for touches, k in zip((1, 2, 3), converted_of_8, strict=True):
+        n += [touches] * 8
+        y += [1] * k + [0] * (8 - k)
+    return n, y
+
+
+def test_ideal_touches_hand_made_interior_peak():
+    from kamlib.acquisition import fit_touch_curve
+
+    # three touch values: the quadratic logit is saturated, so the fit reproduces the
+    # shares 2/8, 6/8, 2/8: logits -ln 3, ln 3, -ln 3, symmetric about 2 -> peak
+    # b / (2c) = 2 (up to the tiny ridge)
+    f = fit_touch_curve(*_touch_table((2, 6, 2)), draws=200, seed=3)
+    assert f["peak_found"] and f["peak"] == approx(2.0, abs=0.01)
+    # the interval comes from the fits with an interior peak only: strictly inside
+    # (1, 3), never an edge of the range
+    assert 1 < f["low"] <= f["peak"] <= f["high"] < 3
+    assert f["peak_draws"] >= 0.5 * f["draws"] and f["note"] == ""
+
+
+def test_ideal_touches_no_peak_when_the_curve_still_rises_at_the_edge():
+    from kamlib.acquisition import fit_touch_curve
+
+    # shares 1/8, 4/8, 6/8: logits -ln 7 = -1.946, 0, ln 3 = 1.099; second difference
+    # -0.847 = -2c -> c = 0.424, slope at 1.5 is 1.946 = b - 2c * 1.5 -> b = 3.217;
+    # n* = b / (2c) = 3.80, beyond the largest observed 3 touches: no ideal number
+    # (the old code reported the edge, 3.0)
+    f = fit_touch_curve(*_touch_table((1, 4, 6)), draws=200, seed=3)
+    assert math.isnan(f["peak"]) and not f["peak_found"] and f["note"] == "no peak"
+    assert math.isnan(f["low"]) and math.isnan(f["high"])
+
+
+def test_ideal_touches_row_without_a_peak_stays_in_the_table(tmp_path):
+    ds = DataSet()
+    # the shares of the test above on one channel, first contact 2025-10-01 (window
+    # of 180 days closed by as_of 2026-09-30); converted ones convert on day 30, after
+    # their touches
+    for touches, k in zip((1, 2, 3), (1, 4, 6), strict=True):
+        for i in range(8):
+            p = ds.prospect("K1", "2025-10-01", "email", "2025-10-31" if i < k else None)
+            for j in range(touches):
+                ds.prospect_touch(p, f"2025-10-{2 + j:02d}", "email")
+    with ds.load(tmp_path) as data:
+        r = pick(kpis(data, "2026Q3", ["acquisition"]), "ideal_touches", "channel", "email")
+    assert math.isnan(r.value) and math.isnan(r.low) and math.isnan(r.high)
+    assert r.n == 24
+
+
+@settings(max_examples=40, deadline=None)
+@given(shares=st.lists(st.integers(0, 8), min_size=3, max_size=6), seed=st.integers(0, 99))
+def test_property_ideal_touches_is_never_an_edge(shares, seed):
+    from kamlib.acquisition import fit_touch_curve
+
+    n, y = [], []
+    for touches, k in enumerate(shares, start=1):
+        n += [touches] * 8
+        y += [1] * k + [0] * (8 - k)
+    f = fit_touch_curve(n, y, draws=40, seed=seed)
+    lo, hi = 1, len(shares)
+    if f["peak_found"]:
+        assert lo < f["peak"] < hi
+        if not math.isnan(f["low"]):
+            assert lo < f["low"] <= f["peak"] <= f["high"] < hi
+    else:
+        assert math.isnan(f["peak"]) and math.isnan(f["low"]) and math.isnan(f["high"])
