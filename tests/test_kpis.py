@@ -253,6 +253,21 @@ def test_resolution_within_target_waits_for_the_target_time(tmp_path):
     assert (w.value, w.n) == (approx(0.5), 4)
 
 
+def test_resolution_median_midpoint_at_every_grain(tmp_path):
+    ds = DataSet()
+    ds.account("A", kam="K2")
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    for h in (1, 2, 3, 4):  # resolved after 1, 2, 3 and 4 hours
+        ds.request("A", f"2026-08-0{h}T08:00:00", f"2026-08-0{h}T{8 + h:02d}:00:00")
+    with ds.load(tmp_path) as data:
+        k = kpis(data, "2026Q3", ["interaction"])
+    # S(1) = 3/4, S(2) = 1/2 exactly, S(3) = 1/4: the median is (2 + 3) / 2 = 2.5 h,
+    # the same at company, segment, KAM and account grain
+    for grain, group in (("company", "all"), ("segment", "s1"), ("kam", "K2"),
+                         ("account", "A")):
+        assert pick(k, "resolution_median_hours", grain, group).value == approx(2.5)
+
+
 def test_touchpoints_interval_respects_zero(tmp_path):
     from kamlib.config import Settings
 
