@@ -1,8 +1,9 @@
 """Turn per-account frames into rows of the long KPI table, at every grain.
 
 The long table has the columns ``kpi, grain, group, period, value, low, high, n``.
-``grain`` is company, segment, kam or account (channel for acquisition);
-``group`` is ``"all"``, the segment, the KAM id or the account id.
+``grain`` is company, segment, kam or account (channel for acquisition, team for
+eNPS); ``group`` is ``"all"``, the segment, the KAM id, the account id, the channel
+or the team name.
 
 Each helper takes a frame with one row per account and the columns
 ``account_id``, ``segment`` and ``kam_id`` (the KAM credited for the period),
@@ -27,7 +28,9 @@ from kamlib import stats
 
 COLUMNS = ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
 GRAINS = ("company", "segment", "kam", "account")
-_KEY = {"segment": "segment", "kam": "kam_id", "account": "account_id"}
+_KEY = {"segment": "segment", "kam": "kam_id", "team": "team", "account": "account_id"}
+ORDER = ("company", "segment", "kam", "team", "account", "channel")
+"""The order of the grains in the long table (``team`` is eNPS's grain, the KAMs' team)."""
 
 
 def groups(frame: pd.DataFrame, grains: Iterable[str] = GRAINS):
@@ -165,7 +168,7 @@ def ratio_rows(kpi, period, frame, num, den, grains=GRAINS, level=0.95, draws=10
 def frame(rows: list[dict]) -> pd.DataFrame:
     """Rows as the long KPI table, in a stable order."""
     df = pd.DataFrame(rows, columns=COLUMNS)
-    order = {g: i for i, g in enumerate((*GRAINS, "channel"))}
+    order = {g: i for i, g in enumerate(ORDER)}
     df["_g"] = df["grain"].map(order)
     return df.sort_values(["kpi", "_g", "group"], kind="stable").drop(columns="_g") \
         .reset_index(drop=True)

@@ -50,7 +50,8 @@ KPI_IDS = (
 )
 SURVIVAL_IDS = ("clv_total", "clv_naive_total", "churn_risk_next_quarter")
 ALL_IDS = KPI_IDS + SURVIVAL_IDS
-"""The ids of KPIS.md: KPI_IDS from the event tables, SURVIVAL_IDS from the survival models."""
+"""The ids of docs/kpis.md: KPI_IDS from the event tables, SURVIVAL_IDS from the survival
+models."""
 
 
 @dataclass
@@ -366,19 +367,19 @@ def acquisition_kpis(p: Period) -> list[dict]:
 
 
 def team_kpis(p: Period) -> list[dict]:
-    """eNPS for the company and per KAM, suppressed below ``min_group_size`` answers."""
+    """eNPS for the company, per KAM and per team (the KAM's team in
+    ``account_managers``), suppressed below ``min_group_size`` answers."""
     if not p.data.has("employee_surveys"):
         return []
-    t = p.data.table("employee_surveys")
-    e = fetch(t.filter((t.responded_on >= p.quarter.start) & (t.responded_on <= p.quarter.end))
-              .select("kam_id", "score"))
-    e["promoters"] = (e.score >= 9).astype(int)
-    e["passives"] = ((e.score >= 7) & (e.score <= 8)).astype(int)
-    e["detractors"] = (e.score <= 6).astype(int)
+    from kamlib.team import enps_answers
+
+    e = enps_answers(p.data, p.quarter)
     e["account_id"] = e.kam_id
     e["segment"] = "all"
-    return nps_rows("enps", p.label, e, grains=[g for g in ("company", "kam") if g in p.grains],
-                    level=_level(p),
+    grains = [g for g in ("company", "kam") if g in p.grains]
+    if "kam" in p.grains:
+        grains.append("team")
+    return nps_rows("enps", p.label, e, grains=grains, level=_level(p),
                     min_n=p.settings.min_group_size)
 
 

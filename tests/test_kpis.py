@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from kpi_builder import DataSet, groups_of, kpis, period, pick
+from kpi_builder import FAST, DataSet, groups_of, kpis, period, pick
 
 from kamlib import panels
 from kamlib.acquisition import closed_cohort
@@ -651,6 +651,46 @@ def test_enps_suppresses_small_groups(tmp_path):
     k3 = pick(k, "enps", "kam", "K3")
     # exactly 5 answers: promoters 3, detractor 1 -> 100 * 2 / 5 = 40
     assert (k3.value, k3.n) == (approx(40), 5)
+
+
+def test_enps_at_team_grain(tmp_path):
+    from kamlib import team
+    from kamlib.kpis import Period
+
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    ds.kam("K1", team="north")
+    ds.kam("K2", team="north")
+    ds.kam("K3", team="south")
+    ds.kam("K4")  # no team: company grain only
+    for kam, scores in (("K1", (10, 9, 3)), ("K2", (10, 8, 7)), ("K3", (9, 9, 6, 2)),
+                        ("K4", (10,))):
+        for s in scores:
+            ds.survey(kam, "2026-08-15", s)
+    with ds.load(tmp_path) as data:
+        k = kpis(data, "2026Q3", ["team"])
+        by_team = team.enps_by_team(data, Quarter("2026Q3"), min_group_size=5)
+        p = Period(data, Quarter("2026Q3"), FAST)
+    assert groups_of(k, "enps", "team") == ["north", "south"]
+    north = pick(k, "enps", "team", "north")
+    # north = K1 + K2: 10, 9, 3, 10, 8, 7 -> promoters 3, detractors 1, n = 6
+    # -> 100 * (3 - 1) / 6 = 33.3
+    assert (north.value, north.n) == (approx(200 / 6), 6)
+    assert north.low < north.value < north.high
+    south = pick(k, "enps", "team", "south")  # 4 answers < 5: suppressed, n kept
+    assert math.isnan(south.value) and south.n == 4
+    # company: 11 answers, promoters 10, 9, 10, 9, 9, 10 = 6, detractors 3, 6, 2 = 3
+    assert pick(k, "enps").value == approx(300 / 11)
+    # the rows keep the table's grain order: company, kam, team
+    assert list(dict.fromkeys(k[k.kpi == "enps"].grain)) == ["company", "kam", "team"]
+    # the team view agrees with the KPI rows (one definition)
+    t = by_team.set_index("team")
+    assert t.loc["north", "enps"] == approx(north.value)
+    assert (t.loc["north", "low"], t.loc["north", "high"]) == (approx(north.low),
+                                                               approx(north.high))
+    assert math.isnan(t.loc["south", "enps"]) and t.loc["south", "answers"] == 4
+    assert t.loc["company", "enps"] == approx(pick(k, "enps").value)
+    assert p.grains[:3] == ("company", "segment", "kam")
 
 
 # =========================================================================== invoice kinds
