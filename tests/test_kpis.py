@@ -1,4 +1,4 @@
-"""KPI formulas on tiny hand-made tables (KPIS.md, DATA_CONTRACT.md).
+"""KPI formulas on tiny hand-made tables (definitions: docs/kpis.md).
 
 Every expected number is worked out by hand in the comment next to its assertion.
 The reporting quarter is 2026Q3 (2026-07-01..2026-09-30, as_of 2026-09-30; the
