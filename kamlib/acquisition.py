@@ -12,8 +12,12 @@ by a logistic regression with a quadratic term,
     logit p(n) = a + b n - c n^2,
 
 whose peak ``n* = b / (2c)`` (when c > 0) is the number of touches beyond which an
-extra touch no longer raises conversion. A bootstrap over prospects, done as a
-batch of weighted fits, gives the band and the interval of the peak.
+extra touch no longer raises conversion. Only a peak strictly inside the observed
+range of touches counts: a curve that still rises (or already falls) over the whole
+range has no ideal number, and the result says "no peak" rather than reporting the
+edge of the range. A bootstrap over prospects, done as a batch of weighted fits,
+gives the band and the interval of the peak, from the fits that have an interior
+peak (reported only when at least half of them do).
 
 >>> import numpy as np
 >>> n = np.repeat(np.arange(1, 11), 50)
@@ -93,22 +97,34 @@ def _irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 50,
     return b
 
 
+#: share of the bootstrap fits that must have an interior peak for the peak's interval
+#: to be reported; below it the peak itself is unstable and no interval is given
+MIN_PEAK_SHARE = 0.5
+NO_PEAK = "no peak"
+
+
 def _peak(b: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Touches maximising the fitted curve within [lo, hi] for each coefficient row."""
+    """The interior peak of each fitted curve: ``n* = b / (2c)`` when the curve is
+    concave (``c > 0``) and ``lo < n* < hi``; NaN otherwise (a curve still rising or
+    already falling over the whole range has no ideal number inside it)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = b[:, 1] / (2 * b[:, 2])
-    rising = b[:, 1] - 2 * b[:, 2] * hi > 0  # still rising at the top of the range
-    peak = np.where(b[:, 2] > 0, inner, np.where(rising, hi, lo))
-    return np.clip(peak, lo, hi)
+    inside = (b[:, 2] > 0) & np.isfinite(inner) & (inner > lo) & (inner < hi)
+    return np.where(inside, inner, np.nan)
 
 
 def fit_touch_curve(touches, converted, draws: int = 500, seed: int = 0,
                     level: float = 0.95, grid: np.ndarray | None = None) -> dict:
     """Fit ``logit p(n) = a + b n - c n^2`` and bootstrap it.
 
-    Returns a dict with ``peak``, ``low``, ``high`` (the peak's percentile interval),
-    ``n`` (prospects), ``coef`` (a, b, c) and ``curve`` (a DataFrame touches, p,
-    low, high over ``grid``).
+    Returns a dict with ``peak`` (the interior peak ``b / (2c)`` within the observed
+    range of touches, NaN when the fitted curve has none: the edge of the range is
+    never reported), ``peak_found``, ``low``, ``high`` (the percentile interval of the
+    peaks of the bootstrap fits that have an interior peak, given only when a peak was
+    found and at least :data:`MIN_PEAK_SHARE` of the fits have one), ``peak_draws``
+    (how many bootstrap fits have an interior peak), ``draws``, ``note`` (``"no
+    peak"``, ``"too few prospects"`` or empty), ``n`` (prospects), ``coef`` (a, b, c)
+    and ``curve`` (a DataFrame touches, p, low, high over ``grid``).
     """
     n = np.asarray(touches, float)
     y = np.asarray(converted, float)
@@ -116,7 +132,8 @@ def fit_touch_curve(touches, converted, draws: int = 500, seed: int = 0,
     grid = np.arange(max(lo_n, 0), hi_n + 1) if grid is None else np.asarray(grid, float)
     if len(n) < 10 or y.sum() < 2 or hi_n <= lo_n:
         empty = pd.DataFrame({"touches": grid, "p": np.nan, "low": np.nan, "high": np.nan})
-        return {"peak": np.nan, "low": np.nan, "high": np.nan, "n": len(n),
+        return {"peak": np.nan, "peak_found": False, "low": np.nan, "high": np.nan,
+                "peak_draws": 0, "draws": 0, "note": "too few prospects", "n": len(n),
                 "coef": (np.nan,) * 3, "curve": empty}
     scale = hi_n  # fit on n / scale for conditioning
     x = _design(n / scale)
@@ -132,22 +149,40 @@ def fit_touch_curve(touches, converted, draws: int = 500, seed: int = 0,
     curve = pd.DataFrame({"touches": grid, "p": curves[0],
                           "low": np.quantile(curves[1:], a, axis=0),
                           "high": np.quantile(curves[1:], 1 - a, axis=0)})
-    lo, hi = np.quantile(peaks[1:], [a, 1 - a])
-    return {"peak": float(peaks[0]), "low": float(min(lo, peaks[0])),
-            "high": float(max(hi, peaks[0])), "n": len(n), "coef": tuple(coef), "curve": curve}
+    peak = float(peaks[0])
+    found = bool(np.isfinite(peak))
+    inner = peaks[1:][np.isfinite(peaks[1:])]
+    lo = hi = np.nan
+    if found and len(inner) >= MIN_PEAK_SHARE * draws:
+        lo, hi = np.quantile(inner, [a, 1 - a])
+        lo, hi = float(min(lo, peak)), float(max(hi, peak))
+    return {"peak": peak, "peak_found": found, "low": lo, "high": hi,
+            "peak_draws": int(len(inner)), "draws": int(draws),
+            "note": "" if found else NO_PEAK, "n": len(n), "coef": tuple(coef),
+            "curve": curve}
+
+
+PEAK_COLUMNS = ["channel", "value", "low", "high", "n", "peak_found", "peak_draws", "draws",
+                "note"]
 
 
 def ideal_touches(prospects: pd.DataFrame, draws: int = 500, seed: int = 0,
                   level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per channel: the peak of the touches-conversion curve with its interval, and the
-    curves (for plotting). Uses prospects whose window has closed."""
+    curves (for plotting). Uses prospects whose window has closed.
+
+    The peaks frame has the columns of :data:`PEAK_COLUMNS`: ``value`` is NaN, with
+    ``peak_found`` False and ``note`` "no peak", when the fitted curve has no interior
+    peak (see :func:`fit_touch_curve`); ``peak_draws`` of ``draws`` bootstrap fits had one.
+    """
     closed = prospects[prospects.window_closed]
     peaks, curves = [], []
     for i, (ch, g) in enumerate(closed.groupby("channel", sort=True)):
         f = fit_touch_curve(g.touches, g.converted, draws=draws, seed=seed + i, level=level)
         peaks.append({"channel": ch, "value": f["peak"], "low": f["low"], "high": f["high"],
-                      "n": f["n"]})
+                      "n": f["n"], "peak_found": f["peak_found"],
+                      "peak_draws": f["peak_draws"], "draws": f["draws"], "note": f["note"]})
         curves.append(f["curve"].assign(channel=ch))
     cols = ["channel", "touches", "p", "low", "high"]
-    return (pd.DataFrame(peaks, columns=["channel", "value", "low", "high", "n"]),
+    return (pd.DataFrame(peaks, columns=PEAK_COLUMNS),
             pd.concat(curves, ignore_index=True)[cols] if curves else pd.DataFrame(columns=cols))

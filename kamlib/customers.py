@@ -256,9 +256,14 @@ def _spells_of_view(df: pd.DataFrame, as_of: pd.Timestamp, grace: pd.Timedelta) 
     out["spell"] = out["spell"].astype("int64")
     out["is_winback"] = (out["spell"] >= 2).to_numpy()
 
-    # Contracted annual value at the reference day min(as_of, end_on) of each spell.
+    # Contracted annual value at the reference day min(as_of, end_on) of each spell; a
+    # contract whose renewal has started by then is replaced by it (not added to it).
     ref = out["end_on"].where(out["end_on"] < as_of, as_of).to_numpy()[gid]
     contains = (work["start_on"].to_numpy() <= ref) & (ref <= work["end_on"].to_numpy())
+    succ = _successors_by_link(df) if "renewal_of" in df.columns \
+        else _successors_by_date(df, grace)
+    succ_start = starts[np.maximum(succ, 0)]
+    contains &= ~((succ >= 0) & (succ_start <= ref))
     value = work["annual_value"].where(contains).groupby(gid).sum(min_count=1)
     n_contain = pd.Series(contains).groupby(gid).sum()
     # Safeguard only: the spell's latest-ending contract always contains the reference
@@ -296,7 +301,8 @@ def derive_spells(
         NaT), ``duration_days`` (to ``end_on`` if churned, else to ``as_of``),
         ``n_contracts``, ``is_winback`` (``spell >= 2``) and ``annual_value`` (sum
         over the spell's contracts whose ``[start_on, end_on]`` contains
-        ``min(as_of, end_on)``).
+        ``min(as_of, end_on)``, leaving out a contract whose renewal has started by
+        then: the renewal replaces it).
 
     Raises
     ------

@@ -1,8 +1,9 @@
 """Turn per-account frames into rows of the long KPI table, at every grain.
 
 The long table has the columns ``kpi, grain, group, period, value, low, high, n``.
-``grain`` is company, segment, kam or account (channel for acquisition);
-``group`` is ``"all"``, the segment, the KAM id or the account id.
+``grain`` is company, segment, kam or account (channel for acquisition, team for
+eNPS); ``group`` is ``"all"``, the segment, the KAM id, the account id, the channel
+or the team name.
 
 Each helper takes a frame with one row per account and the columns
 ``account_id``, ``segment`` and ``kam_id`` (the KAM credited for the period),
@@ -27,7 +28,9 @@ from kamlib import stats
 
 COLUMNS = ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
 GRAINS = ("company", "segment", "kam", "account")
-_KEY = {"segment": "segment", "kam": "kam_id", "account": "account_id"}
+_KEY = {"segment": "segment", "kam": "kam_id", "team": "team", "account": "account_id"}
+ORDER = ("company", "segment", "kam", "team", "account", "channel")
+"""The order of the grains in the long table (``team`` is eNPS's grain, the KAMs' team)."""
 
 
 def groups(frame: pd.DataFrame, grains: Iterable[str] = GRAINS):
@@ -97,10 +100,19 @@ def nps_rows(kpi, period, frame, grains=GRAINS, level=0.95, method="adjusted_wal
     return out
 
 
-def mean_rows(kpi, period, frame, col, grains=GRAINS, level=0.95) -> list[dict]:
-    """Means of a per-account value with a t interval (n = accounts)."""
-    from scipy import stats as st
+def mean_rows(kpi, period, frame, col, grains=GRAINS, level=0.95, draws=1000,
+              seed=0) -> list[dict]:
+    """Means of a non-negative per-account value (a count, e.g. touchpoints) with a
+    bootstrap percentile interval over accounts (n = accounts).
 
+    Counts per account are skewed, often zero and over-dispersed (some accounts are
+    touched far more than others): a t interval is symmetric and falls below zero on
+    small groups, a log-scale interval is undefined at zero, and a Poisson interval
+    of the total ignores the spread between accounts. Resampling accounts (the
+    seeded :func:`kamlib.stats.bootstrap`, as for the ratios) keeps every bound
+    within the values observed, so never below zero, and follows their skew. One
+    account has no interval.
+    """
     out = []
     values = column(frame, col)
     for g, grp, i in positions(frame, grains):
@@ -111,9 +123,10 @@ def mean_rows(kpi, period, frame, col, grains=GRAINS, level=0.95) -> list[dict]:
         elif len(x) == 1:
             est = stats.Estimate(float(x[0]), np.nan, np.nan, 1)
         else:
-            m, se = x.mean(), x.std(ddof=1) / np.sqrt(len(x))
-            h = st.t.ppf(0.5 + level / 2, len(x) - 1) * se
-            est = stats.Estimate(float(m), float(m - h), float(m + h), len(x))
+            b = stats.bootstrap(x, np.mean, draws=draws, seed=seed, level=level,
+                                vectorized=True)
+            m = float(x.mean())
+            est = stats.Estimate(m, float(min(b.low, m)), float(max(b.high, m)), len(x))
         out.append(row(kpi, g, grp, period, est))
     return out
 
@@ -155,7 +168,7 @@ def ratio_rows(kpi, period, frame, num, den, grains=GRAINS, level=0.95, draws=10
 def frame(rows: list[dict]) -> pd.DataFrame:
     """Rows as the long KPI table, in a stable order."""
     df = pd.DataFrame(rows, columns=COLUMNS)
-    order = {g: i for i, g in enumerate((*GRAINS, "channel"))}
+    order = {g: i for i, g in enumerate(ORDER)}
     df["_g"] = df["grain"].map(order)
     return df.sort_values(["kpi", "_g", "group"], kind="stable").drop(columns="_g") \
         .reset_index(drop=True)

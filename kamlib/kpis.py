@@ -50,7 +50,8 @@ KPI_IDS = (
 )
 SURVIVAL_IDS = ("clv_total", "clv_naive_total", "churn_risk_next_quarter")
 ALL_IDS = KPI_IDS + SURVIVAL_IDS
-"""The ids of KPIS.md: KPI_IDS from the event tables, SURVIVAL_IDS from the survival models."""
+"""The ids of docs/kpis.md: KPI_IDS from the event tables, SURVIVAL_IDS from the survival
+models."""
 
 
 @dataclass
@@ -320,15 +321,19 @@ def interaction_kpis(p: Period) -> list[dict]:
     f = p.attribute(gaps)
     f["one"] = 1
     f["alert"] = (f.max_gap_days > s.gap_alert_days).astype(int)
-    rows = mean_rows("touchpoints_per_account", p.label, f, "touches", level=_level(p), grains=p.grains)
+    rows = mean_rows("touchpoints_per_account", p.label, f, "touches", **_boot(p), grains=p.grains)
     rows += ratio_rows("inbound_share", p.label, f, "inbound", "touches", **_boot(p), grains=p.grains)
     rows += rate_rows("gap_alert_share", p.label, f, "alert", "one", level=_level(p), grains=p.grains)
     req = p.attribute(panels.requests_frame(p.data, p.quarter))
     if len(req):
         req["resolved"] = req.resolved.astype(bool)
         rows += _km_median_rows("resolution_median_hours", p, req, "hours", "resolved", grains=p.grains)
-        req["on_time"] = (req.resolved & (req.hours <= s.resolution_target_hours)).astype(int)
-        req["due"] = ((req.hours >= s.resolution_target_hours) | req.resolved).astype(int)
+        # a request is due once its target time (occurred_at + target) is at or before
+        # the period's end bound (the start of the day after as_of), resolved or not;
+        # it is on time when resolved by then within the target
+        target = s.resolution_target_hours
+        req["due"] = (req.age_hours >= target).astype(int)
+        req["on_time"] = (req.resolved & (req.hours <= target) & (req.due == 1)).astype(int)
         req = req[req.due == 1]
         rows += rate_rows("resolution_within_target", p.label, req, "on_time", "due",
                           level=_level(p), grains=p.grains)
@@ -362,19 +367,19 @@ def acquisition_kpis(p: Period) -> list[dict]:
 
 
 def team_kpis(p: Period) -> list[dict]:
-    """eNPS for the company and per KAM, suppressed below ``min_group_size`` answers."""
+    """eNPS for the company, per KAM and per team (the KAM's team in
+    ``account_managers``), suppressed below ``min_group_size`` answers."""
     if not p.data.has("employee_surveys"):
         return []
-    t = p.data.table("employee_surveys")
-    e = fetch(t.filter((t.responded_on >= p.quarter.start) & (t.responded_on <= p.quarter.end))
-              .select("kam_id", "score"))
-    e["promoters"] = (e.score >= 9).astype(int)
-    e["passives"] = ((e.score >= 7) & (e.score <= 8)).astype(int)
-    e["detractors"] = (e.score <= 6).astype(int)
+    from kamlib.team import enps_answers
+
+    e = enps_answers(p.data, p.quarter)
     e["account_id"] = e.kam_id
     e["segment"] = "all"
-    return nps_rows("enps", p.label, e, grains=[g for g in ("company", "kam") if g in p.grains],
-                    level=_level(p),
+    grains = [g for g in ("company", "kam") if g in p.grains]
+    if "kam" in p.grains:
+        grains.append("team")
+    return nps_rows("enps", p.label, e, grains=grains, level=_level(p),
                     min_n=p.settings.min_group_size)
 
 

@@ -101,11 +101,29 @@ def contract_state(data, quarter: Quarter, settings: Settings) -> ContractState:
 def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
     """Contracted annual value per account on ``day`` (index: account_id).
 
-    The sum over contracts covering ``day``; an account in its renewal window
-    (between ``end_on`` and ``end_on + grace_days``) keeps its last contract's value.
+    The one definition behind GRR, NRR, revenue churn and statement-of-work growth:
+
+    * the sum of ``annual_value`` over the account's contracts in force on ``day``
+      (``start_on <= day <= end_on``); when none is, the value of its latest contract
+      still inside its renewal window (``end_on < day <= end_on + grace_days``);
+    * a contract stops counting on the day its renewal starts: the renewal (the
+      contract naming it in ``renewal_of``, or, without that column, the date
+      pairing of :func:`kamlib.customers.derive_renewals`) replaces it, it does not
+      add to it. Contracts not linked by a renewal run side by side and add up.
+
+    Accounts with no value on ``day`` are absent.
+
+    >>> c = pd.DataFrame({"contract_id": ["c1", "c2"], "account_id": ["A", "A"],
+    ...                   "start_on": pd.to_datetime(["2025-01-01", "2025-12-15"]),
+    ...                   "end_on": pd.to_datetime(["2025-12-31", "2026-12-14"]),
+    ...                   "annual_value": [100.0, 130.0], "renewal_of": [None, "c1"]})
+    >>> [float(acv_on(c, date(2025, m, d), 30)["A"]) for m, d in ((12, 14), (12, 15))]
+    [100.0, 130.0]
     """
     d = _ts(day)
-    c = contracts[contracts.start_on <= d]
+    # the view as of ``day``: every successor in it has started by ``day``
+    r = derive_renewals(contracts, d, grace_days)
+    c = r[~r.renewed.to_numpy(bool)]
     live = c[c.end_on >= d].groupby("account_id")["annual_value"].sum()
     grace = c[(c.end_on < d) & (c.end_on + pd.Timedelta(days=grace_days) >= d)]
     latest = grace.groupby("account_id")["end_on"].transform("max")
@@ -212,20 +230,24 @@ def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
     """Requests raised in the period with their resolution time (hours) and status.
 
     Unresolved requests, and those resolved after ``as_of``, are censored at the end
-    of the period (``resolved`` False).
+    of the period (``resolved`` False). The period ends at the start of the day after
+    ``as_of`` (an exclusive bound); ``hours`` is the time to resolution or, when
+    censored, to that bound, and ``age_hours`` the time from the request to that bound.
     """
     t = data.table("interactions")
     if not data.has_column("interactions", "is_request"):
-        return pd.DataFrame(columns=["account_id", "hours", "resolved"])
+        return pd.DataFrame(columns=["account_id", "resolved", "hours", "age_hours"])
     lo, hi = ibis.timestamp(quarter.start), _next_ts(quarter.end)
     r = t.filter((t.occurred_at >= lo) & (t.occurred_at < hi) & (t.is_request == True))  # noqa: E712
     done = r.resolved_at.notnull() & (r.resolved_at < hi)
     end = ibis.ifelse(done, r.resolved_at, hi)
     out = fetch(r.select(
         "account_id", seconds=end.epoch_seconds() - r.occurred_at.epoch_seconds(), resolved=done,
+        age=hi.epoch_seconds() - r.occurred_at.epoch_seconds(),
     ))
     out["hours"] = out.pop("seconds").astype(float) / 3600.0
-    return out[["account_id", "resolved", "hours"]]
+    out["age_hours"] = out.pop("age").astype(float) / 3600.0
+    return out[["account_id", "resolved", "hours", "age_hours"]]
 
 
 # --------------------------------------------------------------------------- invoices

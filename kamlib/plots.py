@@ -799,6 +799,19 @@ def _draw_touch(ax: Axes, part: pd.DataFrame, peak: pd.Series | None, color: str
     return v, lo_v, hi_v
 
 
+_NO_PEAK = "no peak"
+
+
+def _no_peak(peak: dict | None) -> bool:
+    """Whether a channel's peak row says the fitted curve has no interior peak."""
+    if not peak:
+        return False
+    v = peak.get("value", np.nan)
+    missing = v is None or not np.isfinite(float(v))
+    return missing and (peak.get("peak_found") is False
+                        or str(peak.get("note") or "").strip() == _NO_PEAK)
+
+
 def plot_touch_curve(
     curve: pd.DataFrame,
     peaks: pd.DataFrame | None = None,
@@ -815,7 +828,8 @@ def plot_touch_curve(
         (a smooth fit with its bootstrap band), p as shares in [0, 1].
     peaks : columns ``channel``, ``value`` and optionally ``low``/``high``: the
         ideal number of touches with its interval, marked on the curve with a
-        diamond and a horizontal error bar.
+        diamond and a horizontal error bar. A row with no value whose ``peak_found``
+        is False (or ``note`` is "no peak") is labelled "no peak" instead.
     ax : None draws small multiples (one panel per channel, in order of first
         appearance, shared axes); an axes draws all channels on it in distinct colours.
     title : plot (figure) title.
@@ -837,6 +851,12 @@ def plot_touch_curve(
     >>> [a.get_title(loc="left") for a in ax.figure.axes]
     ['Email', 'Event']
     >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+    >>> none = pd.DataFrame({"channel": ["email", "event"], "value": [4.0, np.nan],
+    ...                      "peak_found": [True, False], "note": ["", "no peak"]})
+    >>> ax = plot_touch_curve(curve, none)
+    >>> [t.get_text() for a in ax.figure.axes for t in a.texts]
+    ['peak at 4.0', 'no peak in the range of touches']
     >>> plt.close(ax.figure)
     """
     title = title or "Conversion probability by number of touches"
@@ -869,8 +889,9 @@ def plot_touch_curve(
             for i, ch in enumerate(channels):
                 part = curve[curve["channel"] == ch]
                 peak = peak_by.get(ch)
+                label = _pretty(ch) + (f" ({_NO_PEAK})" if _no_peak(peak) else "")
                 _draw_touch(ax, part, pd.Series(peak) if peak else None,
-                            PALETTE[i % len(PALETTE)], _pretty(ch), alpha)
+                            PALETTE[i % len(PALETTE)], label, alpha)
             ax.set_ylim(bottom=0)
             handles, _ = ax.get_legend_handles_labels()
             handles += [Patch(color=COLORS["muted"], alpha=BAND_ALPHA * 1.5, label=band_label)]
@@ -892,11 +913,13 @@ def plot_touch_curve(
             got = _draw_touch(a, part, pd.Series(peak) if peak else None, COLORS["main"], None)
             # channel name, and under it the peak with its interval (above the data)
             a.set_title(_pretty(ch), fontsize=10, pad=15 if peak_by else 6)
+            text = f"{_NO_PEAK} in the range of touches" if _no_peak(peak) else None
             if got is not None:
                 v, lo_v, hi_v = got
                 text = f"peak at {v:.1f}"
                 if np.isfinite(lo_v) and np.isfinite(hi_v):
                     text += f" ({lo_v:.1f}–{hi_v:.1f})"
+            if text is not None:
                 a.annotate(text, (0.0, 1.0), xycoords="axes fraction", xytext=(0, 3),
                            textcoords="offset points", ha="left", va="bottom", fontsize=8,
                            color=COLORS["muted"])

@@ -676,7 +676,8 @@ def _cell(row: pd.Series, col: Any, kind: str, currency: str) -> str:
     if isinstance(col, tuple) and len(col) == 3:
         r = {"value": row.get(col[0]), "low": row.get(col[1]), "high": row.get(col[2])}
         if _missing(r["value"]):
-            return NO_DATA
+            note = row.get("note")  # a row that says why it has no value, e.g. "no peak"
+            return _e(note) if isinstance(note, str) and note.strip() else NO_DATA
         v = fmt(r["value"], kind, currency)
         iv = interval(r["low"], r["high"], kind, currency)
         return v if iv == NA else f'{_e(v)} <span class="kam-iv">({_e(iv)})</span>'
@@ -695,7 +696,8 @@ def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: i
     df : the rows, in the order shown.
     columns : ``(column, header, kind)`` tuples; kind as in :func:`fmt`. ``column``
         may be a pair ``(low, high)`` (an interval) or a triple ``(value, low, high)``
-        (the value with its interval in brackets).
+        (the value with its interval in brackets; a missing value reads "no data", or
+        the row's ``note`` when the frame has one).
     max_rows : rows shown; the rest is summarised as "… and 12 more".
     caption : title over the table.
     currency : currency of money columns.
@@ -707,6 +709,16 @@ def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: i
     >>> h = table(df, [("name", "Account", "text"), ("rate", "Churn", "pct")], max_rows=2)
     >>> "&lt;b&gt;A&lt;/b&gt;" in h, "20.0&nbsp;%" in h, "and 1 more" in h
     (True, True, True)
+
+
+    A value with its interval that is missing shows "no data", or the row's ``note``
+    when it has one (the ideal touches of a channel whose curve has no peak):
+
+    >>> peaks = pd.DataFrame({"value": [np.nan, np.nan], "low": np.nan, "high": np.nan,
+    ...                       "note": ["no peak", ""]})
+    >>> h = table(peaks, [(("value", "low", "high"), "Ideal touches", "dec1")])
+    >>> '<td class="kam-r">no peak</td>' in h, "no data" in h
+    (True, True)
     """
     if df is None or len(df) == 0:
         head = f'<div class="kam-caption">{_e(caption)}</div>' if caption else ""

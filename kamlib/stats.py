@@ -1,6 +1,6 @@
 """Shared statistics: intervals for rates and NPS, funnel plots, shrinkage, bootstrap.
 
-Every KPI carries an interval and its denominator ``n`` (see KPIS.md, "Shared
+Every KPI carries an interval and its denominator ``n`` (see docs/kpis.md, "Shared
 statistics"). This module holds the few estimators the KPIs share:
 
 * rates: :func:`wilson` (Wilson score interval);
@@ -1106,6 +1106,11 @@ def annualise(q: float, periods_per_year: int = 4) -> float:
     return 1.0 - (1.0 - q) ** periods_per_year
 
 
+#: how close to one half a Kaplan-Meier curve must be to count as landing on it
+#: (R's ``survival`` uses the same, ``sqrt(.Machine$double.eps)``)
+KM_HALF_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
+
+
 def km_median(durations: Any, events: Any, level: float = 0.95) -> Estimate:
     r"""Kaplan-Meier median of censored durations, with its confidence interval.
 
@@ -1119,17 +1124,29 @@ def km_median(durations: Any, events: Any, level: float = 0.95) -> Estimate:
 
         S_low, S_high = exp(-exp(log(-v) -/+ z sqrt(var) / v))
 
-    The median is the first duration at which ``S <= 0.5`` (NaN when ``S`` stays
-    above one half); its interval is where ``S_low`` and ``S_high`` cross one half.
-    This is the computation of lifelines' ``KaplanMeierFitter`` with
-    ``median_survival_times`` (the tests check equality), without its per-call
-    overhead, so that thousands of groups take milliseconds.
+    The median is the first duration ``t_j`` at which ``S <= 0.5`` (NaN when ``S``
+    stays above one half). Where the curve lands exactly on one half at ``t_j``
+    (within :data:`KM_HALF_TOLERANCE`, as the product is computed in floating
+    point), it stays there until the next event time ``t_{j+1}``, and the median is
+    the midpoint ``(t_j + t_{j+1}) / 2``; when no event follows (the curve stays at
+    one half to the end of follow-up), the midpoint of ``t_j`` and the largest
+    observed duration. This is the convention of R's ``survival`` package
+    (``quantile.survfit``); lifelines' ``median_survival_time_`` takes ``t_{j+1}``
+    instead, and agrees everywhere else. The interval is where ``S_low`` and
+    ``S_high`` cross one half, read off by the same rule.
+
+    This is the one Kaplan-Meier median of the package: every median shown (request
+    resolution time, time to convert) comes from here. It computes what lifelines'
+    ``KaplanMeierFitter`` does (the tests check it), without its per-call overhead,
+    so that thousands of groups take milliseconds.
 
     >>> e = km_median([2, 3, 3, 5, 8], [1, 1, 0, 1, 0])
     >>> e.value, e.n
     (5.0, 5)
     >>> km_median([4, 6], [0, 0]).value  # no event: no median
     nan
+    >>> km_median([1, 2, 3, 4], [1, 1, 1, 1]).value  # S(2) = 1/2 exactly: (2 + 3) / 2
+    2.5
     """
     t = np.asarray(durations, float)
     e = np.asarray(events, float)
@@ -1151,7 +1168,15 @@ def km_median(durations: Any, events: Any, level: float = 0.95) -> Estimate:
     low, high = np.nan_to_num(low, nan=1.0), np.nan_to_num(high, nan=1.0)
 
     def first_half(curve: np.ndarray) -> float:
-        hit = np.flatnonzero(curve <= 0.5)
-        return float(times[hit[0]]) if len(hit) else np.nan
+        hit = np.flatnonzero(curve <= 0.5 + KM_HALF_TOLERANCE)
+        if not len(hit):
+            return np.nan
+        j = hit[0]
+        if curve[j] < 0.5 - KM_HALF_TOLERANCE:
+            return float(times[j])
+        # landed on one half: midpoint with the next drop below it (an event time)
+        below = np.flatnonzero(curve < 0.5 - KM_HALF_TOLERANCE)
+        nxt = times[below[0]] if len(below) else times[-1]
+        return float((times[j] + nxt) / 2)
 
     return Estimate(first_half(s), first_half(low), first_half(high), len(t))

@@ -1,7 +1,9 @@
 """The team view: KAM satisfaction (eNPS) and its link with customer outcomes.
 
-eNPS is reported per team and for the company, with groups of fewer than
-``min_group_size`` answers suppressed for anonymity. Its association with the
+eNPS is reported per team and for the company (and per KAM in the KPI table),
+with groups of fewer than ``min_group_size`` answers suppressed for anonymity; the
+KPI rows and the team view share one computation (:func:`enps_answers` and
+:func:`kamlib.grains.nps_rows`). Its association with the
 KAM's customers' NPS and churn is a Spearman rank correlation across KAMs, with
 a Fisher-z interval, over a window of quarters; with two dozen KAMs the interval
 is wide, and the report says so.
@@ -81,22 +83,47 @@ def terciles(outcomes: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def enps_by_team(data, quarter: Quarter, min_group_size: int = 5,
-                 level: float = 0.95) -> pd.DataFrame:
-    """eNPS and dimension means per team and for the company; small groups suppressed."""
+def enps_answers(data, quarter: Quarter) -> pd.DataFrame:
+    """The eNPS answers of the period, one row per answer: ``response_id``, ``kam_id``,
+    ``team`` (the KAM's team from ``account_managers``, NaN when none), ``score``,
+    the dimensions present (``workload``, ``recognition``, ``growth``) and
+    ``promoters``, ``passives``, ``detractors`` (0/1: scores 9-10, 7-8, 0-6)."""
     t = data.table("employee_surveys")
     e = fetch(t.filter((t.responded_on >= quarter.start) & (t.responded_on <= quarter.end)),
               by="response_id")
-    kams = data.frame("account_managers")[["kam_id", "team"]]
-    e = e.merge(kams, on="kam_id", how="left")
-    e["team"] = e["team"].fillna("(no team)")
+    kams = data.frame("account_managers")
+    team = kams.set_index("kam_id")["team"] if "team" in kams else pd.Series(dtype=object)
+    e["team"] = e.kam_id.map(team)
+    e["promoters"] = (e.score >= 9).astype(int)
+    e["passives"] = ((e.score >= 7) & (e.score <= 8)).astype(int)
+    e["detractors"] = (e.score <= 6).astype(int)
+    return e
+
+
+NO_TEAM = "(no team)"
+
+
+def enps_by_team(data, quarter: Quarter, min_group_size: int = 5,
+                 level: float = 0.95) -> pd.DataFrame:
+    """eNPS and dimension means per team and for the company; small groups suppressed.
+
+    The eNPS, its interval and the suppression are those of the ``enps`` rows of the
+    KPI table (:func:`kamlib.grains.nps_rows` on :func:`enps_answers`); answers of
+    KAMs without a team form the group "(no team)".
+    """
+    from kamlib.grains import nps_rows
+
+    e = enps_answers(data, quarter)
+    e["team"] = e["team"].fillna(NO_TEAM)
+    est = {(r["grain"], r["group"]): r
+           for r in nps_rows("enps", str(quarter), e, grains=("company", "team"), level=level,
+                             min_n=min_group_size)}
     out = []
     for team, g in [("company", e), *sorted(e.groupby("team"), key=lambda x: x[0])]:
-        n = len(g)
-        row = {"team": team, "answers": n}
-        if n >= min_group_size:
-            est = stats.nps_from_scores(g.score, level=level)
-            row.update(enps=est.value, low=est.low, high=est.high,
+        r = est[("company", "all") if team == "company" else ("team", str(team))]
+        row = {"team": team, "answers": len(g)}
+        if len(g) >= min_group_size:
+            row.update(enps=r["value"], low=r["low"], high=r["high"],
                        **{d: g[d].mean() for d in ("workload", "recognition", "growth")
                           if d in g})
         else:

@@ -655,3 +655,18 @@ def test_scale_120k_contracts_is_vectorised():
     assert len(renewals) == len(in_view)
     assert len(status) == in_view.account_id.nunique()
     assert elapsed < 10  # a quadratic or per-row loop would take minutes
+
+
+@pytest.mark.parametrize("link", [False, True], ids=["date_rule", "renewal_of"])
+def test_spell_value_counts_an_early_renewal_once(link):
+    # r1 runs 2025-01-01..2025-12-31 (100); its renewal r2 starts early on 2025-12-10
+    # (in (end_on - 30, end_on + 31], and named by renewal_of), at 130. On 2025-12-20
+    # both are in force on paper, but r2 replaces r1: the spell's value is 130, not 230.
+    rows = [("r1", "A", "2025-01-01", "2025-12-31", 100.0),
+            ("r2", "A", "2025-12-10", "2026-12-09", 130.0)]
+    if link:
+        rows = [(*rows[0], None), (*rows[1], "r1")]
+    contracts = make(rows, renewal_of=link)
+    assert derive_spells(contracts, as_of="2025-12-20").iloc[0].annual_value == 130.0
+    # the day before r2 starts, r1 alone counts
+    assert derive_spells(contracts, as_of="2025-12-09").iloc[0].annual_value == 100.0

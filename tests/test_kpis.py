@@ -1,4 +1,4 @@
-"""KPI formulas on tiny hand-made tables (KPIS.md, DATA_CONTRACT.md).
+"""KPI formulas on tiny hand-made tables (definitions: docs/kpis.md).
 
 Every expected number is worked out by hand in the comment next to its assertion.
 The reporting quarter is 2026Q3 (2026-07-01..2026-09-30, as_of 2026-09-30; the
@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from kpi_builder import DataSet, groups_of, kpis, period, pick
+from kpi_builder import FAST, DataSet, groups_of, kpis, period, pick
 
 from kamlib import panels
 from kamlib.acquisition import closed_cohort
@@ -227,9 +227,79 @@ def test_resolution_median_is_kaplan_meier_with_censoring_at_as_of(request_data)
     assert r.value == approx(30)
     assert r.n == 5
     w = pick(k, "resolution_within_target")
-    # target 48 h; due = resolved or open >= 48 h: 4, 12, 30, 100+ (8+ not yet due);
+    # target 48 h; due = raised at least 48 h before the period's end bound (10-01
+    # 00:00): 4, 12, 30, 100+ (the 8+ one, raised 09-30 16:00, is not yet due);
     # on time: 4, 12, 30 -> 3 / 4
     assert (w.value, w.n) == (approx(3 / 4), 4)
+
+
+def test_resolution_within_target_waits_for_the_target_time(tmp_path):
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    # target 48 h; the period ends at 2026-10-01 00:00 (the start of the day after
+    # as_of). A request's target time has passed when occurred_at + 48 h <= that bound.
+    ds.request("A", "2026-09-29T12:00:00", "2026-09-29T14:00:00")  # 2 h, but only 36 h old
+    ds.request("A", "2026-09-29T06:00:00", "2026-09-30T06:00:00")  # 24 h, 42 h old
+    ds.request("A", "2026-09-28T00:00:00", "2026-09-28T01:00:00")  # 72 h old: due, on time
+    ds.request("A", "2026-09-29T00:00:00")  # 48 h old exactly: due, unresolved -> late
+    ds.request("A", "2026-08-01T00:00:00", "2026-08-03T01:00:00")  # 49 h: due, late
+    ds.request("A", "2026-08-05T00:00:00", "2026-08-07T00:00:00")  # 48 h exactly: on time
+    with ds.load(tmp_path) as data:
+        w = pick(kpis(data, "2026Q3", ["interaction"]), "resolution_within_target")
+    # due (target passed): the 72 h-old, the exactly-48 h-old, the 49 h and the 48 h
+    # ones = 4; on time among them: the 1 h and the 48 h resolutions = 2 -> 2 / 4.
+    # The two recent quick ones wait for their target time (the old rule, "resolved or
+    # open past the target", counted them: 4 / 6).
+    assert (w.value, w.n) == (approx(0.5), 4)
+
+
+def test_resolution_median_midpoint_at_every_grain(tmp_path):
+    ds = DataSet()
+    ds.account("A", kam="K2")
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    for h in (1, 2, 3, 4):  # resolved after 1, 2, 3 and 4 hours
+        ds.request("A", f"2026-08-0{h}T08:00:00", f"2026-08-0{h}T{8 + h:02d}:00:00")
+    with ds.load(tmp_path) as data:
+        k = kpis(data, "2026Q3", ["interaction"])
+    # S(1) = 3/4, S(2) = 1/2 exactly, S(3) = 1/4: the median is (2 + 3) / 2 = 2.5 h,
+    # the same at company, segment, KAM and account grain
+    for grain, group in (("company", "all"), ("segment", "s1"), ("kam", "K2"),
+                         ("account", "A")):
+        assert pick(k, "resolution_median_hours", grain, group).value == approx(2.5)
+
+
+def test_touchpoints_interval_respects_zero(tmp_path):
+    from kamlib.config import Settings
+
+    ds = DataSet()
+    for a in "ABC":
+        ds.contract(a, "2025-01-01", "2026-12-31")
+    for i in range(30):  # C: 30 touches in Q3; A and B none
+        ds.touch("C", f"2026-07-{1 + i % 30:02d}T{8 + i % 3}:00:00")
+    with ds.load(tmp_path) as data:
+        k = kpis(data, "2026Q3", ["interaction"], settings=Settings(bootstrap_draws=2000, seed=7))
+    t = pick(k, "touchpoints_per_account")
+    # touches 0, 0, 30 -> mean 10 over n = 3 accounts. Bootstrap over accounts: a
+    # resample's mean is 0, 10, 20 or 30 with probabilities 8/27, 12/27, 6/27, 1/27, so
+    # the 2.5 % quantile is 0 (P(0) = 30 % > 2.5 %) and the 97.5 % quantile is 30
+    # (P(30) = 3.7 % > 2.5 %): 10 (0 to 30). The t interval gave 10 +- 4.303 * 10 =
+    # -33.0 to 53.0, a negative count.
+    assert (t.value, t.low, t.high, t.n) == (approx(10.0), 0.0, 30.0, 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.lists(st.integers(0, 200), min_size=1, max_size=30),
+       seed=st.integers(0, 2**16))
+def test_property_touchpoints_interval_never_below_zero(counts, seed):
+    from kamlib.grains import mean_rows
+
+    f = pd.DataFrame({"account_id": [f"a{i}" for i in range(len(counts))],
+                      "segment": "s", "kam_id": "k", "touches": counts})
+    for r in mean_rows("touchpoints_per_account", "2026Q3", f, "touches",
+                       grains=("company",), draws=200, seed=seed):
+        assert r["value"] == approx(sum(counts) / len(counts))
+        if len(counts) > 1:
+            assert 0 <= r["low"] <= r["value"] <= r["high"] <= max(counts)
 
 
 # =========================================================================== GRR / NRR
@@ -583,6 +653,46 @@ def test_enps_suppresses_small_groups(tmp_path):
     assert (k3.value, k3.n) == (approx(40), 5)
 
 
+def test_enps_at_team_grain(tmp_path):
+    from kamlib import team
+    from kamlib.kpis import Period
+
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    ds.kam("K1", team="north")
+    ds.kam("K2", team="north")
+    ds.kam("K3", team="south")
+    ds.kam("K4")  # no team: company grain only
+    for kam, scores in (("K1", (10, 9, 3)), ("K2", (10, 8, 7)), ("K3", (9, 9, 6, 2)),
+                        ("K4", (10,))):
+        for s in scores:
+            ds.survey(kam, "2026-08-15", s)
+    with ds.load(tmp_path) as data:
+        k = kpis(data, "2026Q3", ["team"])
+        by_team = team.enps_by_team(data, Quarter("2026Q3"), min_group_size=5)
+        p = Period(data, Quarter("2026Q3"), FAST)
+    assert groups_of(k, "enps", "team") == ["north", "south"]
+    north = pick(k, "enps", "team", "north")
+    # north = K1 + K2: 10, 9, 3, 10, 8, 7 -> promoters 3, detractors 1, n = 6
+    # -> 100 * (3 - 1) / 6 = 33.3
+    assert (north.value, north.n) == (approx(200 / 6), 6)
+    assert north.low < north.value < north.high
+    south = pick(k, "enps", "team", "south")  # 4 answers < 5: suppressed, n kept
+    assert math.isnan(south.value) and south.n == 4
+    # company: 11 answers, promoters 10, 9, 10, 9, 9, 10 = 6, detractors 3, 6, 2 = 3
+    assert pick(k, "enps").value == approx(300 / 11)
+    # the rows keep the table's grain order: company, kam, team
+    assert list(dict.fromkeys(k[k.kpi == "enps"].grain)) == ["company", "kam", "team"]
+    # the team view agrees with the KPI rows (one definition)
+    t = by_team.set_index("team")
+    assert t.loc["north", "enps"] == approx(north.value)
+    assert (t.loc["north", "low"], t.loc["north", "high"]) == (approx(north.low),
+                                                               approx(north.high))
+    assert math.isnan(t.loc["south", "enps"]) and t.loc["south", "answers"] == 4
+    assert t.loc["company", "enps"] == approx(pick(k, "enps").value)
+    assert p.grains[:3] == ("company", "segment", "kam")
+
+
 # =========================================================================== invoice kinds
 def test_derive_kinds_rules():
     inv = pd.DataFrame({
@@ -906,3 +1016,208 @@ def _n(table: pd.DataFrame, kpi: str) -> int:
     sub = table[(table.kpi == kpi) & (table.grain == "company")]
     assert len(sub) <= 1
     return int(sub.n.iloc[0]) if len(sub) else 0
+
+
+# =========================================================================== contracted value
+def _acv_contracts(rows, link: bool = True) -> pd.DataFrame:
+    cols = ["contract_id", "account_id", "start_on", "end_on", "annual_value", "renewal_of"]
+    c = pd.DataFrame(rows, columns=cols)
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    c["annual_value"] = c["annual_value"].astype(float)
+    return c if link else c.drop(columns=["renewal_of"])
+
+
+@pytest.mark.parametrize("link", [True, False], ids=["renewal_of", "date_rule"])
+def test_acv_on_early_renewal_replaces_its_predecessor(link):
+    # R1 runs 2025-01-01..2025-12-31 (100); its renewal R2 starts early, 2025-12-15
+    # (inside (end_on - 30, end_on + 31] for the date rule), at 130. P is an unrelated
+    # parallel contract (50) of the same account: it adds up.
+    c = _acv_contracts([
+        ("R1", "A", "2025-01-01", "2025-12-31", 100, None),
+        ("R2", "A", "2025-12-15", "2026-12-14", 130, "R1"),
+        ("P", "A", "2025-06-01", "2027-05-31", 50, None),
+    ], link)
+    on = lambda day: panels.acv_on(c, date.fromisoformat(day), 30).get("A")  # noqa: E731
+    assert on("2025-12-14") == 150  # the day before R2 starts: R1 100 + P 50
+    assert on("2025-12-15") == 180  # R2 starts: R1 stops counting -> R2 130 + P 50 (not 280)
+    assert on("2025-12-31") == 180  # R1 still in force on paper, but replaced
+    # R2 in its renewal window while P is in force: only contracts in force count
+    assert on("2026-12-20") == 50
+    assert on("2027-01-20") == 50  # R2's window is over
+    assert on("2027-06-15") == 50  # P in its own window: the latest contract there
+
+
+def test_acv_on_renewal_in_the_window_and_side_by_side_contracts():
+    # S1 ends 2025-06-30; its renewal S2 starts 2025-07-20 (in S1's window): between the
+    # two, S1's value holds (it is the latest contract in its window); from 07-20, S2.
+    # T1, T2 overlap but neither names the other: both count while both are in force.
+    c = _acv_contracts([
+        ("S1", "A", "2024-07-01", "2025-06-30", 100, None),
+        ("S2", "A", "2025-07-20", "2026-07-19", 90, "S1"),
+        ("T1", "B", "2025-01-01", "2025-12-31", 40, None),
+        ("T2", "B", "2025-03-01", "2026-02-28", 60, None),
+    ])
+    acv = panels.acv_on(c, date(2025, 7, 10), 30)
+    assert acv["A"] == 100 and acv["B"] == 100  # A in the window; B: 40 + 60
+    acv = panels.acv_on(c, date(2025, 7, 20), 30)
+    assert acv["A"] == 90
+
+
+@settings(max_examples=60, deadline=None)
+@given(gaps=st.lists(st.integers(-60, 25), min_size=1, max_size=4),
+       lengths=st.lists(st.integers(30, 400), min_size=5, max_size=5),
+       values=st.lists(st.integers(1, 9), min_size=5, max_size=5),
+       which=st.integers(0, 4), offset=st.integers(-40, 80), parallel=st.booleans())
+def test_property_a_renewal_chain_counts_one_contract_at_a_time(gaps, lengths, values, which,
+                                                                  offset, parallel):
+    # a chain linked by renewal_of, each renewal starting up to 60 days before or 25
+    # days after its predecessor's end: of the chain only the latest contract started by
+    # the day can count (the others are replaced); with an unlinked parallel contract,
+    # the rule then applies as usual: the contracts in force add up, and when none is,
+    # the latest one in its renewal window counts.
+    base = date(2024, 1, 1)
+    rows, start = [], 0
+    for i in range(len(gaps) + 1):
+        end = start + lengths[i]
+        rows.append((f"c{i}", "A", base + timedelta(days=start), base + timedelta(days=end),
+                     values[i] * 100, f"c{i - 1}" if i else None))
+        if i < len(gaps):
+            start = max(end + gaps[i], start + 1)
+    if parallel:
+        rows.append(("p", "A", base + timedelta(days=100), base + timedelta(days=900), 7, None))
+    c = _acv_contracts([(a, b, d.isoformat(), e.isoformat(), v, r)
+                        for a, b, d, e, v, r in rows])
+    d = rows[which % len(rows)][2] + timedelta(days=offset)  # near a start: overlaps
+    chain = [r for r in rows if r[0] != "p" and r[2] <= d]
+    alive = chain[-1:] + [r for r in rows if r[0] == "p" and r[2] <= d]  # counted when...
+    force = [r for r in alive if d <= r[3]]  # ...in force, or, if none, ...
+    window = [r for r in alive if r[3] < d <= r[3] + timedelta(days=30)]  # in the window
+    if force:
+        want = float(sum(r[4] for r in force))
+    elif window:
+        last = max(r[3] for r in window)
+        want = float(sum(r[4] for r in window if r[3] == last))
+    else:
+        want = 0.0
+    assert panels.acv_on(c, d, 30).get("A", 0.0) == want
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["renewal_of", "date_rule"])
+def early_renewal_data(request, tmp_path_factory):
+    link = request.param
+    ds = DataSet()
+    # 2026Q3: as_of 2026-09-30, twelve months before 2025-09-30, start day 2026-06-30
+    a1 = ds.contract("A", "2024-10-15", "2025-10-14", 100, cid="A1")
+    a2 = ds.contract("A", "2025-10-15", "2026-10-14", 100, cid="A2", renewal_of=a1)
+    ds.contract("A", "2026-09-20", "2027-09-19", 90, cid="A3", renewal_of=a2)  # early
+    ds.contract("B", "2025-01-01", "2026-12-31", 100, cid="B1")  # B1, B2 side by side
+    ds.contract("B", "2025-06-01", "2027-05-31", 50, cid="B2")
+    c1 = ds.contract("C", "2024-10-11", "2025-10-10", 200, cid="C1")
+    ds.contract("C", "2025-09-15", "2026-09-14", 220, cid="C2", renewal_of=c1)  # early
+    d1 = ds.contract("D", "2025-01-01", "2025-12-31", 100, cid="D1")
+    ds.contract("D", "2025-12-15", "2026-12-14", 130, cid="D2", renewal_of=d1)
+    if not link:  # every renewal above also starts in (end_on - 30, end_on + 31]
+        ds.drop["contracts"] = {"renewal_of"}
+    with _load(ds, tmp_path_factory, "early") as data:
+        yield data
+
+
+def test_grr_nrr_with_early_renewals(early_renewal_data):
+    k = kpis(early_renewal_data, "2026Q3", ["growth"])
+    # on 2025-09-30: A1 100 (A2 not started); B1 + B2 = 150; C2 220 (C2 started 09-15 and
+    # replaces C1: not 200 + 220); D1 100 -> start = 570
+    # on 2026-09-30: A3 90 (replaces A2, not 100 + 90); B 150; C2 220 (ended 09-14, in its
+    # window); D2 130 (D1 replaced) -> now = 590
+    # kept = min(now, start): 90 + 150 + 220 + 100 = 560
+    # GRR = 560 / 570, NRR = 590 / 570 (the old sum-of-overlaps gave start 770, now 690)
+    assert pick(k, "grr").value == approx(560 / 570)
+    assert pick(k, "nrr").value == approx(590 / 570)
+    assert pick(k, "nrr", "account", "A").value == approx(0.9)
+    assert pick(k, "nrr", "account", "C").value == approx(1.0)
+    assert pick(k, "sow_growth", "account", "D").value == approx(0.3)
+
+
+def test_revenue_churn_with_an_early_renewal_at_the_start(tmp_path):
+    ds = DataSet()
+    # on the start day 2026-06-30: E1 (2025-07-01..2026-07-10, 100) is replaced by its
+    # renewal E2 (from 2026-06-20, 60) -> 60, not 160; E2 ends 2026-07-31, no successor:
+    # last day 08-30, churn known 08-31 (Q3). F in force (100).
+    e1 = ds.contract("E", "2025-07-01", "2026-07-10", 100, cid="E1")
+    ds.contract("E", "2026-06-20", "2026-07-31", 60, cid="E2", renewal_of=e1)
+    ds.contract("F", "2025-01-01", "2027-12-31", 100, cid="F1")
+    with ds.load(tmp_path) as data:
+        r = pick(kpis(data, "2026Q3", ["churn"]), "revenue_churn_rate")
+    # churned 60 / start (60 + 100) = 0.375
+    assert r.value == approx(60 / 160)
+
+
+# =========================================================================== ideal touches
+def _touch_table(converted_of_8: tuple[int, int, int]):
+    """8 prospects at each of 1, 2, 3 touches, ``converted_of_8[i]`` of them converted."""
+    n, y = [], []
+    for touches, k in zip((1, 2, 3), converted_of_8, strict=True):
+        n += [touches] * 8
+        y += [1] * k + [0] * (8 - k)
+    return n, y
+
+
+def test_ideal_touches_hand_made_interior_peak():
+    from kamlib.acquisition import fit_touch_curve
+
+    # three touch values: the quadratic logit is saturated, so the fit reproduces the
+    # shares 2/8, 6/8, 2/8: logits -ln 3, ln 3, -ln 3, symmetric about 2 -> peak
+    # b / (2c) = 2 (up to the tiny ridge)
+    f = fit_touch_curve(*_touch_table((2, 6, 2)), draws=200, seed=3)
+    assert f["peak_found"] and f["peak"] == approx(2.0, abs=0.01)
+    # the interval comes from the fits with an interior peak only: strictly inside
+    # (1, 3), never an edge of the range
+    assert 1 < f["low"] <= f["peak"] <= f["high"] < 3
+    assert f["peak_draws"] >= 0.5 * f["draws"] and f["note"] == ""
+
+
+def test_ideal_touches_no_peak_when_the_curve_still_rises_at_the_edge():
+    from kamlib.acquisition import fit_touch_curve
+
+    # shares 1/8, 4/8, 6/8: logits -ln 7 = -1.946, 0, ln 3 = 1.099; second difference
+    # -0.847 = -2c -> c = 0.424, slope at 1.5 is 1.946 = b - 2c * 1.5 -> b = 3.217;
+    # n* = b / (2c) = 3.80, beyond the largest observed 3 touches: no ideal number
+    # (the old code reported the edge, 3.0)
+    f = fit_touch_curve(*_touch_table((1, 4, 6)), draws=200, seed=3)
+    assert math.isnan(f["peak"]) and not f["peak_found"] and f["note"] == "no peak"
+    assert math.isnan(f["low"]) and math.isnan(f["high"])
+
+
+def test_ideal_touches_row_without_a_peak_stays_in_the_table(tmp_path):
+    ds = DataSet()
+    # the shares of the test above on one channel, first contact 2025-10-01 (window
+    # of 180 days closed by as_of 2026-09-30); converted ones convert on day 30, after
+    # their touches
+    for touches, k in zip((1, 2, 3), (1, 4, 6), strict=True):
+        for i in range(8):
+            p = ds.prospect("K1", "2025-10-01", "email", "2025-10-31" if i < k else None)
+            for j in range(touches):
+                ds.prospect_touch(p, f"2025-10-{2 + j:02d}", "email")
+    with ds.load(tmp_path) as data:
+        r = pick(kpis(data, "2026Q3", ["acquisition"]), "ideal_touches", "channel", "email")
+    assert math.isnan(r.value) and math.isnan(r.low) and math.isnan(r.high)
+    assert r.n == 24
+
+
+@settings(max_examples=40, deadline=None)
+@given(shares=st.lists(st.integers(0, 8), min_size=3, max_size=6), seed=st.integers(0, 99))
+def test_property_ideal_touches_is_never_an_edge(shares, seed):
+    from kamlib.acquisition import fit_touch_curve
+
+    n, y = [], []
+    for touches, k in enumerate(shares, start=1):
+        n += [touches] * 8
+        y += [1] * k + [0] * (8 - k)
+    f = fit_touch_curve(n, y, draws=40, seed=seed)
+    lo, hi = 1, len(shares)
+    if f["peak_found"]:
+        assert lo < f["peak"] < hi
+        if not math.isnan(f["low"]):
+            assert lo < f["low"] <= f["peak"] <= f["high"] < hi
+    else:
+        assert math.isnan(f["peak"]) and math.isnan(f["low"]) and math.isnan(f["high"])

@@ -34,7 +34,8 @@ def test_cli_writes_every_id(sample_dir, tmp_path):
     assert list(df.columns) == ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
     assert set(KPI_IDS) <= set(df.kpi)
     assert (df.period == "2026Q3").all()
-    assert set(df.grain) <= {"company", "segment", "kam", "account", "channel"}
+    assert set(df.grain) <= {"company", "segment", "kam", "team", "account", "channel"}
+    assert set(df[df.grain == "team"].kpi) == {"enps"}  # eNPS per team of KAMs
     company = df[df.grain == "company"]
     assert set(KPI_IDS) - {"ideal_touches"} <= set(company.kpi)
 

@@ -485,14 +485,35 @@ def test_annualise():
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier median
+def _midpoint_median(times, curve, last_time):
+    """The median of a step curve under the midpoint convention: the first time the
+    curve is at or below one half; where it lands exactly on one half (within 1e-8),
+    the midpoint of that time and the next time the curve drops below one half, or of
+    that time and the last observed time when it stays at one half to the end."""
+    times, curve = np.asarray(times, float), np.asarray(curve, float)
+    hit = np.flatnonzero(curve <= 0.5 + 1e-8)
+    if not len(hit):
+        return np.nan
+    j = hit[0]
+    if abs(curve[j] - 0.5) > 1e-8:
+        return float(times[j])
+    below = np.flatnonzero(curve < 0.5 - 1e-8)
+    nxt = times[below[0]] if len(below) else last_time
+    return float((times[j] + nxt) / 2)
+
+
 def _lifelines_km_median(t, e, level):
+    """lifelines' Kaplan-Meier curve and band, with the median read off each under the
+    midpoint convention (lifelines' own median, at a curve that lands on one half,
+    reads the landing time or the next one depending on the last bit of rounding)."""
     from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
 
     km = KaplanMeierFitter(alpha=1 - level).fit(t, e)
-    ci = np.asarray(median_survival_times(km.confidence_interval_)).ravel()[:2]
-    med = float(km.median_survival_time_)
-    return [x if np.isfinite(x) else np.nan for x in (med, float(ci[0]), float(ci[1]))]
+    times = km.survival_function_.index.to_numpy(float)
+    ci = km.confidence_interval_.to_numpy()
+    curves = (km.survival_function_.iloc[:, 0].to_numpy(), ci[:, 0], ci[:, 1])
+    return [_midpoint_median(times, np.nan_to_num(c, nan=1.0), float(np.max(t)))
+            for c in curves]
 
 
 def test_km_median_hand_computed():
@@ -504,10 +525,29 @@ def test_km_median_hand_computed():
     assert e.low <= e.value and (np.isnan(e.high) or e.high >= e.value)
 
 
+def test_km_median_midpoint_where_the_curve_lands_on_one_half():
+    # durations 1 2 3 4, all events: S(1) = 3/4, S(2) = 3/4 * 2/3 = 1/2 exactly,
+    # S(3) = 1/4. The curve sits at 1/2 from 2 to 3: the median is (2 + 3) / 2 = 2.5
+    # (lifelines reads 3, the next event time).
+    assert km_median([1, 2, 3, 4], [1, 1, 1, 1]).value == 2.5
+    # 10 hours, ten requests resolved at 1..10 h: S(5) = 5/10 exactly -> (5 + 6) / 2
+    assert km_median(np.arange(1.0, 11.0), np.ones(10)).value == 5.5
+    # durations 1 2 3+ 4+: S(1) = 3/4, S(2) = 1/2, then only censoring: the curve stays
+    # at 1/2 to the end of follow-up (4) -> (2 + 4) / 2 = 3 (R's survival convention)
+    assert km_median([1, 2, 3, 4], [1, 1, 0, 0]).value == 3.0
+    # (S(2) above is exp(log 3/4 + log 2/3), one half only up to rounding: compared
+    # with a tolerance.) No landing: durations 1 2 3+ 4 5 6: S(1) = 5/6, S(2) = 4/6,
+    # 3+ leaves 3 at risk, S(4) = 4/6 * 2/3 = 4/9 < 1/2 -> 4
+    e = km_median([1, 2, 3, 4, 5, 6], [1, 1, 0, 1, 1, 1])
+    assert e.value == 4.0
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60),
        st.sampled_from([0.8, 0.9, 0.95]))
 def test_km_median_equals_lifelines(pairs, level):
+    """Equal to lifelines' median (and the medians of its band) except where a curve
+    lands exactly on one half, where it is the midpoint described above."""
     t = np.array([p[0] for p in pairs], float)
     e = np.array([p[1] for p in pairs], int)
     if e.sum() == 0:
@@ -515,7 +555,7 @@ def test_km_median_equals_lifelines(pairs, level):
         return
     got = km_median(t, e, level)
     want = _lifelines_km_median(t, e, level)
-    np.testing.assert_array_equal([got.value, got.low, got.high], want)
+    np.testing.assert_allclose([got.value, got.low, got.high], want, rtol=1e-12)
     assert got.n == len(t)
 
 
