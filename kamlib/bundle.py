@@ -76,7 +76,7 @@ class Bundle:
 def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = None,
           progress: Callable[[str], None] | None = None, source_label: str = "") -> Bundle:
     """Compute everything the report shows for ``quarter`` and store it in ``out``."""
-    from kamlib import acquisition, attention, clv, diagnostics, panels, survival, team
+    from kamlib import acquisition, attention, clv, compare, diagnostics, panels, survival, team
     from kamlib.kpis import Period, compute_kpis
 
     settings = settings or load_settings()
@@ -111,6 +111,14 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
         trend.append(t[t.grain.isin(["company", "segment"])])
     trend.append(kpis[kpis.grain.isin(["company", "segment"])])
     frames["trend"] = pd.concat(trend, ignore_index=True)
+
+    step("KAM comparison")
+    # one quarter of churn per KAM is too few events to compare: pool the last four
+    window = compare.trailing_window(quarter, first)
+    frames["kam_trailing"] = compare.trailing_counts(data, quarter, settings, first=first,
+                                                     periods={quarter: p})
+    meta["kam_trailing"] = {"quarters": [str(q) for q in window],
+                            "label": compare.window_label(window)}
 
     step("accounts")
     acc = p.accounts.copy()

@@ -141,3 +141,35 @@ def backtest(data, quarter: Quarter, settings: Settings, lag_quarters: int = 4) 
     res["predictions"] = pd.DataFrame({"account_id": snap.account_id, "p_model": p_model,
                                        "p_km": p_km, "churned": y})
     return res
+
+
+# model column -> (truth.json key, truth's unit in the column's own units)
+TRUTH_COVARIATES = {"recent_nps": ("recent_nps", 1.0), "gap_30d": ("max_gap_days", 1.0),
+                    "kam_satisfaction": ("kam_satisfaction", 1.0),
+                    "inbound_share": ("inbound_share", 0.1),
+                    "sla_compliance": ("sla_compliance", 0.1),
+                    "revenue_trend": ("revenue_trend", 0.1)}
+
+
+def truth_coverage(model, panel: pd.DataFrame, truth: dict) -> pd.DataFrame:
+    """Whether each churn-model interval covers the hazard ratio of a synthetic data set's
+    ``truth.json`` (segments relative to the model's reference segment).
+
+    One row per coefficient: ``coef`` (model column), ``truth``, ``hr``, ``low``,
+    ``high`` (in truth's unit, e.g. per 10 percentage points for shares) and ``covered``.
+    """
+    hr = truth["churn"]["hazard_ratios"]
+    s = model.summary
+    rows = []
+    for col, (key, unit) in TRUTH_COVARIATES.items():
+        rows.append((col, hr[key]["hr"], *np.exp(unit * s.loc[col, ["coef", "coef lower 95%",
+                                                                    "coef upper 95%"]])))
+    ref = panel.attrs["reference_segment"]
+    for seg, true in hr["segment"].items():
+        if seg not in ("reference", ref):
+            col = f"segment_{seg}"
+            rows.append((col, true / hr["segment"][ref],
+                         *np.exp(s.loc[col, ["coef", "coef lower 95%", "coef upper 95%"]])))
+    out = pd.DataFrame(rows, columns=["coef", "truth", "hr", "low", "high"])
+    out["covered"] = (out.low <= out.truth) & (out.truth <= out.high)
+    return out

@@ -40,10 +40,12 @@ from scipy import optimize, stats
 __all__ = [
     "PRECISION_CAP",
     "Estimate",
+    "HyperPosterior",
     "NPSChange",
     "Overdispersion",
     "annualise",
     "beta_binomial_fit",
+    "beta_binomial_posterior",
     "bootstrap",
     "funnel_limits",
     "funnel_table",
@@ -724,7 +726,12 @@ def funnel_table(
 
 
 def _bb_loglik(k: np.ndarray, n: np.ndarray, a: float, b: float) -> float:
-    return float(np.sum(stats.betabinom.logpmf(k, n, a, b)))
+    """``sum_i log BetaBinom(k_i; n_i, a, b)`` (the ufunc form of ``scipy.stats.betabinom.logpmf``,
+    an order of magnitude faster inside the optimiser)."""
+    from scipy.special import betaln, gammaln
+
+    return float(np.sum(gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0)
+                        + betaln(k + a, n - k + b) - betaln(a, b)))
 
 
 def beta_binomial_fit(
@@ -801,19 +808,170 @@ def beta_binomial_fit(
         value = -_bb_loglik(k, n, math.exp(x[0]), math.exp(x[1]))
         return value if math.isfinite(value) else 1e300
 
+    def at_the_cap(intermediate_result: optimize.OptimizeResult) -> None:
+        # the best vertex has reached the binomial limit: the answer is the cap (below),
+        # and crawling along the flat ridge there would only burn the iteration budget
+        if float(np.sum(np.exp(intermediate_result.x))) >= 0.5 * cap:
+            raise StopIteration
+
     res = optimize.minimize(
         nll,
         x0,
         method="Nelder-Mead",
         bounds=bounds,
+        callback=at_the_cap,
         options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000},
     )
     a, b = float(math.exp(res.x[0])), float(math.exp(res.x[1]))
     a_cap, b_cap = max(cap * m, _MIN_SHAPE), max(cap * (1.0 - m), _MIN_SHAPE)
     at_cap = _bb_loglik(k, n, a_cap, b_cap)
-    if a + b >= cap or at_cap >= -float(res.fun) - 1e-9:
+    if a + b >= 0.5 * cap or at_cap >= -float(res.fun) - 1e-9:
         return a_cap, b_cap
     return a, b
+
+
+@dataclass(frozen=True)
+class HyperPosterior:
+    """Grid approximation of ``p(alpha, beta | data)`` in a hierarchical beta-binomial.
+
+    See :func:`beta_binomial_posterior`. ``alpha``, ``beta`` and ``weight`` are
+    aligned 1-d arrays; the weights sum to 1.
+    """
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def mean(self) -> np.ndarray:
+        """The population mean ``alpha / (alpha + beta)`` at each grid point."""
+        return self.alpha / (self.alpha + self.beta)
+
+    @property
+    def concentration(self) -> np.ndarray:
+        """The concentration ``alpha + beta`` at each grid point."""
+        return self.alpha + self.beta
+
+    def quantile(self, values: np.ndarray, q: float) -> float:
+        """Weighted ``q`` quantile of a per-grid-point quantity."""
+        order = np.argsort(values, kind="stable")
+        cum = np.cumsum(self.weight[order])
+        return float(values[order][min(np.searchsorted(cum, q), cum.size - 1)])
+
+
+_GRID = 41  # points per axis of each refinement of the hyperparameter grid
+_TAIL = 1e4  # the grid's largest concentration is _TAIL * (total trials)
+
+
+def _bb_logpost(kc: np.ndarray, nc: np.ndarray, wc: np.ndarray, u: np.ndarray,
+                v: np.ndarray) -> np.ndarray:
+    """Log posterior density of ``(u, v) = (logit mean, log concentration)`` (up to a
+    constant) under the hyperprior ``p(alpha, beta) ∝ (alpha + beta)^(-5/2)``."""
+    from scipy.special import gammaln
+
+    mu = 1.0 / (1.0 + np.exp(-u))
+    tau = np.exp(v)
+    a = (mu * tau)[..., None]
+    b = ((1.0 - mu) * tau)[..., None]
+    ll = np.sum(wc * (gammaln(a + kc) - gammaln(a) + gammaln(b + nc - kc) - gammaln(b)
+                      + gammaln(a + b) - gammaln(a + b + nc)), axis=-1)
+    # Jacobian of (alpha, beta) -> (u, v) is alpha * beta / (alpha + beta) = mu (1 - mu) tau
+    return ll + np.log(mu) + np.log1p(-mu) - 0.5 * v
+
+
+def beta_binomial_posterior(successes: Any, trials: Any) -> HyperPosterior | None:
+    r"""Posterior of the beta-binomial hyperparameters on a grid (hierarchical Bayes).
+
+    Model: ``k_i ~ Binomial(n_i, theta_i)``, ``theta_i ~ Beta(alpha, beta)`` and the
+    weakly informative hyperprior ``p(alpha, beta) ∝ (alpha + beta)^(-5/2)`` of
+    Gelman et al. (2013, §5.3): flat on the population mean
+    ``mu = alpha/(alpha + beta)`` and on ``(alpha + beta)^(-1/2)``, roughly the
+    between-group standard deviation of ``theta``. The marginal posterior
+    ``p(alpha, beta | k) ∝ p(alpha, beta) prod_i BetaBinom(k_i; n_i, alpha, beta)``
+    is evaluated on a grid in ``(logit mu, log(alpha + beta))``, refined twice
+    around its mass.
+
+    No between-group variation in the data does not make ``alpha + beta``
+    infinite here, as the maximum-likelihood fit does: the posterior of the
+    concentration then spreads over every value the data cannot rule out, from
+    "the groups differ a little" to "they are identical". The grid stops at
+    ``alpha + beta = 1e4 * sum(n)``, where each group's rate is the population
+    mean for all practical purposes; the posterior mass beyond it (the density
+    falls as ``(alpha + beta)^(-1/2)`` there) is added to the grid's last row.
+
+    Returns ``None`` when no group has ``0 < k < n``: the posterior is then
+    improper (the likelihood stays positive as ``alpha + beta -> 0``).
+    Groups with ``n = 0`` carry no information and are ignored.
+
+    References
+    ----------
+    Gelman A, Carlin JB, Stern HS, Dunson DB, Vehtari A, Rubin DB (2013).
+    Bayesian Data Analysis, 3rd ed., §5.3 (the rat tumour example: hyperprior,
+    grid and parameterisation).
+
+    Examples
+    --------
+    >>> post = beta_binomial_posterior([20, 20, 20, 20], [100, 100, 100, 100])
+    >>> round(float(post.weight.sum()), 6)
+    1.0
+    >>> bool(post.quantile(post.concentration, 0.05) < 1e3)  # finite spread not ruled out
+    True
+    """
+    k, n = _count_arrays(successes, trials)
+    keep = n > 0
+    k, n = np.round(k[keep]), np.round(n[keep])
+    if not np.any((k > 0) & (k < n)):
+        return None
+    pairs, counts = np.unique(np.c_[k, n], axis=0, return_counts=True)
+    kc, nc, wc = pairs[:, 0], pairs[:, 1], counts.astype(float)
+    v_top = math.log(_TAIL * max(n.sum(), 1.0))
+    u_lo, u_hi, v_lo, v_hi = -20.0, 20.0, math.log(1e-3), v_top
+    for _ in range(3):
+        u = np.linspace(u_lo, u_hi, _GRID)
+        v = np.linspace(v_lo, v_hi, _GRID)
+        du, dv = u[1] - u[0], v[1] - v[0]
+        uu, vv = np.meshgrid(u, v, indexing="ij")
+        lp = _bb_logpost(kc, nc, wc, uu, vv)
+        lp = np.where(np.isfinite(lp), lp, -np.inf)
+        inside = np.argwhere(lp > lp.max() - 25.0)
+        i0, j0 = inside.min(axis=0)
+        i1, j1 = inside.max(axis=0)
+        new = (max(u[i0] - du, -20.0), min(u[i1] + du, 20.0),
+               max(v[j0] - dv, math.log(1e-3)), min(v[j1] + dv, v_top))
+        if new == (u_lo, u_hi, v_lo, v_hi):
+            break
+        u_lo, u_hi, v_lo, v_hi = new
+    w = np.exp(lp - lp.max())
+    if v_hi >= v_top:
+        # the mass beyond the last row: the density there is ~ exp(-v/2) times the
+        # last row's, which integrates to 2/dv rows
+        w[:, -1] *= 1.0 + 2.0 / dv
+    w = w.ravel() / w.sum()
+    mu = 1.0 / (1.0 + np.exp(-uu.ravel()))
+    tau = np.exp(vv.ravel())
+    order = np.argsort(w)
+    drop = order[np.cumsum(w[order]) < 1e-7]  # negligible mass: fewer mixture components
+    keep_pts = np.setdiff1d(np.arange(w.size), drop)
+    w = w[keep_pts] / w[keep_pts].sum()
+    return HyperPosterior(mu[keep_pts] * tau[keep_pts], (1 - mu[keep_pts]) * tau[keep_pts], w)
+
+
+def _mixture_quantiles(a: np.ndarray, b: np.ndarray, w: np.ndarray, probs: Sequence[float],
+                       iterations: int = 26) -> list[np.ndarray]:
+    """Quantiles of each row's mixture ``sum_g w_g Beta(a[:, g], b[:, g])`` by bisection
+    on the exact mixture distribution function."""
+    from scipy.special import betainc, expit
+
+    out = []
+    for p in probs:
+        # bisection on logit(x) over [-60, 60]: 26 halvings leave 2e-6 on the logit scale
+        lo, hi = np.full(a.shape[0], -60.0), np.full(a.shape[0], 60.0)
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            below = betainc(a, b, expit(mid)[:, None]) @ w < p
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        out.append(expit(0.5 * (lo + hi)))
+    return out
 
 
 def shrink(
@@ -825,7 +983,7 @@ def shrink(
     draws: int = 4000,
     seed: int = 0,
 ) -> pd.DataFrame:
-    r"""Empirical-Bayes beta-binomial shrinkage and P(top quartile) per group.
+    r"""Beta-binomial shrinkage with honest intervals and P(top quartile) per group.
 
     Parameters
     ----------
@@ -836,7 +994,7 @@ def shrink(
     level : float
         Credible level of ``low``/``high``.
     draws : int
-        Monte Carlo draws.
+        Monte Carlo draws for ``p_top_quartile``.
     seed : int
         Seed of the random draws.
 
@@ -845,32 +1003,59 @@ def shrink(
     pandas.DataFrame
         Columns ``group, n, k, raw, posterior_mean, low, high, p_top_quartile,
         alpha, beta``; ``attrs`` holds ``alpha``, ``beta``, ``top`` (=ceil(K/4)),
-        ``level``, ``draws``, ``seed`` and ``higher_is_better``.
+        ``level``, ``draws``, ``seed``, ``higher_is_better``, ``method``
+        (``"hierarchical"`` or ``"independent"``) and, for the hierarchical
+        method, ``mean_interval`` and ``concentration_interval`` (central
+        ``level`` posterior intervals of ``alpha/(alpha+beta)`` and
+        ``alpha + beta``).
 
     Notes
     -----
-    ``(alpha, beta) = beta_binomial_fit(k, n)`` across groups; for each group
-    (counts summed over repeated labels) the posterior is
-    ``Beta(k + alpha, n - k + beta)``::
+    Point estimate (empirical Bayes): ``(alpha, beta) = beta_binomial_fit(k, n)``,
+    the maximum of the marginal likelihood across groups (counts summed over
+    repeated labels), and::
 
         posterior_mean = (k + alpha) / (n + alpha + beta)
                        = w raw + (1 - w) alpha/(alpha + beta),  w = n / (n + alpha + beta)
-        low, high      = Beta quantiles (1 -/+ level)/2
 
-    so bigger groups shrink less. ``p_top_quartile``: draw every group's rate
-    from its posterior ``draws`` times (``numpy.random.default_rng(seed)``),
-    rank within each draw (best = highest rate if ``higher_is_better`` else
-    lowest) and take the share of draws in which the group is among the
-    ``ceil(K/4)`` best of the K groups with data (exact ties broken at random).
-    These probabilities sum to ``ceil(K/4)``. Groups with ``n = 0`` keep the prior as posterior, NaN ``raw``
-    and are not ranked (NaN ``p_top_quartile``).
+    so bigger groups shrink less.
+
+    Interval and ranking (hierarchical Bayes): plugging the fitted ``alpha,
+    beta`` into ``Beta(k + alpha, n - k + beta)`` treats them as known, and when
+    the groups look alike the fit has ``alpha + beta -> infinity`` and every
+    interval collapses onto the pooled rate to a fraction of a point, whatever a
+    group's own ``n``. Instead each group's rate is drawn from its posterior
+    averaged over the posterior of the hyperparameters
+    (:func:`beta_binomial_posterior`, prior ``(alpha + beta)^(-5/2)``, Gelman et
+    al. 2013, §5.3)::
+
+        p(theta_i | k) = sum_g p(alpha_g, beta_g | k) Beta(theta_i; k_i + alpha_g, n_i - k_i + beta_g)
+
+    ``low, high`` are this mixture's ``(1 -/+ level)/2`` quantiles (exact, by
+    bisection on its distribution function), so the interval carries the
+    group's own binomial noise, the uncertainty of the pooled rate and the
+    uncertainty about how much the groups truly differ. ``p_top_quartile``:
+    ``draws`` times (``numpy.random.default_rng(seed)``) draw one
+    ``(alpha, beta)`` from the grid and then every group's rate given it, rank
+    within each draw (best = highest rate if ``higher_is_better`` else lowest)
+    and take the share of draws in which the group is among the ``ceil(K/4)``
+    best of the K groups with data (exact ties broken at random). These
+    probabilities sum to ``ceil(K/4)``.
+
+    When no group has ``0 < k < n`` (say no churn at all) the hierarchical
+    posterior is improper; each group then gets its own Jeffreys posterior
+    ``Beta(k + 1/2, n - k + 1/2)`` (no pooling, ``method = "independent"``).
+    Groups with ``n = 0`` have NaN ``raw``, the population distribution as
+    posterior, and are not ranked (NaN ``p_top_quartile``).
 
     References
     ----------
+    Gelman A et al. (2013). Bayesian Data Analysis, 3rd ed., §5.3 (hierarchical
+    beta-binomial model, the rat tumour example).
+    Deely JJ, Lindley DV (1981). Bayes empirical Bayes. J Am Stat Assoc
+    76:833-841 (averaging the empirical-Bayes posterior over the hyperparameters).
     Efron B, Morris C (1975). Data analysis using Stein's estimator and its
     generalizations. J Am Stat Assoc 70:311-319.
-    Gelman A et al. (2013). Bayesian Data Analysis, 3rd ed., ch. 5 (hierarchical
-    beta-binomial model).
     Goldstein H, Spiegelhalter DJ (1996). League tables and their limitations:
     statistical issues in comparisons of institutional performance. J R Stat Soc A
     159:385-443 (uncertainty of ranks).
@@ -894,21 +1079,38 @@ def shrink(
     k = frame["k"].to_numpy(dtype=float)
     n = frame["n"].to_numpy(dtype=float)
     alpha, beta = beta_binomial_fit(k, n)
-    a_post, b_post = k + alpha, n - k + beta
+    post = beta_binomial_posterior(k, n)
     has = n > 0
     out = frame[["group", "n", "k"]].copy()
     out["raw"] = np.where(has, k / np.where(has, n, 1.0), _NAN)
-    out["posterior_mean"] = a_post / (a_post + b_post)
-    out["low"] = stats.beta.ppf(tail, a_post, b_post)
-    out["high"] = stats.beta.isf(tail, a_post, b_post)
+    out["posterior_mean"] = (k + alpha) / (n + alpha + beta)
+    extra: dict[str, Any] = {}
+    if post is None:
+        method = "independent"
+        ga, gb, gw = np.array([0.5]), np.array([0.5]), np.array([1.0])
+    else:
+        method = "hierarchical"
+        ga, gb, gw = post.alpha, post.beta, post.weight
+        extra = {
+            "mean_interval": (post.quantile(post.mean, tail), post.quantile(post.mean, 1 - tail)),
+            "concentration_interval": (post.quantile(post.concentration, tail),
+                                       post.quantile(post.concentration, 1 - tail)),
+        }
+    a_mix = k[:, None] + ga[None, :]
+    b_mix = (n - k)[:, None] + gb[None, :]
+    # groups with the same counts share a posterior: solve once per distinct (k, n)
+    _, first, back = np.unique(np.c_[k, n], axis=0, return_index=True, return_inverse=True)
+    low, high = _mixture_quantiles(a_mix[first], b_mix[first], gw, (tail, 1.0 - tail))
+    out["low"], out["high"] = low[back.ravel()], high[back.ravel()]
     ranked = np.flatnonzero(has)
     top = math.ceil(ranked.size / 4)
     p_top = np.full(n.shape, _NAN)
     if ranked.size:
         rng = np.random.default_rng(seed)
+        pick = rng.choice(gw.size, size=draws, p=gw)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            sims = rng.beta(a_post[ranked], b_post[ranked], size=(draws, ranked.size))
+            sims = rng.beta(a_mix[ranked][:, pick].T, b_mix[ranked][:, pick].T)
         sims = np.nan_to_num(sims, nan=0.0)
         key = -sims if higher_is_better else sims
         # exact ties (possible when a posterior is extremely concentrated) are broken at random
@@ -927,6 +1129,8 @@ def shrink(
             "draws": draws,
             "seed": seed,
             "higher_is_better": bool(higher_is_better),
+            "method": method,
+            **extra,
         }
     )
     return out
