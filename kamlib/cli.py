@@ -169,9 +169,15 @@ def report(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Worker processes (default: CPU count).")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run.")] = 600,
+    strict: Annotated[bool, typer.Option(
+        help="Fail (exit 3) when any row breaks the contract; nothing is published.")] = False,
+    wait: Annotated[float, typer.Option(
+        min=0, help="Seconds to wait while another report is being written into --out "
+                    "(then exit 2); 0 fails at once.")] = 600,
 ) -> None:
     """Render a quarter's HTML report: theme pages, one scorecard per KAM, kpis.csv,
-    executed notebooks and manifest.json, published only when everything succeeded."""
+    executed notebooks and manifest.json, published only when everything succeeded.
+    One report at a time is written into an --out folder; another run waits for it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kamlib.config import load_settings
@@ -198,7 +204,9 @@ def report(
                            description=label if key != "prep" else msg)
 
             final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
-                           settings=settings, progress=progress, timeout=timeout)
+                           settings=settings, progress=progress, timeout=timeout,
+                           strict=strict, wait=wait,
+                           notify=lambda m: err.print(Text(m), highlight=False, soft_wrap=True))
     except _errors() as exc:
         _fail(exc)
     pages = len(list(final.glob("*.html"))) + len(list(final.glob("kam/*.html")))
