@@ -206,7 +206,8 @@ def report(
             final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
                            settings=settings, progress=progress, timeout=timeout,
                            strict=strict, wait=wait,
-                           notify=lambda m: err.print(Text(m), highlight=False, soft_wrap=True))
+                           notify=lambda m: err.print(Text(m), highlight=False,
+                                                      soft_wrap=True))
     except _errors() as exc:
         _fail(exc)
     pages = len(list(final.glob("*.html"))) + len(list(final.glob("kam/*.html")))
