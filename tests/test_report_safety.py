@@ -210,9 +210,9 @@ def test_report_strict_fails_with_3_and_keeps_the_previous_report(report, odd):
 
 
 # --------------------------------------------------------------------------- clear errors
-def test_unknown_kam_fails_at_once_naming_it(report, odd):
+def test_unknown_kam_fails_at_once_naming_it(odd, tmp_path):
     t0 = time.perf_counter()
-    r = _kam("report", "--data", str(odd), "--out", str(report.parent), "--kam", "a_b",
+    r = _kam("report", "--data", str(odd), "--out", str(tmp_path), "--kam", "a_b",
              "--kam", "K999")
     took = time.perf_counter() - t0
     assert r.returncode == 2, r.stderr
