@@ -11,7 +11,7 @@ QUARTER ?=
 JOBS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample validate report test lint lab bench clean
+.PHONY: help venv sample validate report test lint lab bench chaos clean
 
 help:  ## Show this help
 	@echo "KAM analytics: make <target>"
@@ -55,6 +55,9 @@ lab: venv sample  ## Start JupyterLab with the project kernel
 
 bench: venv  ## Benchmarks at 1 M and 10 M interactions (slow; writes bench/results.json and .md)
 	$(BIN)/python bench/run.py
+
+chaos: venv sample  ## Kill report runs at random moments (KILLS=20); the published report must survive
+	KAM_CHAOS_KILLS=$(or $(KILLS),20) $(BIN)/python -m pytest -m chaos tests/test_report_runs.py
 
 clean:  ## Remove the venv, caches and generated data (keeps reports)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(SAMPLE) .cache

@@ -78,6 +78,7 @@ def validate(
         help="Write the quarantined rows, one CSV per table, into this folder.")] = None,
 ) -> None:
     """Check the data against the contract and print rows read, used and quarantined."""
+    from kamlib.output import write_quarantine
     from kamlib.sources import open_source
     from kamlib.validate import validate as run
 
@@ -85,7 +86,7 @@ def validate(
         with run(open_source(data), strict=strict) as vd:
             print_summary(vd)
             if quarantine is not None and len(vd.faults):
-                paths = vd.write_quarantine(quarantine)
+                paths = write_quarantine(vd, quarantine)
                 out.print(f"quarantined rows written to {quarantine} ({len(paths)} file(s))")
     except _errors() as exc:
         _fail(exc)
@@ -126,13 +127,20 @@ def kpis(
     strict: Annotated[bool, typer.Option(help="Fail (exit 3) when any row breaks the contract.")] = False,
 ) -> None:
     """Compute every KPI for a quarter and write the long KPI table (kpi, grain, group,
-    period, value, low, high, n)."""
+    period, value, low, high, n). Text cells that a spreadsheet would run as a formula
+    start with ' in the file."""
+    from kamlib.output import OutputError, check_target, write_csv
+
+    t0 = time.perf_counter()
+    try:
+        check_target(out_file)  # an unusable --out fails before any work
+    except OutputError as exc:
+        _fail(exc)
     from kamlib.config import load_settings
     from kamlib.kpis import compute_kpis, resolve_quarter
     from kamlib.sources import open_source
     from kamlib.validate import validate as run
 
-    t0 = time.perf_counter()
     try:
         settings = load_settings()
         with run(open_source(data), strict=strict) as vd:
@@ -143,10 +151,9 @@ def kpis(
             with err.status("computing KPIs") as status:
                 table = compute_kpis(vd, q, settings,
                                      progress=lambda f: status.update(f"computing KPIs: {f}"))
+        write_csv(table, out_file)
     except _errors() as exc:
         _fail(exc)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out_file, index=False, lineterminator="\n")
     out.print(f"wrote {out_file}: {table.kpi.nunique()} KPIs, {len(table):,} rows for {q} "
               f"in {time.perf_counter() - t0:.1f} s")
 
@@ -162,9 +169,15 @@ def report(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Worker processes (default: CPU count).")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run.")] = 600,
+    strict: Annotated[bool, typer.Option(
+        help="Fail (exit 3) when any row breaks the contract; nothing is published.")] = False,
+    wait: Annotated[float, typer.Option(
+        min=0, help="Seconds to wait while another report is being written into --out "
+                    "(then exit 2); 0 fails at once.")] = 600,
 ) -> None:
     """Render a quarter's HTML report: theme pages, one scorecard per KAM, kpis.csv,
-    executed notebooks and manifest.json, published only when everything succeeded."""
+    executed notebooks and manifest.json, published only when everything succeeded.
+    One report at a time is written into an --out folder; another run waits for it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kamlib.config import load_settings
@@ -191,7 +204,10 @@ def report(
                            description=label if key != "prep" else msg)
 
             final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
-                           settings=settings, progress=progress, timeout=timeout)
+                           settings=settings, progress=progress, timeout=timeout,
+                           strict=strict, wait=wait,
+                           notify=lambda m: err.print(Text(m), highlight=False,
+                                                      soft_wrap=True))
     except _errors() as exc:
         _fail(exc)
     pages = len(list(final.glob("*.html"))) + len(list(final.glob("kam/*.html")))

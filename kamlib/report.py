@@ -10,30 +10,45 @@ Steps (README, "Reports"):
    (input hidden, images embedded, one template with the same header and footer,
    a table of contents);
 5. write ``index.html``, ``kpis.csv``, the executed notebooks and ``manifest.json``;
-6. publish: everything is written into a staging folder and swapped into
-   ``<out>/<quarter>`` only when all of it succeeded. A failure leaves the previous
-   report untouched, keeps the failed notebook under ``<out>/.failed/<quarter>/``
-   and names the notebook, the cell and the error.
+6. publish: everything is written into a staging folder of this run and swapped
+   into ``<out>/<quarter>`` only when all of it succeeded. A failure leaves the
+   previous report untouched, keeps the failed notebook under
+   ``<out>/.failed/<quarter>/`` and names the notebook, the cell and the error.
+
+One run at a time writes into an output folder: a run holds an exclusive lock on
+``<out>/.lock`` from its first write to its publication, and another run waits for
+it (up to ``wait`` seconds). Whatever a killed run left behind (its staging folder)
+is removed by the next run that holds the lock. The swap into place is atomic, so
+``<out>/<quarter>`` is always one run's complete output.
+
+KAM ids are data: they name scorecard files only through :func:`file_names`.
 
 The same inputs give byte-identical HTML, ``kpis.csv`` and manifest: every random
-draw is seeded, nothing reads the clock, and no path or timing is written.
+draw is seeded, nothing reads the clock, and no path or timing is written (the
+executed notebooks name the data as :func:`kamlib.sources.display_name` does).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kamlib import __version__
 from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, PROJECT_ROOT, Settings, load_settings
-from kamlib.errors import KamError
+from kamlib.errors import KamError, ParameterError
+from kamlib.output import OutputError, write_csv, write_quarantine, write_text
 from kamlib.periods import Quarter
 from kamlib.sources import fetch
 
@@ -85,6 +100,12 @@ class ReportError(KamError):
     exit_code = 1
 
 
+class BusyError(KamError):
+    """Another run holds the output folder's lock for longer than we wait."""
+
+    exit_code = 2
+
+
 @dataclass
 class Page:
     name: str
@@ -92,6 +113,7 @@ class Page:
     notebook: str
     html: str
     parameters: dict
+    kam_id: str | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -146,15 +168,67 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def clean_notebook(path: Path, name: str) -> None:
-    """Strip papermill and execution metadata and give cells stable ids, in place."""
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_HASHED = re.compile(r".*--[0-9a-f]{10}")
+_RESERVED = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])", re.I)  # device names on Windows
+
+
+def _hashed_name(kam_id: str) -> str:
+    ascii_ = unicodedata.normalize("NFKD", kam_id).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_).strip("-")[:32].strip("-") or "kam"
+    return f"{slug}--{hashlib.sha256(kam_id.encode('utf-8')).hexdigest()[:10]}"
+
+
+def file_names(kam_ids: Iterable[str]) -> dict[str, str]:
+    """The file name (without suffix) of each KAM id's scorecard.
+
+    Ids are data, so they never become paths as they are. An id made of ASCII letters,
+    digits, ``_`` and ``-`` keeps its name; any other id gets a slug of its letters and
+    digits and a hash of the whole id (``jane.doe`` -> ``jane-doe--<hash>``), so
+    ``a/b`` and ``a_b`` never meet. Names are distinct even ignoring case, match
+    ``[A-Za-z0-9][A-Za-z0-9_-]*`` and are at most 64 characters long.
+
+    >>> file_names(["K001", "a/b", "a_b"])["a_b"], file_names(["a/b"])["a/b"][:5]
+    ('a_b', 'a-b--')
+    """
+    ids = sorted(set(kam_ids))
+    names = {k: k if (_PLAIN_ID.fullmatch(k) and not _HASHED.fullmatch(k)
+                      and not _RESERVED.fullmatch(k)) else _hashed_name(k) for k in ids}
+    folded: dict[str, list[str]] = {}
+    for k, n in names.items():
+        folded.setdefault(n.lower(), []).append(k)
+    for group in folded.values():
+        if len(group) > 1:  # e.g. K001 and k001 on a case-insensitive disk
+            for k in group:
+                names[k] = _hashed_name(k)
+    if len({n.lower() for n in names.values()}) != len(names):  # pragma: no cover - 40-bit clash
+        raise ReportError("two account manager ids map to the same file name")
+    return names
+
+
+def _cell_prefix(name: str) -> str:
+    """A page name as the stem of nbformat cell ids (``[a-zA-Z0-9-_]``, 64 at most)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:56]
+
+
+def clean_notebook(path: Path, name: str, parameters: dict | None = None) -> None:
+    """Strip papermill and execution metadata and give cells stable ids, in place.
+
+    ``parameters`` replace the ones papermill injected (what the published notebook
+    shows instead of the paths the run used).
+    """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
+    prefix = _cell_prefix(name)
     for i, cell in enumerate(nb.cells):
-        cell.id = f"{name}-{i}"
+        cell.id = f"{prefix}-{i}"
+        if parameters is not None and "injected-parameters" in cell.metadata.get("tags", []):
+            from papermill.translators import translate_parameters
+
+            cell.source = translate_parameters("python", "python", parameters, "Parameters")
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
@@ -212,24 +286,151 @@ def write_root_index(out: Path) -> None:
     body = ("<h1>Key account management reports</h1>"
             f"<p>{len(quarters)} quarter(s), newest first.</p>"
             f'<ul class="kam-list">{items}</ul>')
-    (out / "index.html").write_text(_page("KAM reports", "all quarters", [], "kamlib reports",
-                                          "index.html", body), encoding="utf-8")
+    write_text(out / "index.html", _page("KAM reports", "all quarters", [], "kamlib reports",
+                                         "index.html", body))
+
+
+# --------------------------------------------------------------------------- one run at a time
+DEFAULT_WAIT = 600.0
+
+
+class OutputLock:
+    """An exclusive ``flock`` on ``<out>/.lock``, held from a run's first write to its
+    publication. The kernel releases it when the process dies, even by SIGKILL, so a
+    killed run never blocks the next one. (On network file systems ``flock`` may be
+    local to one machine.)"""
+
+    def __init__(self, out: Path, wait: float = DEFAULT_WAIT,
+                 notify: Callable[[str], None] | None = None):
+        self.out, self.wait, self.notify = out, wait, notify
+        self.path = out / ".lock"
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.out}: {exc.strerror}") from None
+        deadline = time.monotonic() + max(0.0, self.wait)
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.fd = fd
+                return
+            except BlockingIOError:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.close(fd)
+                raise BusyError(
+                    f"another report is being written into {self.out} (it holds "
+                    f"{self.path}); gave up after waiting {self.wait:g} s: run again later or "
+                    "pass a longer --wait")
+            if not told and self.notify:
+                self.notify(f"waiting for another report into {self.out}… "
+                            f"(up to {self.wait:g} s)")
+                told = True
+            time.sleep(min(0.5, left))
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _clean_stale(out: Path) -> None:
+    """Remove what killed runs left behind; only called while holding the lock."""
+    for p in out.glob(".staging-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in out.glob(".previous-*"):  # a swap by two renames that was cut short
+        final = out / p.name.removeprefix(".previous-")
+        if QUARTER_DIR.match(final.name) and not final.exists():
+            p.rename(final)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+    for p in out.glob(".index.html.*"):  # an index being written
+        p.unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where
+    the system or the file system cannot."""
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    e = ctypes.get_errno()
+    if e in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(e, os.strerror(e), str(b))
+
+
+def _unknown_kams(kams: Iterable[str], known: Iterable[str]) -> None:
+    known = sorted(set(known))
+    unknown = sorted(set(kams) - set(known))
+    if unknown:
+        few = ", ".join(known[:5]) + (f", … ({len(known)} in all)" if len(known) > 5 else "")
+        raise ParameterError(f"--kam {', '.join(unknown)}: no such account manager in the "
+                             f"data (its ids: {few or 'none'})")
+
+
+def _check_kams_early(source, kams: list[str]) -> None:
+    """Unknown ``--kam`` ids fail at once, before the data is checked (the check after
+    it still applies: an id may name a quarantined row)."""
+    from kamlib.sources import engine_errors
+
+    try:
+        t = source.raw("account_managers")
+        if t is None or "kam_id" not in t.columns:
+            return  # the check of the data reports it
+        known = fetch(t.select("kam_id")).kam_id.dropna().astype(str)
+    except engine_errors():
+        return
+    _unknown_kams(kams, known)
+
+
+def _write_failed(exc: BaseException, out: Path) -> OutputError | None:
+    """The message for an error while writing into ``out``; None when it is not one."""
+    if isinstance(exc, OutputError):
+        why = exc.reason
+    else:
+        name = getattr(exc, "filename", None)
+        if name and out != Path(name).resolve() and out not in Path(name).resolve().parents:
+            return None  # e.g. reading the data
+        why = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+    return OutputError(f"could not write the report into {out}: {why}; nothing was "
+                       "published, the previous report is kept", exit_code=1)
 
 
 # --------------------------------------------------------------------------- the run
 def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = None,
            kams: list[str] | None = None, settings: Settings | None = None,
            progress: Callable[[str, int, int], None] | None = None,
-           timeout: int = 600, notebooks_dir: str | Path | None = None) -> Path:
+           timeout: int = 600, notebooks_dir: str | Path | None = None,
+           strict: bool = False, wait: float = DEFAULT_WAIT,
+           notify: Callable[[str], None] | None = None) -> Path:
     """Render one quarter's report into ``<out>/<quarter>``; returns that folder.
 
     Raises
     ------
     ContractError, SourceError, ParameterError : bad input (nothing is written).
+    StrictModeError : ``strict`` and some rows break the contract (nothing is written).
+    BusyError : another run held ``<out>/.lock`` for more than ``wait`` seconds.
+    OutputError : ``out`` cannot be written, or writing failed (e.g. a full disk).
     ReportError : a notebook failed (the previous report is left untouched).
 
     ``notebooks_dir`` points at another folder of templates (same names), e.g. a
-    company's own edition of the pages.
+    company's own edition of the pages. ``notify`` is told when the run waits for
+    another one writing into ``out``.
     """
     from kamlib import bundle as bundle_mod
     from kamlib import runner
@@ -239,64 +440,89 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
 
     settings = settings or load_settings()
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write the report into {out}: it is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write the report into {out}: {exc.strerror}") from None
 
     def step(msg, i=0, n=0):
         if progress:
             progress(msg, i, n)
 
     step("validating the data")
-    with validate(open_source(data)) as vd:
-        q = resolve_quarter(vd, quarter, settings)
-        label = display_name(data)
-        staging = out / f".staging-{q}"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+    source = open_source(data)
+    if kams:
         try:
-            vd.write_quarantine(staging / "quarantine")
+            _check_kams_early(source, kams)
+        except BaseException:
+            source.close()
+            raise
+    lock = OutputLock(out, wait, notify)
+    staging: Path | None = None
+    try:
+        with validate(source, strict=strict) as vd:
+            q = resolve_quarter(vd, quarter, settings)
+            label = display_name(data)
+            lock.acquire()
+            _clean_stale(out)
+            staging = Path(tempfile.mkdtemp(prefix=f".staging-{q}-", dir=out))
+            os.chmod(staging, 0o755)
+            write_quarantine(vd, staging / "quarantine")
             (staging / "quarantine").mkdir(exist_ok=True)
             step("computing the quarter")
             cache = staging / ".bundle"
             b = bundle_mod.build(vd, q, cache, settings, source_label=label,
                                  progress=lambda m: step(f"computing: {m}"))
             prints = fingerprints(vd.source)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    try:
         return _render_pages(b, q, out, staging, cache, label, prints, data, jobs, kams,
                              settings, step, timeout, runner,
                              Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    except (OSError, OutputError) as exc:
+        failed = _write_failed(exc, out) if lock.fd is not None else None
+        if failed is None:
+            raise
+        raise failed from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
+
+
+def _inside(folder: Path, path: Path) -> Path:
+    if folder.resolve() not in path.resolve().parents:  # file_names makes this impossible
+        raise ReportError(f"refusing to write outside the report: {path}")
+    return path
 
 
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
                   runner, notebooks: Path) -> Path:
-    from kamlib.sources import display_name, is_url
+    from kamlib.sources import is_url
 
     # notebooks read the bundle; a URL is passed masked so no password reaches a page
-    data_param = display_name(data) if is_url(data) else str(Path(data).resolve())
+    data_param = label if is_url(data) else str(Path(data).resolve())
     base = {"quarter": str(q), "data": data_param, "cache": str(cache)}
+    # what the published notebooks show: no path of this machine, no temporary folder
+    shown = {"quarter": str(q), "data": label, "cache": ""}
     all_kams = sorted(b.accounts.kam_id.dropna().unique())
-    wanted = sorted(kams) if kams else all_kams
-    unknown = sorted(set(wanted) - set(b.kams.kam_id))
-    if unknown:
-        raise ReportError(f"--kam {', '.join(unknown)}: no such account manager in the data")
+    wanted = sorted(set(kams)) if kams else all_kams
+    _unknown_kams(wanted, b.kams.kam_id)
     names = b.kams.set_index("kam_id")["name"].to_dict()
+    stems = file_names(wanted)
     tasks, pages = [], []
     for name, title in THEMES:
         pages.append(Page(name, title, f"notebooks/{name}.ipynb", f"{name}.html", dict(base)))
     for k in wanted:
-        pages.append(Page(f"{SCORECARD}_{k}", f"Scorecard: {names.get(k, k)}",
-                          f"notebooks/kam/{k}.ipynb", f"kam/{k}.html", {**base, "kam_id": k}))
+        pages.append(Page(f"{SCORECARD}_{stems[k]}", f"Scorecard: {names.get(k, k)}",
+                          f"notebooks/kam/{stems[k]}.ipynb", f"kam/{stems[k]}.html",
+                          {**base, "kam_id": k}, kam_id=k))
     for pg in pages:
-        src = notebooks / (f"{SCORECARD}.ipynb" if pg.name.startswith(SCORECARD)
+        src = notebooks / (f"{SCORECARD}.ipynb" if pg.kam_id is not None
                            else f"{pg.name}.ipynb")
-        tasks.append(runner.Task(pg.name, str(src), str(staging / pg.notebook), pg.parameters,
-                                 str(notebooks)))
+        tasks.append(runner.Task(pg.name, str(src), str(_inside(staging, staging / pg.notebook)),
+                                 pg.parameters, str(notebooks)))
     done = [0]
 
     def tick(o):
@@ -327,14 +553,14 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
     nav = [("index.html", "Overview")] + [(f"{n}.html", t) for n, t in THEMES]
     for i, pg in enumerate(pages):
         nbp = staging / pg.notebook
-        clean_notebook(nbp, pg.name)
+        clean_notebook(nbp, pg.name, {**shown, **({"kam_id": pg.kam_id} if pg.kam_id else {})})
         depth = "../" if pg.html.startswith("kam/") else ""
         (staging / pg.html).parent.mkdir(parents=True, exist_ok=True)
-        export_html(nbp, staging / pg.html, pg.title, str(q),
+        export_html(nbp, _inside(staging, staging / pg.html), pg.title, str(q),
                     [(depth + h, t) for h, t in nav], footer, depth + "../index.html")
         step("exporting HTML", i + 1, len(pages))
-    _write_quarter_index(staging, q, pages, names, wanted, footer, nav)
-    b.kpis.to_csv(staging / "kpis.csv", index=False, lineterminator="\n")
+    _write_quarter_index(staging, q, pages, names, footer, nav)
+    write_csv(b.kpis, staging / "kpis.csv")
     manifest = {
         "quarter": str(q), "as_of": q.end.isoformat(),
         "parameters": {"quarter": str(q), "data": label, "kams": wanted},
@@ -342,40 +568,51 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         "code_revision": rev, "kamlib_version": __version__,
         "pages": [pg.html for pg in pages], "notebooks": [pg.notebook for pg in pages],
     }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                           encoding="utf-8")
+    write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     shutil.rmtree(cache)
     return _publish(staging, out / str(q), out)
 
 
-def _write_quarter_index(staging: Path, q: Quarter, pages, names, kams, footer, nav) -> None:
+def _write_quarter_index(staging: Path, q: Quarter, pages, names, footer, nav) -> None:
     e = html.escape
-    themes = "".join(f'<li><a href="{p.html}">{e(p.title)}</a></li>' for p in pages
-                     if not p.name.startswith(SCORECARD))
-    cards = "".join(f'<li><a href="kam/{e(k)}.html">{e(names.get(k, k))}</a> '
-                    f'<span class="kam-quarter">{e(k)}</span></li>' for k in kams)
+    themes = "".join(f'<li><a href="{e(p.html)}">{e(p.title)}</a></li>' for p in pages
+                     if p.kam_id is None)
+    cards = "".join(f'<li><a href="{e(p.html)}">{e(names.get(p.kam_id, p.kam_id))}</a> '
+                    f'<span class="kam-quarter">{e(p.kam_id)}</span></li>' for p in pages
+                    if p.kam_id is not None)
+    n_cards = sum(p.kam_id is not None for p in pages)
     body = (f"<h1>Key account management report, {q}</h1>"
             f"<p>Figures as of {q.end.isoformat()}. Every rate and score carries a 95 % "
             "interval; small groups are shown with their wide intervals, never ranked bare.</p>"
             f'<h2 id="themes">Themes</h2><ul class="kam-list">{themes}</ul>'
-            f'<h2 id="scorecards">Scorecards ({len(kams)} account managers)</h2>'
+            f'<h2 id="scorecards">Scorecards ({n_cards} account managers)</h2>'
             f'<ul class="kam-list kam-grid">{cards}</ul>'
             '<h2 id="files">Files</h2><ul class="kam-list">'
             '<li><a href="kpis.csv">kpis.csv</a>: every KPI at every grain</li>'
             '<li><a href="manifest.json">manifest.json</a>: parameters, input fingerprints, '
             'versions</li><li><a href="quarantine/">quarantine/</a>: rows set aside</li></ul>')
-    (staging / "index.html").write_text(
-        _page(f"KAM report {q}", str(q), nav, footer, "../index.html", body), encoding="utf-8")
+    write_text(staging / "index.html",
+               _page(f"KAM report {q}", str(q), nav, footer, "../index.html", body))
 
 
 def _publish(staging: Path, final: Path, out: Path) -> Path:
-    """Swap the staging folder into place; the old report is removed only afterwards."""
-    previous = out / f".previous-{final.name}"
-    shutil.rmtree(previous, ignore_errors=True)
+    """Put the staging folder in place of ``final`` in one atomic step.
+
+    Where the system can, the two folders are exchanged (``final`` is never missing,
+    not even for an instant) and the old report, now in the staging folder, is removed.
+    Elsewhere the old report is renamed aside first; a run killed in between leaves it
+    as ``.previous-<quarter>``, which the next run puts back (:func:`_clean_stale`).
+    """
     if final.exists():
-        final.rename(previous)
-    staging.rename(final)
-    shutil.rmtree(previous, ignore_errors=True)
+        if not _exchange(staging, final):
+            previous = out / f".previous-{final.name}"
+            shutil.rmtree(previous, ignore_errors=True)
+            final.rename(previous)
+            staging.rename(final)
+            staging = previous
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        staging.rename(final)
     shutil.rmtree(out / ".failed" / final.name, ignore_errors=True)
     write_root_index(out)
     return final
