@@ -585,7 +585,8 @@ def _write_quarter_index(staging: Path, q: Quarter, pages, names, footer, nav) -
             f"<p>Figures as of {q.end.isoformat()}. Every rate and score carries a 95 % "
             "interval; small groups are shown with their wide intervals, never ranked bare.</p>"
             f'<h2 id="themes">Themes</h2><ul class="kam-list">{themes}</ul>'
-            f'<h2 id="scorecards">Scorecards ({n_cards} account managers)</h2>'
+            f'<h2 id="scorecards">Scorecards ({n_cards} account managers with customers '
+            f'in {q})</h2>'
             f'<ul class="kam-list kam-grid">{cards}</ul>'
             '<h2 id="files">Files</h2><ul class="kam-list">'
             '<li><a href="kpis.csv">kpis.csv</a>: every KPI at every grain</li>'

@@ -148,6 +148,36 @@ def test_every_churn_risk_of_an_account_has_its_next_renewal_beside_it(report):
     assert seen >= 5
 
 
+def _text(page: Path) -> str:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
+
+
+def test_counts_and_churn_figures_name_their_base_and_period(report):
+    """Each count of managers, each churn figure, the mentions and the conversion cohort
+    say what they count and over which period (docs/kpis.md)."""
+    index, team = _text(report / "index.html"), _text(report / "team.html")
+    n = int(re.search(r"Scorecards \((\d+) account managers with customers in 2026Q3\)",
+                      index).group(1))
+    assert n == 3  # the scorecards rendered here
+    assert re.search(r"of the \d+ managers with customers in 2025Q4–2026Q3", team)
+    assert "With 25 managers" not in team
+    assert "Managers with a survey answer and customers in 2024Q4–2026Q3" in team
+    clv = " ".join(_text(report / "clv_churn.html").split())
+    for label in ("Logo churn this quarter, as a yearly rate",
+                  "Customers lost in the last 12 months (2025Q4–2026Q3)",
+                  "Predicted churn over the next 12 months, mean over current accounts",
+                  "Chance that a newly won customer leaves at its first renewal"):
+        assert label in clv, label
+    voice = " ".join(_text(report / "customer_voice.html").split())
+    m = re.search(r"(\d+) of the quarter's (\d+) mentions name no account: they count in the "
+                  r"company figure only, so the segments add up to (\d+)", voice)
+    assert m and int(m.group(2)) - int(m.group(1)) == int(m.group(3))
+    growth = " ".join(_text(report / "growth_acquisition.html").split())
+    assert "Cohort 2026Q1: prospects first contacted from 2026-01-01 to 2026-03-31" in growth
+
+
 def test_executed_notebooks_carry_no_execution_metadata(report):
     for p in (report / "notebooks").rglob("*.ipynb"):
         nb = nbformat.read(p, as_version=4)
