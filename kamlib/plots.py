@@ -10,8 +10,9 @@ come from the colour-blind-safe Okabe-Ito palette.
 Text from the data is drawn as it reads: every plot function turns maths
 (``$...$``) and TeX off on the texts it makes, so ``Acme $5 and $10`` shows two
 dollar signs, and :func:`shorten` makes names one line with an ellipsis after
-:data:`LABEL_MAX` characters (:data:`LEGEND_MAX` in legends, :data:`TITLE_MAX` for
-titles and axis labels).
+:data:`LABEL_MAX` characters on axes (:data:`LEGEND_MAX` in legends and by
+points, :data:`PERIOD_MAX` on time axes, :data:`TITLE_MAX` for titles and axis
+labels).
 
 Reproducible files: save inside :func:`house_style` (or after
 :func:`use_house_style`) and pass :func:`savefig_kwargs`, and the same figure
@@ -61,6 +62,7 @@ __all__ = [
     "HOUSE",
     "LABEL_MAX",
     "LEGEND_MAX",
+    "PERIOD_MAX",
     "PALETTE",
     "StableConstrainedLayout",
     "TITLE_MAX",
@@ -370,8 +372,11 @@ def _with_unit(label: str, unit: str) -> str:
 
 #: Longest tick label or point label, in characters (see :func:`shorten`).
 LABEL_MAX = 40
-#: Longest legend entry or small-panel title: both take their width from the plot.
+#: Longest legend entry, label by a point or small-panel title: they take their
+#: width from the plot.
 LEGEND_MAX = 24
+#: Longest period label on a time axis (quarters such as ``2026Q3``).
+PERIOD_MAX = 12
 #: Longest title or axis label, in characters.
 TITLE_MAX = 80
 
@@ -587,7 +592,7 @@ def plot_trend(
             _no_data(ax)
             return ax
 
-        labels = [shorten(_label(p)) for p in df[period_col]] if period_col in df else \
+        labels = [shorten(_label(p), PERIOD_MAX) for p in df[period_col]] if period_col in df else \
             [str(i) for i in range(len(df))]
         x = np.arange(len(df), dtype=float)
         y = _num(df[value_col])
@@ -613,8 +618,10 @@ def plot_trend(
         # the estimate first, then its band; no legend for a lone line
         handles = handles[::-1] if len(handles) > 1 else []
 
-        # ticks: at most ~12 labels, always including the last period
-        step = max(1, math.ceil(len(x) / 12))
+        # ticks: at most ~12 labels (fewer when they are long), always including the
+        # last period
+        longest = max(map(len, labels), default=0)
+        step = max(1, math.ceil(len(x) / (12 if longest <= 7 else max(2, 60 // (longest + 2)))))
         ticks = [i for i in range(len(x)) if (len(x) - 1 - i) % step == 0]
         ax.set_xticks(ticks, [labels[i] for i in ticks])
         room = max(0.8, 0.1 * len(x))  # space for the last-value label
@@ -837,8 +844,8 @@ def plot_funnel(
             if labelled.any():
                 idx = np.flatnonzero(labelled)
                 rest = np.column_stack([n[ok & ~labelled], rate[ok & ~labelled]])
-                _place_labels(ax, n[idx], rate[idx], [shorten(names[i]) for i in idx],
-                              others=rest)
+                _place_labels(ax, n[idx], rate[idx],
+                              [shorten(names[i], LEGEND_MAX) for i in idx], others=rest)
         else:
             _no_data(ax)
 

@@ -260,6 +260,8 @@ def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | N
         y = np.arange(len(f))
         ax.barh(y, f.value_at_risk, color=COLORS["alert"], height=0.6)
         ax.set_yticks(y, [shorten(v) for v in f[label_col]])
+        # few money ticks: long names on the left can leave the bars little width
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(money_formatter(currency))
         xmax = float(f.value_at_risk.max())
         ax.set_xlim(0, xmax * 1.45)
