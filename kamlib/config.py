@@ -8,6 +8,10 @@ Settings have defaults here and can be overridden by a project config file,
     grace_days = 45
     currency = "USD"
 
+``[settings]`` is the only section; anything else in the file, and a value of the
+wrong type or range, is a :class:`~kamlib.errors.ConfigError` naming the file
+and the key.
+
 >>> s = Settings()
 >>> s.grace_days, s.discount_rate, s.currency
 (30, 0.1, 'EUR')
@@ -18,6 +22,9 @@ Settings have defaults here and can be overridden by a project config file,
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
+import numbers
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -32,6 +39,8 @@ SAMPLE_DIR = DATA_DIR / "sample"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 CONFIG_FILE = PROJECT_ROOT / "kam.toml"
+#: The sections a config file may have; every setting goes under ``[settings]``.
+SECTIONS = ("settings",)
 
 
 @dataclass(frozen=True)
@@ -73,48 +82,114 @@ class Settings:
     bootstrap_draws: int = 1000
 
     def __post_init__(self) -> None:
-        checks = [
-            (1 <= self.fiscal_year_start_month <= 12, "fiscal_year_start_month must be 1..12"),
-            (0 <= self.grace_days <= 366, "grace_days must be 0..366"),
-            (0 <= self.discount_rate < 1, "discount_rate must be in [0, 1)"),
-            (1 <= self.horizon_years <= 50, "horizon_years must be 1..50"),
-            (self.gap_alert_days > 0, "gap_alert_days must be positive"),
-            (self.resolution_target_hours > 0, "resolution_target_hours must be positive"),
-            (self.conversion_window_days > 0, "conversion_window_days must be positive"),
-            (0.5 < self.confidence_level < 1, "confidence_level must be in (0.5, 1)"),
-            (self.small_n >= 1 and self.min_group_size >= 1, "group sizes must be >= 1"),
-            (self.bootstrap_draws >= 10, "bootstrap_draws must be >= 10"),
-            (0 <= self.margin_rate <= 1, "margin_rate must be in [0, 1]"),
-        ]
-        bad = [msg for ok, msg in checks if not ok]
+        bad = self._type_faults()
+        if not bad:
+            checks = [
+                (1 <= self.fiscal_year_start_month <= 12, "fiscal_year_start_month must be 1..12"),
+                (0 <= self.grace_days <= 366, "grace_days must be 0..366"),
+                (0 <= self.discount_rate < 1, "discount_rate must be in [0, 1)"),
+                (1 <= self.horizon_years <= 50, "horizon_years must be 1..50"),
+                (self.gap_alert_days > 0, "gap_alert_days must be positive"),
+                (self.resolution_target_hours > 0, "resolution_target_hours must be positive"),
+                (self.conversion_window_days > 0, "conversion_window_days must be positive"),
+                (0.5 < self.confidence_level < 1, "confidence_level must be in (0.5, 1)"),
+                (self.small_n >= 1, "small_n must be >= 1"),
+                (self.min_group_size >= 1, "min_group_size must be >= 1"),
+                (self.seed >= 0, "seed must be >= 0"),
+                (self.bootstrap_draws >= 10, "bootstrap_draws must be >= 10"),
+                (0 <= self.margin_rate <= 1, "margin_rate must be in [0, 1]"),
+                (1 <= len(self.currency) <= 10 and self.currency.strip() == self.currency
+                 and self.currency.isprintable(),
+                 "currency must be a short code such as EUR (1 to 10 characters, no spaces "
+                 "around it)"),
+            ]
+            bad = [msg for ok, msg in checks if not ok]
         if bad:
             raise ConfigError("invalid settings: " + "; ".join(bad))
+
+    def _type_faults(self) -> list[str]:
+        """One message per setting of the wrong type; whole numbers given for
+        fractional settings become floats."""
+        bad = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.type == "str":
+                if not isinstance(v, str):
+                    bad.append(f"{f.name} must be a text such as \"EUR\", got {v!r}")
+            elif isinstance(v, bool) or not isinstance(v, numbers.Real):
+                kind = "a whole number" if f.type == "int" else "a number"
+                bad.append(f"{f.name} must be {kind}, got {v!r}")
+            elif f.type == "int":
+                if not isinstance(v, numbers.Integral):
+                    bad.append(f"{f.name} must be a whole number, got {v!r}")
+                else:
+                    object.__setattr__(self, f.name, int(v))
+            elif math.isinf(v):
+                bad.append(f"{f.name} must be a finite number, got {v!r}")
+            else:
+                object.__setattr__(self, f.name, float(v))
+        return bad
 
     def replace(self, **changes) -> Settings:
         """A copy with some settings changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
 
+def _did_you_mean(word: str, options: list[str], fmt: str = "{}") -> str:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f" (did you mean {fmt.format(close[0])}?)" if close else ""
+
+
+def _layout_faults(raw: dict) -> list[str]:
+    """Keys outside ``[settings]``, unknown sections and unknown settings."""
+    allowed = ", ".join(f"[{s}]" for s in SECTIONS)
+    bad = []
+    for key, value in raw.items():
+        if key in SECTIONS:
+            continue
+        if isinstance(value, dict):
+            bad.append(f"[{key}] is not a section of the config"
+                       f"{_did_you_mean(key, list(SECTIONS), '[{}]')}; allowed: {allowed}")
+        else:
+            bad.append(f"{key} is outside [settings]; every setting goes under [settings] "
+                       f"(allowed: {allowed})")
+    table = raw.get("settings", {})
+    if not isinstance(table, dict):
+        return [*bad, f"settings must be a section [settings], not a value; allowed: {allowed}"]
+    known = [f.name for f in fields(Settings)]
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        named = ", ".join(f"{k}{_did_you_mean(k, known)}" for k in unknown)
+        bad.append(f"unknown setting(s) {named}; known settings: {', '.join(known)}")
+    return bad
+
+
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
     """Settings from ``path``, ``$KAM_CONFIG`` or ``kam.toml``; defaults if none exists.
 
-    Unknown keys are an error, so a typo never passes silently.
+    A file named by ``path`` or ``$KAM_CONFIG`` must exist (an empty ``KAM_CONFIG``
+    counts as unset). Keys outside ``[settings]``, other sections, unknown settings
+    and values of the wrong type or range are errors naming the file and the key,
+    so a typo never passes silently.
     """
-    candidate = Path(path or os.environ.get("KAM_CONFIG") or CONFIG_FILE)
+    env = os.environ.get("KAM_CONFIG")
+    candidate = Path(path or env or CONFIG_FILE)
+    named_by = "" if path is not None or not env else " (named by $KAM_CONFIG)"
     if not candidate.exists():
-        if path is not None:
-            raise ConfigError(f"config file not found: {candidate}")
+        if path is not None or env:
+            raise ConfigError(f"config file not found: {candidate}{named_by}")
         return Settings()
     try:
         raw = tomllib.loads(candidate.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{candidate.name}: not valid TOML: {exc}") from None
-    table = raw.get("settings", {})
-    known = {f.name: f.type for f in fields(Settings)}
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise ConfigError(f"{candidate.name}: unknown setting(s) {', '.join(unknown)}")
+        raise ConfigError(f"{candidate}{named_by}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{candidate}{named_by}: cannot be read: "
+                          f"{exc.strerror or type(exc).__name__}") from None
+    bad = _layout_faults(raw)
+    if bad:
+        raise ConfigError(f"{candidate}{named_by}: " + "; ".join(bad))
     try:
-        return Settings(**table)
-    except TypeError as exc:
-        raise ConfigError(f"{candidate.name}: {exc}") from None
+        return Settings(**raw.get("settings", {}))
+    except ConfigError as exc:
+        raise ConfigError(f"{candidate}{named_by}: {exc}") from None

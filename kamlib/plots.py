@@ -7,6 +7,13 @@ is None. Figures are meant to be read at about 800 px wide in an HTML page:
 titles and axis labels carry units, legends sit outside the data and colours
 come from the colour-blind-safe Okabe-Ito palette.
 
+Text from the data is drawn as it reads: every plot function turns maths
+(``$...$``) and TeX off on the texts it makes, so ``Acme $5 and $10`` shows two
+dollar signs, and :func:`shorten` makes names one line with an ellipsis after
+:data:`LABEL_MAX` characters on axes (:data:`LEGEND_MAX` in legends and by
+points, :data:`PERIOD_MAX` on time axes, :data:`TITLE_MAX` for titles and axis
+labels).
+
 Reproducible files: save inside :func:`house_style` (or after
 :func:`use_house_style`) and pass :func:`savefig_kwargs`, and the same figure
 gives the same SVG/PNG bytes on every run and on every save. Figures made here
@@ -27,6 +34,8 @@ when it is drawn again.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
@@ -39,18 +48,24 @@ import numpy as np
 import pandas as pd
 from cycler import cycler
 from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.ticker import Formatter, MaxNLocator
 
 __all__ = [
     "COLORS",
     "HOUSE",
+    "LABEL_MAX",
+    "LEGEND_MAX",
+    "PERIOD_MAX",
     "PALETTE",
     "StableConstrainedLayout",
+    "TITLE_MAX",
     "fmt_money",
     "house_style",
     "money_formatter",
@@ -61,6 +76,7 @@ __all__ = [
     "plot_touch_curve",
     "plot_trend",
     "savefig_kwargs",
+    "shorten",
     "subplots",
     "use_house_style",
 ]
@@ -128,6 +144,9 @@ HOUSE: dict[str, Any] = {
     "figure.titleweight": "bold",
     "figure.labelsize": 10,
     "text.color": COLORS["text"],
+    # a "$" in a name is a dollar sign: no mathtext, no TeX
+    "text.parse_math": False,
+    "text.usetex": False,
     "axes.formatter.useoffset": False,
     "axes.formatter.use_locale": False,
     "axes.unicode_minus": True,
@@ -351,6 +370,78 @@ def _with_unit(label: str, unit: str) -> str:
     return label if unit in label else f"{label} ({unit})"
 
 
+#: Longest tick label or point label, in characters (see :func:`shorten`).
+LABEL_MAX = 40
+#: Longest legend entry, label by a point or small-panel title: they take their
+#: width from the plot.
+LEGEND_MAX = 24
+#: Longest period label on a time axis (quarters such as ``2026Q3``).
+PERIOD_MAX = 12
+#: Longest title or axis label, in characters.
+TITLE_MAX = 80
+
+# control characters become spaces; invisible format characters (bidi overrides,
+# zero-width marks, soft hyphen, BOM) are dropped
+_INVISIBLE = {c: " " for c in [*range(0x20), *range(0x7F, 0xA0)]}
+_INVISIBLE.update({c: None for c in [0xAD, 0x061C, 0x180E, *range(0x200B, 0x2010),
+                                     *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]})
+
+
+def shorten(value: Any, limit: int = LABEL_MAX) -> str:
+    """A value as one line of at most ``limit`` characters, ending in "…" when cut.
+
+    Whitespace runs (newlines included) become one space, control characters a
+    space, invisible format characters (such as bidi overrides) nothing. Use it on
+    every name from the data before it reaches a chart.
+
+    Examples
+    --------
+    >>> shorten("Kira  Moreau\\n(Key accounts)")
+    'Kira Moreau (Key accounts)'
+    >>> shorten("Acme Industrial Holdings and Subsidiaries", limit=20)
+    'Acme Industrial Hol…'
+    >>> shorten(None), shorten(2026)
+    ('', '2026')
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    text = "" if value is None else str(value)
+    head = text[: 4 * limit + 64]  # enough for the result: never scan a huge name
+    line = " ".join(head.translate(_INVISIBLE).split())
+    if len(line) > limit or (len(head) < len(text) and text[len(head):].strip()):
+        line = line[: limit - 1].rstrip() + "…"
+    return line
+
+
+def _title(value: Any) -> str:
+    return shorten(value, TITLE_MAX)
+
+
+def _plain_text(root: Artist) -> None:
+    """Every text under ``root`` reads as written: no mathtext (``$...$``), no TeX."""
+    for t in root.findobj(Text):
+        t.set_usetex(False)
+        t.set_parse_math(False)
+
+
+def _draws_plain_text(fn: Callable[..., Axes]) -> Callable[..., Axes]:
+    """Decorate a plot function: when it has drawn, its texts get :func:`_plain_text`.
+
+    On a figure the function made, every text of the figure (suptitle and figure
+    legend included); on axes the caller gave, the texts of those axes only.
+    """
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Axes:
+        given = sig.bind_partial(*args, **kwargs).arguments.get("ax")
+        ax = fn(*args, **kwargs)
+        _plain_text(ax if given is not None else ax.figure)
+        return ax
+
+    return wrapper
+
+
 # -- figures -------------------------------------------------------------------
 
 
@@ -433,6 +524,7 @@ def _num(s: pd.Series | Iterable) -> np.ndarray:
 # -- plot_trend ----------------------------------------------------------------
 
 
+@_draws_plain_text
 def plot_trend(
     df: pd.DataFrame,
     ax: Axes | None = None,
@@ -480,7 +572,7 @@ def plot_trend(
     >>> import matplotlib.pyplot as plt
     >>> plt.close(ax.figure)
     """
-    unit_label = ylabel or _pretty(value_col)
+    unit_label = _title(ylabel or _pretty(value_col))
     if percent:
         unit_label = _with_unit(unit_label, "%")
     elif currency:
@@ -489,7 +581,7 @@ def plot_trend(
     with house_style():
         ax = _new_axes(ax)
         _style_axes(ax)
-        ax.set_title(title or unit_label.split(" (")[0])
+        ax.set_title(_title(title or unit_label.split(" (")[0]))
         ax.set_ylabel(unit_label)
         ax.set_xlabel("Quarter")
         if percent:
@@ -500,7 +592,7 @@ def plot_trend(
             _no_data(ax)
             return ax
 
-        labels = [_label(p) for p in df[period_col]] if period_col in df else \
+        labels = [shorten(_label(p), PERIOD_MAX) for p in df[period_col]] if period_col in df else \
             [str(i) for i in range(len(df))]
         x = np.arange(len(df), dtype=float)
         y = _num(df[value_col])
@@ -515,19 +607,21 @@ def plot_trend(
             lone = ok & ~prev_ok & ~next_ok
             if (ok & ~lone).any():
                 ax.fill_between(x, lo, hi, where=ok & ~lone, color=color, alpha=BAND_ALPHA,
-                                linewidth=0, zorder=1, label=band_label,
+                                linewidth=0, zorder=1, label=shorten(band_label),
                                 interpolate=False)
             if lone.any():
                 ax.errorbar(x[lone], y[lone], yerr=[y[lone] - lo[lone], hi[lone] - y[lone]],
                             fmt="none", ecolor=color, alpha=0.5, elinewidth=6, capsize=0,
-                            zorder=2, label=None if (ok & ~lone).any() else band_label)
+                            zorder=2, label=None if (ok & ~lone).any() else shorten(band_label))
         ax.plot(x, y, color=color, marker="o", zorder=3, label="Estimate")
         handles, _texts = ax.get_legend_handles_labels()
         # the estimate first, then its band; no legend for a lone line
         handles = handles[::-1] if len(handles) > 1 else []
 
-        # ticks: at most ~12 labels, always including the last period
-        step = max(1, math.ceil(len(x) / 12))
+        # ticks: at most ~12 labels (fewer when they are long), always including the
+        # last period
+        longest = max(map(len, labels), default=0)
+        step = max(1, math.ceil(len(x) / (12 if longest <= 7 else max(2, 60 // (longest + 2)))))
         ticks = [i for i in range(len(x)) if (len(x) - 1 - i) % step == 0]
         ax.set_xticks(ticks, [labels[i] for i in ticks])
         room = max(0.8, 0.1 * len(x))  # space for the last-value label
@@ -609,6 +703,7 @@ def _place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str],
                     path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
 
 
+@_draws_plain_text
 def plot_funnel(
     df: pd.DataFrame,
     target: float,
@@ -665,9 +760,9 @@ def plot_funnel(
     with house_style():
         ax = _new_axes(ax)
         _style_axes(ax, "both")
-        ax.set_title(title or "Rate by group against the target")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
+        ax.set_title(_title(title or "Rate by group against the target"))
+        ax.set_xlabel(_title(xlabel))
+        ax.set_ylabel(_title(ylabel))
         if percent:
             ax.yaxis.set_major_formatter(percent_formatter())
         ref = COLORS["reference"]
@@ -677,7 +772,7 @@ def plot_funnel(
         if target is not None and np.isfinite(target):
             ax.axhline(target, color=ref, linewidth=1.5, zorder=2)
             handles.append(Line2D([], [], color=ref, linewidth=1.5,
-                                  label=f"{target_label} {fmt(target)}"))
+                                  label=f"{shorten(target_label)} {fmt(target)}"))
 
         n = _num(df["n"]) if df is not None and "n" in df else np.array([])
         rate = _num(df["rate"]) if df is not None and "rate" in df else np.array([])
@@ -749,13 +844,15 @@ def plot_funnel(
             if labelled.any():
                 idx = np.flatnonzero(labelled)
                 rest = np.column_stack([n[ok & ~labelled], rate[ok & ~labelled]])
-                _place_labels(ax, n[idx], rate[idx], [names[i] for i in idx], others=rest)
+                _place_labels(ax, n[idx], rate[idx],
+                              [shorten(names[i], LEGEND_MAX) for i in idx], others=rest)
         else:
             _no_data(ax)
 
         _legend_right(ax, handles)
         if note:
-            ax.annotate("\n".join(textwrap.wrap(note, 30, break_on_hyphens=False)), (1.02, 0.0),
+            ax.annotate("\n".join(textwrap.wrap(shorten(note, 4 * 30), 30,
+                                                 break_on_hyphens=False)), (1.02, 0.0),
                         xycoords="axes fraction", ha="left", va="bottom", fontsize=8,
                         color=COLORS["muted"], annotation_clip=False)
     return ax
@@ -812,6 +909,7 @@ def _no_peak(peak: dict | None) -> bool:
                         or str(peak.get("note") or "").strip() == _NO_PEAK)
 
 
+@_draws_plain_text
 def plot_touch_curve(
     curve: pd.DataFrame,
     peaks: pd.DataFrame | None = None,
@@ -859,7 +957,7 @@ def plot_touch_curve(
     ['peak at 4.0', 'no peak in the range of touches']
     >>> plt.close(ax.figure)
     """
-    title = title or "Conversion probability by number of touches"
+    title = _title(title or "Conversion probability by number of touches")
     xlabel, ylabel = "Touches per prospect (count)", "Conversion probability (%)"
     xlabel_short = "Touches (count)"
     empty = curve is None or len(curve) == 0
@@ -889,12 +987,14 @@ def plot_touch_curve(
             for i, ch in enumerate(channels):
                 part = curve[curve["channel"] == ch]
                 peak = peak_by.get(ch)
-                label = _pretty(ch) + (f" ({_NO_PEAK})" if _no_peak(peak) else "")
+                label = shorten(_pretty(ch), LEGEND_MAX) + \
+                    (f" ({_NO_PEAK})" if _no_peak(peak) else "")
                 _draw_touch(ax, part, pd.Series(peak) if peak else None,
                             PALETTE[i % len(PALETTE)], label, alpha)
             ax.set_ylim(bottom=0)
             handles, _ = ax.get_legend_handles_labels()
-            handles += [Patch(color=COLORS["muted"], alpha=BAND_ALPHA * 1.5, label=band_label)]
+            handles += [Patch(color=COLORS["muted"], alpha=BAND_ALPHA * 1.5,
+                              label=shorten(band_label))]
             if peak_by:
                 handles.append(peak_handle)
             _legend_right(ax, handles)
@@ -912,7 +1012,8 @@ def plot_touch_curve(
             peak = peak_by.get(ch)
             got = _draw_touch(a, part, pd.Series(peak) if peak else None, COLORS["main"], None)
             # channel name, and under it the peak with its interval (above the data)
-            a.set_title(_pretty(ch), fontsize=10, pad=15 if peak_by else 6)
+            a.set_title(shorten(_pretty(ch), LEGEND_MAX), fontsize=10,
+                        pad=15 if peak_by else 6)
             text = f"{_NO_PEAK} in the range of touches" if _no_peak(peak) else None
             if got is not None:
                 v, lo_v, hi_v = got
@@ -935,7 +1036,7 @@ def plot_touch_curve(
         fig.suptitle(title, x=0.01, ha="left")
         fig.supylabel(ylabel)
         handles = [Line2D([], [], color=COLORS["main"], label="Fitted probability"),
-                   Patch(color=COLORS["main"], alpha=BAND_ALPHA, label=band_label)]
+                   Patch(color=COLORS["main"], alpha=BAND_ALPHA, label=shorten(band_label))]
         if peak_by:
             handles.append(peak_handle)
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles),
@@ -955,6 +1056,7 @@ def _bin_width(span: float, threshold: float, max_bins: int = 40) -> float:
     return float(aligned[0] if aligned else fits[0])
 
 
+@_draws_plain_text
 def plot_gap_distribution(
     gaps: pd.Series | np.ndarray | Iterable[float],
     threshold: float,
@@ -990,7 +1092,7 @@ def plot_gap_distribution(
     with house_style():
         ax = _new_axes(ax)
         _style_axes(ax)
-        ax.set_title(title or "Longest contact gap per account")
+        ax.set_title(_title(title or "Longest contact gap per account"))
         ax.set_xlabel("Longest gap between contacts (days)")
         ax.set_ylabel("Accounts (count)")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -1037,6 +1139,7 @@ def _round_half_away(v: float) -> int:
     return int(math.copysign(math.floor(abs(v) + 0.5), v))
 
 
+@_draws_plain_text
 def plot_nps_bars(
     df: pd.DataFrame,
     ax: Axes | None = None,
@@ -1076,7 +1179,7 @@ def plot_nps_bars(
         ax = _new_axes(ax, figsize=(8.0, max(2.8, 1.6 + 0.45 * k)))
         _style_axes(ax, "x")
         # the legend sits between the title and the bars
-        ax.set_title(title or "Net Promoter Score by group", pad=26)
+        ax.set_title(_title(title or "Net Promoter Score by group"), pad=26)
         ax.set_xlabel("Share of respondents (%)")
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(percent_formatter())
@@ -1101,7 +1204,7 @@ def plot_nps_bars(
                     ax.text(left[i] + shares[i, j] / 2, y[i], f"{100 * shares[i, j]:.0f}%",
                             ha="center", va="center", fontsize=8.5, color="black", zorder=3)
             left += shares[:, j]
-        names = [_label(v) for v in df[label_col]] if label_col in df else \
+        names = [shorten(_label(v)) for v in df[label_col]] if label_col in df else \
             [str(i + 1) for i in range(k)]
         ax.set_yticks(y, names)
         ax.set_ylim(k - 0.5, -0.5)  # first group on top

@@ -22,20 +22,25 @@ from matplotlib.ticker import MaxNLocator
 from kamlib.plots import (
     BAND_ALPHA,
     COLORS,
+    LEGEND_MAX,
     PALETTE,
+    _draws_plain_text,
     _legend_right,
     _new_axes,
     _no_data,
     _pretty,
     _style_axes,
+    _title,
     fmt_money,
     house_style,
     money_formatter,
     percent_formatter,
+    shorten,
     subplots,
 )
 
 
+@_draws_plain_text
 def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
             xlabel: str = "Tenure (years)", at_risk_times: list[float] | None = None,
             legend_title: str = "Group") -> Axes:
@@ -53,9 +58,9 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
         else:
             tab = ax.inset_axes([0.0, -0.3 - 0.08 * n_groups, 1.0, 0.06 + 0.08 * n_groups])
         _style_axes(ax)
-        ax.set_title(title or "Customer survival (Kaplan-Meier)")
+        ax.set_title(_title(title or "Customer survival (Kaplan-Meier)"))
         ax.set_ylabel("Still a customer (%)")
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(_title(xlabel))
         ax.yaxis.set_major_formatter(percent_formatter())
         for side in ("top", "right", "left", "bottom"):
             tab.spines[side].set_visible(False)
@@ -72,19 +77,20 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
         for i, g in enumerate(groups):
             sub = km[km.group == g].sort_values("time")
             c = PALETTE[i % len(PALETTE)]
-            ax.step(sub.time, sub.survival, where="post", color=c, label=_pretty(g))
+            ax.step(sub.time, sub.survival, where="post", color=c,
+                    label=shorten(_pretty(g), LEGEND_MAX))
             ax.fill_between(sub.time, sub["low"], sub["high"], step="post", color=c,
                             alpha=BAND_ALPHA, linewidth=0)
         ax.set_ylim(0, 1.02)
         xlim = (0, tmax * 1.02 if tmax > 0 else 1)
         ax.set_xlim(*xlim)
         ax.set_xticks(ticks)
-        _legend_right(ax, title=legend_title)
+        _legend_right(ax, title=shorten(legend_title, LEGEND_MAX))
         # numbers at risk in a strip under the plot, aligned with the x ticks
         tab.set_xlim(*xlim)
         tab.set_ylim(0, len(groups) + 1)
         tab.set_yticks([len(groups) + 0.5] + [len(groups) - i - 0.5 for i in range(len(groups))],
-                       ["At risk"] + [_pretty(g) for g in groups])
+                       ["At risk"] + [shorten(_pretty(g), LEGEND_MAX) for g in groups])
         for i, lab in enumerate(tab.get_yticklabels()):
             lab.set_fontsize(8)
             lab.set_color(COLORS["muted"] if i == 0 else PALETTE[(i - 1) % len(PALETTE)])
@@ -116,6 +122,7 @@ def covariate_label(name: str, reference_segment: str | None = None) -> str:
     return COVARIATE_LABELS.get(name, _pretty(name))
 
 
+@_draws_plain_text
 def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                 truth: dict[str, float] | None = None, labels: dict[str, str] | None = None
                 ) -> Axes:
@@ -127,7 +134,7 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
     with house_style():
         ax = _new_axes(ax, (8.0, 0.45 * max(len(summary), 3) + 1.4))
         _style_axes(ax, grid_axis="x")
-        ax.set_title(title or "What drives churn: hazard ratios")
+        ax.set_title(_title(title or "What drives churn: hazard ratios"))
         ax.set_xlabel("Hazard ratio (log scale; > 1 = more churn)")
         if summary is None or len(summary) == 0:
             _no_data(ax)
@@ -148,7 +155,7 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
                        label="True value (sample data)")
         ax.axvline(1.0, color=COLORS["reference"], linewidth=1)
         ax.set_xscale("log")
-        ax.set_yticks(y, [(labels or {}).get(n, covariate_label(n)) for n in names])
+        ax.set_yticks(y, [shorten((labels or {}).get(n, covariate_label(n))) for n in names])
         lo_x = np.nanmin(np.r_[lo, 0.9])
         hi_x = np.nanmax(np.r_[hi, 1.1])
         ax.set_xlim(lo_x / 1.2, hi_x * 1.2)
@@ -161,6 +168,7 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
     return ax
 
 
+@_draws_plain_text
 def plot_calibration(pred: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                      bins: int = 5, ici: float | None = None, e50: float | None = None) -> Axes:
     """Predicted against observed one-year churn: the accounts in risk bins (equal counts),
@@ -173,7 +181,7 @@ def plot_calibration(pred: pd.DataFrame, ax: Axes | None = None, title: str | No
     with house_style():
         ax = _new_axes(ax, (6.0, 5.0))
         _style_axes(ax, grid_axis="both")
-        ax.set_title(title or "Calibration of one-year churn risk")
+        ax.set_title(_title(title or "Calibration of one-year churn risk"))
         ax.set_xlabel("Predicted churn within a year (%)")
         ax.set_ylabel("Observed churn within a year (%)")
         ax.xaxis.set_major_formatter(percent_formatter())
@@ -202,14 +210,15 @@ def plot_calibration(pred: pd.DataFrame, ax: Axes | None = None, title: str | No
     return ax
 
 
+@_draws_plain_text
 def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                           currency: str = "EUR") -> Axes:
     """Histogram of account CLV (log-spaced bins) with the median marked."""
     with house_style():
         ax = _new_axes(ax)
         _style_axes(ax)
-        ax.set_title(title or "Customer lifetime value per account")
-        ax.set_xlabel(f"CLV ({currency}, log scale)")
+        ax.set_title(_title(title or "Customer lifetime value per account"))
+        ax.set_xlabel(_title(f"CLV ({currency}, log scale)"))
         ax.set_ylabel("Accounts (count)")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         v = pd.to_numeric(clv["clv"], errors="coerce").dropna()
@@ -234,6 +243,7 @@ def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str 
     return ax
 
 
+@_draws_plain_text
 def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                        label_col: str = "group", currency: str = "EUR", top: int = 15) -> Axes:
     """Horizontal bars of value at risk (CLV x next-year churn probability) per group,
@@ -242,14 +252,16 @@ def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | N
         f = var.sort_values("value_at_risk", ascending=False).head(top).iloc[::-1]
         ax = _new_axes(ax, (8.0, 0.32 * max(len(f), 3) + 1.3))
         _style_axes(ax, grid_axis="x")
-        ax.set_title(title or "Value at risk next year")
-        ax.set_xlabel(f"CLV x churn probability within a year ({currency})")
+        ax.set_title(_title(title or "Value at risk next year"))
+        ax.set_xlabel(_title(f"CLV x churn probability within a year ({currency})"))
         if len(f) == 0:
             _no_data(ax)
             return ax
         y = np.arange(len(f))
         ax.barh(y, f.value_at_risk, color=COLORS["alert"], height=0.6)
-        ax.set_yticks(y, [str(v) for v in f[label_col]])
+        ax.set_yticks(y, [shorten(v) for v in f[label_col]])
+        # few money ticks: long names on the left can leave the bars little width
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(money_formatter(currency))
         xmax = float(f.value_at_risk.max())
         ax.set_xlim(0, xmax * 1.45)
@@ -260,6 +272,7 @@ def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | N
     return ax
 
 
+@_draws_plain_text
 def plot_cohort_retention(cohorts: pd.DataFrame, fit: pd.DataFrame | None = None,
                           ax: Axes | None = None, title: str | None = None) -> Axes:
     """Observed retention of acquisition cohorts (share still customers after k years)
@@ -270,7 +283,7 @@ def plot_cohort_retention(cohorts: pd.DataFrame, fit: pd.DataFrame | None = None
     with house_style():
         ax = _new_axes(ax)
         _style_axes(ax)
-        ax.set_title(title or "Cohort retention and its projection")
+        ax.set_title(_title(title or "Cohort retention and its projection"))
         ax.set_xlabel("Years since acquisition")
         ax.set_ylabel("Still customers (%)")
         ax.yaxis.set_major_formatter(percent_formatter())
@@ -279,7 +292,7 @@ def plot_cohort_retention(cohorts: pd.DataFrame, fit: pd.DataFrame | None = None
             return ax
         for i, (c, sub) in enumerate(cohorts.groupby("cohort", sort=True)):
             ax.plot(sub.year, sub.share, marker="o", color=PALETTE[(i + 1) % len(PALETTE)],
-                    linewidth=1.2, markersize=3, alpha=0.8, label=str(c))
+                    linewidth=1.2, markersize=3, alpha=0.8, label=shorten(c, LEGEND_MAX))
         if fit is not None and len(fit):
             seen = fit[fit.observed]
             ahead = fit[fit.year >= seen.year.max()]

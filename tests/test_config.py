@@ -43,3 +43,98 @@ def test_bad_config_is_a_clear_error(tmp_path, body, fragment):
 def test_missing_explicit_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+# -- a typo never passes ---------------------------------------------------------------
+
+
+def test_kam_config_naming_a_missing_file_is_an_error(tmp_path, monkeypatch):
+    missing = tmp_path / "nowhere" / "kam.toml"
+    monkeypatch.setenv("KAM_CONFIG", str(missing))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(missing) in str(info.value) and "KAM_CONFIG" in str(info.value)
+
+
+def test_kam_config_naming_a_folder_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAM_CONFIG", str(tmp_path))
+    with pytest.raises(ConfigError, match="KAM_CONFIG"):
+        load_settings()
+
+
+def test_missing_project_file_gives_the_defaults(tmp_path, monkeypatch):
+    import kamlib.config as C
+
+    monkeypatch.delenv("KAM_CONFIG", raising=False)
+    monkeypatch.setattr(C, "CONFIG_FILE", tmp_path / "kam.toml")
+    assert load_settings() == Settings()
+
+
+@pytest.mark.parametrize("body, fragments", [
+    # a key above every section
+    ("grace_days = 45\n[settings]\ncurrency = \"USD\"\n",
+     ["grace_days", "outside [settings]", "allowed: [settings]"]),
+    # a misspelt section: its keys would be ignored
+    ("[setings]\ngrace_days = 45\n", ["[setings]", "did you mean [settings]", "allowed: [settings]"]),
+    ("[settings]\ngrace_days = 45\n[targets]\nnrr = 1.1\n", ["[targets]", "allowed: [settings]"]),
+    # a table inside [settings]
+    ("[settings.grace]\ndays = 45\n", ["grace", "unknown setting"]),
+    ("[settings]\ngrace_dayz = 45\n", ["grace_dayz", "did you mean grace_days"]),
+])
+def test_keys_and_sections_outside_settings_are_errors(tmp_path, body, fragments):
+    p = tmp_path / "kam.toml"
+    p.write_text(body)
+    with pytest.raises(ConfigError) as info:
+        load_settings(p)
+    for fragment in fragments:
+        assert fragment in str(info.value), str(info.value)
+    assert str(p) in str(info.value)
+
+
+@pytest.mark.parametrize("line, fragment", [
+    ('grace_days = "30"', "grace_days must be a whole number"),
+    ("grace_days = 30.5", "grace_days must be a whole number"),
+    ("grace_days = true", "grace_days must be a whole number"),
+    ("grace_days = -1", "grace_days must be 0..366"),
+    ('discount_rate = "0.1"', "discount_rate must be a number"),
+    ("discount_rate = 10", "discount_rate must be in [0, 1)"),
+    ("discount_rate = nan", "discount_rate must be in [0, 1)"),
+    ("resolution_target_hours = inf", "resolution_target_hours must be a finite number"),
+    ("resolution_target_hours = -2", "resolution_target_hours must be positive"),
+    ("small_n = 0", "small_n must be >= 1"),
+    ("min_group_size = 0", "min_group_size must be >= 1"),
+    ("seed = -1", "seed must be >= 0"),
+    ("currency = 978", "currency must be a text"),
+    ('currency = ""', "currency must be"),
+    ('currency = "Euros of the European Union"', "currency must be"),
+    ("horizon_years = [10]", "horizon_years must be a whole number"),
+])
+def test_values_of_the_wrong_type_or_sign_are_errors_naming_the_key(tmp_path, line, fragment):
+    p = tmp_path / "kam.toml"
+    p.write_text(f"[settings]\n{line}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(p)
+    assert fragment in str(info.value), str(info.value)
+    assert str(p) in str(info.value)
+
+
+def test_whole_numbers_are_fine_where_fractions_are_allowed(tmp_path):
+    p = tmp_path / "kam.toml"
+    p.write_text("[settings]\nresolution_target_hours = 24\ndiscount_rate = 0\n")
+    s = load_settings(p)
+    assert (s.resolution_target_hours, s.discount_rate) == (24.0, 0.0)
+    assert isinstance(s.resolution_target_hours, float)
+
+
+def test_the_cli_turns_a_config_error_into_exit_2(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from kamlib.cli import app
+
+    missing = tmp_path / "typo.toml"
+    monkeypatch.setenv("KAM_CONFIG", str(missing))
+    for args in (["kpis", "--out", str(tmp_path / "k.csv")], ["report", "--out", str(tmp_path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "KAM_CONFIG" in result.output and "typo.toml" in result.output
+        assert "Traceback" not in result.output

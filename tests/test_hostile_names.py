@@ -1,0 +1,55 @@
+"""End-to-end: names that look like maths or are huge render as plain, short chart text.
+
+One ``kam report`` of the sample with one scorecard, where a manager is named
+``Kira $\\x$ Moreau`` (mathtext with an unknown symbol), one of her accounts
+``Acme $5 and $10`` (two dollars) and another manager has a 1 MB name.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.slow
+
+KIRA = r"Kira $\x$ Moreau"
+ACME = "Acme $5 and $10"
+HUGE = "Q" * 2**20
+
+
+def test_report_with_hostile_names_succeeds_with_bounded_charts(sample_copy, tmp_path):
+    from typer.testing import CliRunner
+
+    from kamlib.cli import app
+
+    kams = pd.read_csv(sample_copy / "account_managers.csv", dtype=str, keep_default_na=False)
+    kams.loc[kams.kam_id == "K001", "name"] = KIRA
+    kams.loc[kams.kam_id == "K002", "name"] = HUGE
+    kams.to_csv(sample_copy / "account_managers.csv", index=False)
+    acc = pd.read_csv(sample_copy / "accounts.csv", dtype=str, keep_default_na=False)
+    acc.loc[acc.account_id == acc[acc.kam_id == "K001"].account_id.iloc[0], "name"] = ACME
+    acc.to_csv(sample_copy / "accounts.csv", index=False)
+
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(app, ["report", "--data", str(sample_copy), "--out", str(out),
+                                      "--quarter", "2026Q3", "--kam", "K001"])
+    assert result.exit_code == 0, result.output
+
+    report = out / "2026Q3"
+    pages = sorted(report.glob("*.html")) + sorted(report.glob("kam/*.html"))
+    assert (report / "kam" / "K001.html") in pages
+    sizes = {}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for i, data in enumerate(re.findall(r'src="data:image/png;base64,([^"]+)"', text)):
+            with Image.open(io.BytesIO(base64.b64decode(data))) as im:
+                sizes[f"{page.name}#{i}"] = im.size
+    # the manager charts (NPS, funnels, value at risk) carry both names
+    assert len(sizes) >= 10 and any(k.startswith("K001.html") for k in sizes)
+    too_big = {k: s for k, s in sizes.items() if s[0] > 2000 or s[1] > 3000}
+    assert not too_big, too_big
