@@ -32,13 +32,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from kamlib.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
 from kamlib.errors import SourceError, first_line
-from kamlib.sources import cannot_open, mask_url, postgres_params, url_schema
+from kamlib.sources import connect_postgres, display_name, is_postgres, scrub, url_schema, where
 
 _PG_TYPE = {
     "id": "text", "text": "text", "enum": "text", "date": "date",
@@ -98,12 +97,8 @@ def constraints(table: Table, present: dict[str, list[str]], schema: str) -> lis
 
 
 def _connect(url: str):
-    import psycopg
-
-    try:
-        return psycopg.connect(**postgres_params(url))
-    except psycopg.Error as exc:
-        raise cannot_open(url, exc) from None
+    """The load's connection (one transaction), with every libpq parameter of the URL."""
+    return connect_postgres(url, autocommit=False)
 
 
 def target_schema(url: str) -> str:
@@ -140,13 +135,13 @@ def load_db(
     from kamlib.validate import validate
 
     if is_url(str(data_dir)):
-        raise SourceError(f"load-db reads a folder of contract files, not {mask_url(data_dir)}")
-    scheme = urlsplit(url).scheme
-    if not scheme.startswith("postgres"):
-        raise SourceError(f"load-db writes to PostgreSQL (postgresql://…), not {scheme}://; "
+        raise SourceError(f"load-db reads a folder of contract files, not "
+                          f"{display_name(str(data_dir))}")
+    if not is_postgres(url):
+        raise SourceError(f"load-db writes to PostgreSQL (postgresql://…), not "
+                          f"{str(url).partition('://')[0]}://; "
                           "other engines can read the folder directly")
-    schema = target_schema(url)
-    host = urlsplit(url).hostname
+    schema = target_schema(url)  # an unsafe name is refused before connecting
     rows: list[dict] = []
     # the server is reached first, so an unreachable one fails before the folder is read
     with _connect(url) as pg, validate(open_source(data_dir)) as vd, \
@@ -155,8 +150,8 @@ def load_db(
             _load(vd, pg, schema, replace, Path(tmp), rows, progress)
         except psycopg.Error as exc:
             pg.rollback()
-            raise SourceError(f"{mask_url(url)} (host {host}): loading failed and was "
-                              f"rolled back: {mask_url(first_line(exc))}") from None
+            raise SourceError(f"{display_name(url)} ({where(url)}): loading failed and was "
+                              f"rolled back: {scrub(first_line(exc), url)}") from None
     return pd.DataFrame(rows, columns=["table", "rows_loaded", "rows_quarantined", "seconds"])
 
 

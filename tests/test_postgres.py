@@ -313,3 +313,133 @@ def test_bad_rows_in_a_database_table_are_quarantined(pg_url, tmp_path):
         assert s.rows_read == s.rows_used + 1
     r = kam("validate", "--data", url, "--strict")
     assert r.returncode == 3 and "kam_dirty.nps_responses" in r.stderr and "score" in r.stderr
+
+
+# --------------------------------------------------------------------------- credentials
+PW = "Spring@2026Secret"  # holds an '@': written as is or as %40 in a URL
+KAM2 = "kam2"
+
+
+def _no_secret(text: str) -> None:
+    for bit in (SECRET, "Spring", "2026Secret"):
+        assert bit not in text, (bit, text[-2000:])
+
+
+def _hostport(url: str) -> str:
+    return url.split("@")[-1].split("/")[0]
+
+
+@pytest.fixture(scope="module")
+def kam2(pg_sample, pg_url) -> dict[str, str]:
+    """A reading role whose password holds an '@', and the URLs a user may write for it."""
+    url, _ = pg_sample
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        if not con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (KAM2,)).fetchone():
+            con.execute(f"CREATE ROLE {KAM2} LOGIN PASSWORD 'Spring@2026Secret'")
+        con.execute(f"GRANT USAGE ON SCHEMA kam_sample TO {KAM2}")
+        con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA kam_sample TO {KAM2}")
+    hp = _hostport(pg_url)
+    return {"encoded": f"postgresql://{KAM2}:Spring%402026Secret@{hp}/kam?schema=kam_sample",
+            "raw": f"postgresql://{KAM2}:{PW}@{hp}/kam?schema=kam_sample",
+            "bare": f"postgresql://{KAM2}@{hp}/kam?schema=kam_sample", "hostport": hp}
+
+
+@pytest.mark.parametrize("form", ["encoded", "raw"])
+def test_password_with_an_at_logs_in_and_is_never_shown(kam2, form, tmp_path):
+    r = kam("validate", "--data", kam2[form])
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+    assert f"postgresql://{KAM2}:***@{kam2['hostport']}/kam" in r.stdout
+    r = kam("kpis", "--quarter", QUARTER, "--data", kam2[form], "--out", str(tmp_path / "k.csv"))
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr + (tmp_path / "k.csv").read_text())
+
+
+@pytest.mark.slow
+def test_report_with_an_at_in_the_password_shows_no_part_of_it(kam2, tmp_path):
+    out = tmp_path / "reports"
+    r = kam("report", "--quarter", QUARTER, "--data", kam2["raw"], "--out", str(out),
+            "--kam", "K001")
+    assert r.returncode == 0, r.stderr[-2000:]
+    _no_secret(r.stdout + r.stderr)
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert any(f.name == "manifest.json" for f in files)
+    assert any(f.suffix == ".ipynb" for f in files) and any(f.suffix == ".html" for f in files)
+    for f in files:
+        _no_secret(f.read_text(errors="replace"))
+    footer = (out / QUARTER / "index.html").read_text()
+    assert f"postgresql://{KAM2}:***@{kam2['hostport']}/kam?schema=kam_sample" in footer
+
+
+@pytest.mark.parametrize("form", [
+    "postgresql://:Spring2026Secret@{hp}/kam",
+    "postgresql://kam2@{hp}/kam?password=Spring2026Secret",
+    "postgresql://kam2@{hp}/kam?schema=kam_sample&password=Spring%402026Secretx",
+    "postgresql://kam2:Spring@2026Secretx@{hp}/kam?schema=kam_sample",
+    "postgresql://kam2:Spring%402026Secretx@{hp}/kam?sslpassword=Spring2026Secret",
+])
+def test_a_refused_login_never_shows_the_password(kam2, form):
+    text = _fails_fast(form.format(hp=kam2["hostport"]), "password authentication failed")
+    _no_secret(text)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    return {**env, "PGPASSFILE": "/nonexistent", **extra}
+
+
+def kam_env(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kamlib", *args], capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def test_pgpassword_is_honoured(kam2):
+    for url in (kam2["bare"], kam2["bare"].replace(f"{KAM2}@", f"{KAM2}:@")):
+        r = kam_env(_env(PGPASSWORD=PW), "validate", "--data", url)
+        assert r.returncode == 0, r.stderr
+        _no_secret(r.stdout + r.stderr)
+
+
+def test_pgpass_file_is_honoured(kam2, tmp_path):
+    import os
+
+    passfile = tmp_path / "pgpass"
+    host, port = kam2["hostport"].split(":")
+    passfile.write_text(f"{host}:{port}:kam:{KAM2}:{PW}\n")
+    os.chmod(passfile, 0o600)
+    r = kam_env(_env(PGPASSFILE=str(passfile)), "validate", "--data", kam2["bare"])
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+    r = kam_env(_env(), "validate", "--data", kam2["bare"])  # without it: refused, clearly
+    assert r.returncode == 2 and "no password supplied" in r.stderr, r.stderr
+
+
+def test_pg_service_file_is_honoured(kam2, tmp_path):
+    host, port = kam2["hostport"].split(":")
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[kamwh]\nhost={host}\nport={port}\ndbname=kam\nuser={KAM2}\n"
+                        f"password={PW}\nconnect_timeout=5\n")
+    env = _env(PGSERVICEFILE=str(services))
+    r = kam_env(env, "validate", "--data", "postgresql://?service=kamwh&schema=kam_sample")
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+    assert "kam_sample.interactions" in r.stdout
+    r = kam_env({**env, "PGSERVICE": "kamwh"}, "validate", "--data",
+                "postgresql://?schema=kam_sample")
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+
+
+# --------------------------------------------------------------------------- schema names
+def test_unsafe_schema_name_creates_nothing(pg_url, tmp_path):
+    folder = materialise(None, tmp_path / "data")
+    for bad in ("a.b", 'q"x'):
+        from urllib.parse import quote
+
+        with pytest.raises(SourceError, match="schema name"):
+            load_db(folder, at(pg_url, quote(bad)), replace=True)
+        assert sql(pg_url, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", bad) == [(0,)]
