@@ -119,8 +119,10 @@ def load_db(
     data_dir : a folder of contract files (checked first, as ``kam validate`` does).
     url : ``postgresql://user:password@host:port/database?schema=name``; the schema is
         created when missing (default ``public``).
-    replace : drop the contract tables already in the schema; without it a schema
-        that already holds any of them is refused.
+    replace : drop the contract (and quarantine) tables already in the schema, and
+        nothing else; without it a schema that already holds any of them is refused.
+        Objects of others that depend on those tables (a view, a foreign key) are
+        never dropped: the load is refused, naming them, and nothing changes.
     progress : called with each table's name before it is loaded.
 
     Raises
@@ -166,8 +168,8 @@ def _load(vd, pg, schema: str, replace: bool, tmp: Path, rows: list, progress) -
     if clash and not replace:
         raise SourceError(f"schema {schema} already holds {', '.join(sorted(clash))}; "
                           "pass --replace to load over them")
-    for t in reversed(clash):
-        cur.execute(f"DROP TABLE {q(schema)}.{q(t)} CASCADE")
+    if clash:
+        drop_own_tables(pg, schema, list(reversed(clash)))
     present = {name: cols for name, cols in vd.present.items() if name in vd.tables}
     by_table = vd.faults.groupby("table")["rows"].sum() if len(vd.faults) else pd.Series()
     for table in TABLE_LIST:
@@ -193,6 +195,25 @@ def _load(vd, pg, schema: str, replace: bool, tmp: Path, rows: list, progress) -
                 cur.execute(stmt)
             cur.execute(f"ANALYZE {q(schema)}.{q(table.name)}")
     pg.commit()
+
+
+def drop_own_tables(pg, schema: str, tables: list[str]) -> None:
+    """Drop the project's tables (children first, in one statement, never CASCADE).
+
+    When anything else depends on them (a user's view, a foreign key from another
+    table), nothing is dropped: SourceError names those objects, and the caller's
+    transaction is rolled back, so the schema is left exactly as it was.
+    """
+    import psycopg
+
+    try:
+        pg.execute("DROP TABLE " + ", ".join(f"{q(schema)}.{q(t)}" for t in tables))
+    except psycopg.errors.DependentObjectsStillExist as exc:
+        lines = [ln.strip() for ln in (exc.diag.message_detail or "").splitlines() if ln.strip()]
+        raise SourceError(
+            f"schema {schema}: --replace drops only kamlib's own tables, and other objects "
+            f"depend on them ({len(lines)}); nothing was changed. Drop or change these "
+            "first, then load again:\n" + "\n".join(f"  - {ln}" for ln in lines)) from None
 
 
 def _copy(vd, expr, pg, target: str, cols: list[str], path: Path) -> int:

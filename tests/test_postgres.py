@@ -434,6 +434,40 @@ def test_pg_service_file_is_honoured(kam2, tmp_path):
     _no_secret(r.stdout + r.stderr)
 
 
+# --------------------------------------------------------------------------- --replace
+def test_replace_refuses_to_drop_what_others_depend_on_and_changes_nothing(pg_url, tmp_path):
+    import psycopg
+
+    folder = materialise(None, tmp_path / "data")
+    url = at(pg_url, "kam_deps")
+    load_db(folder, url, replace=True)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP SCHEMA IF EXISTS kam_deps_user CASCADE")
+        con.execute("CREATE SCHEMA kam_deps_user")
+        con.execute("CREATE VIEW kam_deps_user.big_accounts AS "
+                    "SELECT account_id FROM kam_deps.accounts")
+        con.execute("CREATE TABLE kam_deps_user.visits (account_id text CONSTRAINT visit_acct "
+                    "REFERENCES kam_deps.accounts (account_id))")
+        con.execute("DROP TABLE IF EXISTS kam_deps.notes")
+        con.execute("CREATE TABLE kam_deps.notes (note text)")  # not ours: never dropped
+    oids = dict(sql(pg_url, "SELECT relname, c.oid::bigint FROM pg_class c JOIN pg_namespace n "
+                            "ON n.oid = c.relnamespace WHERE nspname = 'kam_deps'"))
+    r = kam("load-db", "--data", str(folder), "--url", url, "--replace")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "kam_deps_user.big_accounts" in r.stderr and "visit_acct" in r.stderr, r.stderr
+    assert "CASCADE" not in r.stderr and "Traceback" not in r.stderr
+    assert oids == dict(sql(pg_url, "SELECT relname, c.oid::bigint FROM pg_class c JOIN "
+                                    "pg_namespace n ON n.oid = c.relnamespace "
+                                    "WHERE nspname = 'kam_deps'"))
+    assert sql(pg_url, "SELECT count(*) FROM kam_deps_user.big_accounts")[0][0] > 0
+    # once the user's objects are gone, --replace drops exactly the project's tables
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP SCHEMA kam_deps_user CASCADE")
+    r = kam("load-db", "--data", str(folder), "--url", url, "--replace")
+    assert r.returncode == 0, r.stderr
+    assert sql(pg_url, "SELECT count(*) FROM kam_deps.notes")[0][0] == 0
+
+
 # --------------------------------------------------------------------------- schema names
 def test_unsafe_schema_name_creates_nothing(pg_url, tmp_path):
     folder = materialise(None, tmp_path / "data")
