@@ -434,6 +434,107 @@ def test_pg_service_file_is_honoured(kam2, tmp_path):
     _no_secret(r.stdout + r.stderr)
 
 
+# --------------------------------------------------------------------------- TLS
+TLS_ENV = "KAM_TEST_PG_TLS_URL"
+
+
+@pytest.fixture(scope="session")
+def pg_tls_url():
+    """URL of a TLS-only PostgreSQL cluster on loopback (``.ci/pg-cluster start … --tls``),
+    ``postgresql://kam:…@127.0.0.1:PORT/kam?sslmode=verify-full&sslrootcert=…``.
+
+    ``.ci/run`` exports it as ``KAM_TEST_PG_TLS_URL``; otherwise it is started here, as
+    the ``pg_url`` fixture does (skipped with the reason outside CI when it cannot be)."""
+    import os
+    import shutil
+    import socket
+    import tempfile
+    from pathlib import Path
+
+    if os.environ.get(TLS_ENV):
+        yield os.environ[TLS_ENV]
+        return
+    script = Path(__file__).resolve().parents[1] / ".ci" / "pg-cluster"
+    folder = tempfile.mkdtemp(prefix="kam-pg-tls-")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = subprocess.run(["bash", str(script), "start", folder, str(port), "--tls"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        why = f"no TLS PostgreSQL cluster could be started: {(r.stderr or r.stdout)[-500:]}"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        yield r.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _tls_parts(url: str) -> tuple[str, str]:
+    """The URL without its query, and the server certificate it names."""
+    base, _, query = url.partition("?")
+    return base, dict(p.split("=", 1) for p in query.split("&"))["sslrootcert"]
+
+
+@pytest.mark.parametrize("command", ["validate", "kpis", "load-db"])
+def test_sslmode_require_fails_fast_on_a_server_without_tls(pg_url, command, tmp_path):
+    url = f"{pg_url}?sslmode=require&schema=kam_sample"
+    args = {"validate": ["validate", "--data", url],
+            "kpis": ["kpis", "--data", url, "--out", str(tmp_path / "k.csv")],
+            "load-db": ["load-db", "--url", url, "--data", "data/sample", "--replace"]}[command]
+    t0 = time.perf_counter()
+    r = kam(*args, timeout=60)
+    assert time.perf_counter() - t0 < 15
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "server does not support SSL" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and SECRET not in r.stdout + r.stderr
+
+
+def _ssl_in_use(con) -> bool:
+    return con.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0]
+
+
+def test_load_db_and_reads_go_over_tls(pg_tls_url, tmp_path):
+    from kamlib.warehouse import _connect
+
+    base, cert = _tls_parts(pg_tls_url)
+    url = f"{base}?sslmode=require&schema=kam_tls&application_name=kam-tls-test"
+    summary = load_db(materialise(None, tmp_path / "data"), url, replace=True)
+    assert summary.rows_loaded.sum() > 0
+    with _connect(url) as pg:
+        assert _ssl_in_use(pg)
+        assert pg.execute("SELECT application_name FROM pg_stat_activity "
+                          "WHERE pid = pg_backend_pid()").fetchone()[0] == "kam-tls-test"
+    src = open_source(url)
+    try:
+        assert _ssl_in_use(src.con.con)
+    finally:
+        src.close()
+    verified = f"{base}?sslmode=verify-full&sslrootcert={cert}&schema=kam_tls"
+    with validate(open_source(verified)) as vd:
+        assert not vd.faults.shape[0] and _ssl_in_use(vd.source.con.con)
+    # the server takes no unencrypted connection, so the load above was encrypted
+    r = kam("validate", "--data", f"{base}?sslmode=disable&schema=kam_tls", timeout=60)
+    assert r.returncode == 2 and "no encryption" in r.stderr, r.stderr
+    assert SECRET not in r.stdout + r.stderr
+
+
+def test_verify_full_with_a_wrong_root_cert_fails_clearly(pg_tls_url, tmp_path):
+    base, _ = _tls_parts(pg_tls_url)
+    other = tmp_path / "other.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(tmp_path / "other.key"),
+                    "-out", str(other)], check=True, capture_output=True, timeout=60)
+    r = kam("validate", "--data", f"{base}?sslmode=verify-full&sslrootcert={other}", timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert "certificate verify failed" in r.stderr and "127.0.0.1" in r.stderr, r.stderr
+    assert SECRET not in r.stdout + r.stderr and "Traceback" not in r.stderr
+
+
 # --------------------------------------------------------------------------- --replace
 def test_replace_refuses_to_drop_what_others_depend_on_and_changes_nothing(pg_url, tmp_path):
     import psycopg
