@@ -578,3 +578,6 @@ def test_unsafe_schema_name_creates_nothing(pg_url, tmp_path):
         with pytest.raises(SourceError, match="schema name"):
             load_db(folder, at(pg_url, quote(bad)), replace=True)
         assert sql(pg_url, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", bad) == [(0,)]
+    load_db(folder, at(pg_url, "Kam_Mixed_1"), replace=True)  # a safe name reads back as is
+    with validate(open_source(at(pg_url, "Kam_Mixed_1"))) as vd:
+        assert "Kam_Mixed_1.accounts" in set(vd.summary.file)
