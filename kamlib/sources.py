@@ -586,8 +586,11 @@ def where(url: str) -> str:
         return f"host {params['host']}"
     if params.get("service") or os.environ.get("PGSERVICE"):
         return f"service {params.get('service') or os.environ.get('PGSERVICE')}"
-    host = next((h for h, _ in _split_hosts(split_url(url).hosts) if h), "")
-    return f"host {unquote(host)}" if host else "the default host"
+    parts = split_url(url)
+    host = next((h for h, _ in _split_hosts(parts.hosts) if h), "")
+    if host:
+        return f"host {unquote(host)}"
+    return "the default host" if is_postgres(url) else f"file /{parts.path}"
 
 
 def cannot_open(url: str, exc: BaseException) -> SourceError:
@@ -616,10 +619,10 @@ def url_schema(url: str) -> str | None:
     >>> url_schema("postgresql://u@h/db?schema=crm"), url_schema("duckdb:///x.duckdb")
     ('crm', None)
     """
-    values = [unquote(v) for k, v in split_url(url).query if unquote(k) == "schema"]
-    if not values or values[-1] is None:
+    values = [v for k, v in split_url(url).query if unquote(k) == "schema"]
+    if not values:
         return None
-    schema = values[-1]
+    schema = unquote(values[-1] or "")
     if not SCHEMA_NAME.fullmatch(schema):
         raise SourceError(f"{display_name(url)}: schema name {schema!r} is not accepted: use "
                           "letters, digits and underscores (A-Z, a-z, 0-9, _), not starting "
