@@ -385,6 +385,7 @@ was written, on every engine, without quoting rules."""
 SECRET_PARAMS = frozenset({"password", "sslpassword"})
 _SECRET_KEY = re.compile(r"pass|secret|token", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MASKED = re.compile(r"\*\*\*[:;,.)\]'\"]*")  # masked before: a message masked twice keeps its ':'
 PROJECT_PARAMS = ("schema",)
 CONNECT_TIMEOUT_S = 5
 _NOT_PASSED = frozenset({"replication"})  # a replication session cannot run the queries
@@ -470,8 +471,9 @@ def _mask_one(url: str) -> str | None:
         # with a password in the query, a part without '=' may be the rest of it
         hide = any(v is not None and _is_secret(k) for k, v in p.query)
         out += "?" + "&".join(
-            f"{k}=***" if v is not None and _is_secret(k) else
-            f"{k}={v}" if v is not None else "***" if k and hide else k
+            f"{k}=***" if v is not None and _is_secret(k) and not _MASKED.fullmatch(v) else
+            f"{k}={v}" if v is not None else
+            "***" if k and hide and not _MASKED.fullmatch(k) else k
             for k, v in p.query)
     return out
 

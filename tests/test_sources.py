@@ -191,6 +191,7 @@ def test_a_query_part_that_is_no_parameter_is_not_echoed():
         postgres_params("postgresql://kam@db/crm?password=Spring&2026Secret")
     _shows_no_password(str(exc.value))
     assert "%26" in str(exc.value)
+    assert mask_url(str(exc.value)) == str(exc.value)  # the command line masks it again
 
 
 @pytest.mark.parametrize("schema", ["a.b", 'q"x', "1kam", "kam-crm", "a b", "x" * 64, "ä"])
