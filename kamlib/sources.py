@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import unquote
 
 import ibis
 import pandas as pd
@@ -27,6 +27,7 @@ from kamlib.contract import TABLES
 from kamlib.errors import SourceError, first_line
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_URL_IN_TEXT = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*)://\S*")
 CHECK_CACHE_ENV = "KAM_CHECK_CACHE"
 KEEP_CHECKS = 8
 """How many folders' check results the cache keeps (the most recently used); older
@@ -82,8 +83,31 @@ def fetch(expr, by: list[str] | str | None = None) -> pd.DataFrame:
 
 
 def mask_url(text: str) -> str:
-    """Replace any password in a URL (or in a text holding URLs) by ``***``."""
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", str(text))
+    """Replace every password in the URLs of a text by ``***``.
+
+    Any password: in the user info (up to the last ``@`` before the host, so an
+    unencoded ``@`` in it is hidden too), with or without a user name, and in a
+    ``password=`` or ``sslpassword=`` parameter, percent-encoded or not.
+
+    >>> mask_url("cannot open postgresql://kam:Spring@2026@db/crm?password=x%40y")
+    'cannot open postgresql://kam:***@db/crm?password=***'
+    """
+    text = str(text)
+    out, pos = [], 0
+    for m in _URL_IN_TEXT.finditer(text):
+        if m.start() < pos:  # inside a part already masked
+            continue
+        body_start, end = m.end(1) + 3, m.end()
+        if _mask_one(m.group(0)) is None:  # not readable: it may run on to the line's last '@'
+            line_end = text.find("\n", body_start)
+            line = text[body_start:line_end if line_end >= 0 else len(text)]
+            at = line.rfind("@")
+            if at >= 0:
+                tail = re.match(r"\S*", line[at:]).group(0)
+                end = max(end, body_start + at + len(tail))
+        out.append(text[pos:m.start()] + _mask_body(m.group(1), text[body_start:end]))
+        pos = end
+    return "".join(out) + text[pos:]
 
 
 def is_url(location: str) -> bool:
@@ -99,7 +123,8 @@ def display_name(location: str) -> str:
     from kamlib.config import PROJECT_ROOT
 
     if is_url(location):
-        return mask_url(location)
+        scheme, _, body = str(location).partition("://")
+        return _mask_body(scheme, body)
     p = Path(location).resolve()
     try:
         return str(p.relative_to(PROJECT_ROOT))
@@ -352,44 +377,278 @@ def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None 
                   cache_dir=_cache_dir(path, files) if cache else None)
 
 
-def postgres_params(url: str) -> dict:
-    """Connection parameters of a ``postgresql://`` URL, with a 5-second connect timeout
-    (no password in the URL lets libpq use ``PGPASSWORD`` or ``~/.pgpass``)."""
-    parts = urlsplit(url)
-    return {"host": parts.hostname or "localhost", "port": parts.port or 5432,
-            "user": parts.username, "password": parts.password,
-            "dbname": (parts.path or "/").lstrip("/") or None, "connect_timeout": 5}
+# --------------------------------------------------------------------------- database URLs
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""A schema named in ``?schema=``: letters, digits and underscores, not starting with a
+digit, at most 63 characters (PostgreSQL's limit), so that it reads back exactly as it
+was written, on every engine, without quoting rules."""
+SECRET_PARAMS = frozenset({"password", "sslpassword"})
+_SECRET_KEY = re.compile(r"pass|secret|token", re.IGNORECASE)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MASKED = re.compile(r"\*\*\*[:;,.)\]'\"]*")  # masked before: a message masked twice keeps its ':'
+PROJECT_PARAMS = ("schema",)
+CONNECT_TIMEOUT_S = 5
+_NOT_PASSED = frozenset({"replication"})  # a replication session cannot run the queries
+
+
+@dataclass(frozen=True)
+class UrlParts:
+    """A URL split as written (nothing decoded yet).
+
+    The user info ends at the LAST ``@`` before the query string, so a password
+    holding an unencoded ``@`` or ``/`` is still read whole (libpq would refuse or
+    misread it; ``%40`` and ``%2F`` are the correct forms). A ``?`` or ``&`` in a
+    password must be percent-encoded (``%3F``, ``%26``).
+    """
+
+    scheme: str
+    user: str | None       # None: no user info at all
+    password: str | None   # None: no ':' in the user info
+    hosts: str             # "host:port,host2" as written
+    path: str              # after the first '/' following the hosts
+    query: tuple[tuple[str, str | None], ...]  # (key, value or None when no '=')
+
+    @property
+    def readable(self) -> bool:
+        """False when the URL cannot be read as written: no user info, yet a port that
+        is no number (``postgresql://kam:pa?ss@db`` with an unencoded ``?``). Such a URL
+        is masked whole, since a password may hide in any part of it."""
+        if self.user is not None:
+            return True
+        return all(_port_ok(port) for _, port in _split_hosts(self.hosts))
+
+
+def split_url(url: str) -> UrlParts:
+    scheme, _, rest = str(url).partition("://")
+    head, qmark, query = rest.partition("?")
+    userinfo, at, hostpath = head.rpartition("@")
+    user = password = None
+    if at:
+        user, colon, pw = userinfo.partition(":")
+        password = pw if colon else None
+    hosts, _, path = hostpath.partition("/")
+    pairs = []
+    for piece in query.split("&") if qmark and query else []:
+        key, eq, value = piece.partition("=")
+        pairs.append((key, value if eq else None))
+    return UrlParts(scheme, user, password, hosts, path, tuple(pairs))
+
+
+def _split_hosts(hosts: str) -> list[tuple[str, str]]:
+    """``[(host, port), …]`` of a URL's host list, as written (IPv6 in brackets)."""
+    out = []
+    for entry in hosts.split(",") if hosts else []:
+        if entry.startswith("["):
+            addr, _, tail = entry[1:].partition("]")
+            out.append((addr, tail[1:] if tail.startswith(":") else tail))
+        else:
+            host, _, port = entry.partition(":")
+            out.append((host, port))
+    return out
+
+
+def _port_ok(port: str) -> bool:
+    return port == "" or port.isdigit()
+
+
+def _is_secret(key: str) -> bool:
+    k = unquote(key).lower()
+    return k in SECRET_PARAMS or bool(_SECRET_KEY.search(k))
+
+
+def _mask_one(url: str) -> str | None:
+    """One URL with its passwords replaced by ``***``; None when it cannot be read."""
+    p = split_url(url)
+    if not p.readable:
+        return None
+    out = f"{p.scheme}://"
+    if p.user is not None:
+        out += p.user + (":***" if p.password is not None else "") + "@"
+    out += p.hosts
+    rest = str(url).partition("://")[2].partition("?")[0].rpartition("@")[2]
+    out += rest[len(p.hosts):]  # the path, exactly as written
+    if "?" in str(url).partition("://")[2]:
+        # with a password in the query, a part without '=' may be the rest of it
+        hide = any(v is not None and _is_secret(k) for k, v in p.query)
+        out += "?" + "&".join(
+            f"{k}=***" if v is not None and _is_secret(k) and not _MASKED.fullmatch(v) else
+            f"{k}={v}" if v is not None else
+            "***" if k and hide and not _MASKED.fullmatch(k) else k
+            for k, v in p.query)
+    return out
+
+
+def _mask_body(scheme: str, body: str) -> str:
+    """``scheme://body`` masked; when it cannot be read, everything up to its last ``@``
+    is hidden (a password may hide in any part of it)."""
+    masked = _mask_one(f"{scheme}://{body}")
+    if masked is not None:
+        return masked
+    at = body.rfind("@")
+    if at < 0:
+        return f"{scheme}://***"
+    tail = _mask_one(f"{scheme}://{body[at + 1:]}")
+    return f"{scheme}://***@" + (tail.partition("://")[2] if tail is not None else "***")
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every password a URL holds, as written and decoded (to scrub them from a text)."""
+    p = split_url(url)
+    found = [p.password] if p.password else []
+    found += [v for k, v in p.query if v and _is_secret(k)]
+    found += [unquote(v) for v in found]
+    return sorted({s for s in found if len(s) >= 3}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` with the URLs in it masked and every password of ``url`` hidden."""
+    text = mask_url(text)
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
+    return text
+
+
+def is_postgres(url: str) -> bool:
+    return str(url).partition("://")[0].lower().startswith("postgres")
+
+
+def accepted_params() -> list[str]:
+    """The query parameters a PostgreSQL URL may carry: libpq's connection keywords
+    (those of the libpq in use) and kamlib's own ``schema``."""
+    from psycopg import pq
+
+    keys = {o.keyword.decode() for o in pq.Conninfo.get_defaults()}
+    return sorted(keys - _NOT_PASSED) + list(PROJECT_PARAMS)
+
+
+def postgres_params(url: str) -> dict[str, str]:
+    """libpq connection parameters of a ``postgresql://`` URL, percent-decoded.
+
+    Only what the URL says is set, so libpq fills in the rest as it always does:
+    ``PGHOST``, ``PGUSER``, ``PGPASSWORD``, ``~/.pgpass`` (``PGPASSFILE``), a service
+    (``?service=`` or ``PGSERVICE``, from ``pg_service.conf`` / ``PGSERVICEFILE``). An
+    empty password counts as none. Every libpq keyword is passed through from the
+    query string (``sslmode``, ``sslrootcert``, ``application_name``, …); an unknown or
+    repeated one is refused by name. A connect timeout of 5 s applies unless the URL,
+    ``PGCONNECT_TIMEOUT`` or a service says otherwise.
+
+    >>> postgres_params("postgresql://kam:pa%40ss@db:5433/crm?sslmode=require&schema=kam")
+    {'host': 'db', 'port': '5433', 'user': 'kam', 'password': 'pa@ss', 'dbname': 'crm', \
+'sslmode': 'require', 'connect_timeout': '5'}
+    """
+    p = split_url(url)
+    shown = display_name(url)
+    hosts = _split_hosts(p.hosts)
+    if not p.readable or not all(_port_ok(port) for _, port in hosts):
+        raise SourceError(f"{shown}: the port is not a number; in a user name or password "
+                          "write '?' as %3F, '&' as %26, '/' as %2F and '@' as %40")
+    params: dict[str, str] = {}
+    if any(h for h, _ in hosts):
+        params["host"] = ",".join(unquote(h) for h, _ in hosts)
+    if any(port for _, port in hosts):
+        params["port"] = ",".join(port for _, port in hosts)
+    if p.user:
+        params["user"] = unquote(p.user)
+    if p.password:
+        params["password"] = unquote(p.password)
+    if p.path:
+        params["dbname"] = unquote(p.path)
+    accepted = accepted_params()
+    seen: set[str] = set()
+    for raw_key, raw_value in p.query:
+        key = unquote(raw_key)
+        if raw_value is None or not _NAME.fullmatch(key):
+            raise SourceError(f"{shown}: the query string has a part that is not "
+                              "'name=value'; in a value write '&' as %26 and '?' as %3F")
+        if key in seen:
+            raise SourceError(f"{shown}: connection parameter '{key}' is given twice")
+        seen.add(key)
+        if key not in accepted:
+            raise SourceError(f"{shown}: unknown connection parameter '{key}'; accepted: "
+                              f"{', '.join(accepted)}")
+        if key not in PROJECT_PARAMS:
+            params[key] = unquote(raw_value)
+    if "password" in params and not params["password"]:
+        del params["password"]  # leave libpq free to use PGPASSWORD or ~/.pgpass
+    service = params.get("service") or os.environ.get("PGSERVICE")
+    if "connect_timeout" not in params and not os.environ.get("PGCONNECT_TIMEOUT") \
+            and not service:
+        params["connect_timeout"] = str(CONNECT_TIMEOUT_S)
+    return params
+
+
+def where(url: str) -> str:
+    """How messages name the server of a URL: ``host db``, ``service kam``, or libpq's
+    default host."""
+    try:
+        params = postgres_params(url) if is_postgres(url) else {}
+    except SourceError:
+        params = {}
+    if params.get("host"):
+        return f"host {params['host']}"
+    if params.get("service") or os.environ.get("PGSERVICE"):
+        return f"service {params.get('service') or os.environ.get('PGSERVICE')}"
+    parts = split_url(url)
+    host = next((h for h, _ in _split_hosts(parts.hosts) if h), "")
+    if host:
+        return f"host {unquote(host)}"
+    return "the default host" if is_postgres(url) else f"file /{parts.path}"
 
 
 def cannot_open(url: str, exc: BaseException) -> SourceError:
     """The error for a URL that cannot be opened: names the host, masks the password."""
-    parts = urlsplit(url)
-    host = parts.hostname or parts.path
-    return SourceError(f"cannot open {mask_url(url)} (host {host}): "
-                       f"{mask_url(first_line(exc))}")
+    return SourceError(f"cannot open {display_name(url)} ({where(url)}): "
+                       f"{scrub(first_line(exc), url)}")
+
+
+def connect_postgres(url: str, autocommit: bool = False):
+    """A psycopg connection for a ``postgresql://`` URL (see :func:`postgres_params`).
+
+    Raises SourceError, naming the host and masking the password, when it fails.
+    """
+    import psycopg
+
+    params = postgres_params(url)
+    try:
+        return psycopg.connect(autocommit=autocommit, **params)
+    except psycopg.Error as exc:
+        raise cannot_open(url, exc) from None
 
 
 def url_schema(url: str) -> str | None:
-    """The schema a URL names with ``?schema=``, or None.
+    """The schema a URL names with ``?schema=``, or None; an unsafe name is refused.
 
     >>> url_schema("postgresql://u@h/db?schema=crm"), url_schema("duckdb:///x.duckdb")
     ('crm', None)
     """
-    return (parse_qs(urlsplit(url).query).get("schema") or [None])[0]
+    values = [v for k, v in split_url(url).query if unquote(k) == "schema"]
+    if not values:
+        return None
+    schema = unquote(values[-1] or "")
+    if not SCHEMA_NAME.fullmatch(schema):
+        raise SourceError(f"{display_name(url)}: schema name {schema!r} is not accepted: use "
+                          "letters, digits and underscores (A-Z, a-z, 0-9, _), not starting "
+                          "with a digit, at most 63 characters")
+    return schema
 
 
 def _open_url(url: str) -> Source:
-    parts = urlsplit(url)
-    schema = url_schema(url)
-    clean = url.split("?")[0] if schema else url
-    try:
-        if parts.scheme.startswith("postgres"):
-            params = postgres_params(url)
-            con = ibis.postgres.connect(database=params.pop("dbname"), **params)
-        else:
-            con = ibis.connect(clean)
-    except Exception as exc:  # drivers raise many types; all mean "cannot open"
-        raise cannot_open(url, exc) from None
+    schema = url_schema(url)  # an unsafe name is refused before anything is opened
+    shown = display_name(url)
+    if is_postgres(url):
+        params = postgres_params(url)  # a bad parameter is refused before connecting
+        try:
+            con = ibis.postgres.connect(
+                host=params.pop("host", None), port=params.pop("port", None),
+                user=params.pop("user", None), password=params.pop("password", None),
+                database=params.pop("dbname", None), **params)
+        except Exception as exc:  # drivers raise many types; all mean "cannot open"
+            raise cannot_open(url, exc) from None
+    else:
+        try:
+            con = ibis.connect(str(url).split("?")[0] if schema else url)
+        except Exception as exc:
+            raise cannot_open(url, exc) from None
     if schema is not None:
         try:
             schemas = [s for s in con.list_databases()
@@ -398,6 +657,6 @@ def _open_url(url: str) -> Source:
             schemas = [schema]
         if schema not in schemas:
             con.disconnect()
-            raise SourceError(f"{mask_url(url)} (host {parts.hostname}): schema {schema} does "
-                              f"not exist; the database has {', '.join(sorted(schemas)) or 'none'}")
-    return Source(location=mask_url(url), kind="database", con=con, schema=schema)
+            raise SourceError(f"{shown} ({where(url)}): schema {schema} does not exist; "
+                              f"the database has {', '.join(sorted(schemas)) or 'none'}")
+    return Source(location=shown, kind="database", con=con, schema=schema)

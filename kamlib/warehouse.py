@@ -32,13 +32,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from kamlib.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
 from kamlib.errors import SourceError, first_line
-from kamlib.sources import cannot_open, mask_url, postgres_params, url_schema
+from kamlib.sources import connect_postgres, display_name, is_postgres, scrub, url_schema, where
 
 _PG_TYPE = {
     "id": "text", "text": "text", "enum": "text", "date": "date",
@@ -98,12 +97,8 @@ def constraints(table: Table, present: dict[str, list[str]], schema: str) -> lis
 
 
 def _connect(url: str):
-    import psycopg
-
-    try:
-        return psycopg.connect(**postgres_params(url))
-    except psycopg.Error as exc:
-        raise cannot_open(url, exc) from None
+    """The load's connection (one transaction), with every libpq parameter of the URL."""
+    return connect_postgres(url, autocommit=False)
 
 
 def target_schema(url: str) -> str:
@@ -124,8 +119,10 @@ def load_db(
     data_dir : a folder of contract files (checked first, as ``kam validate`` does).
     url : ``postgresql://user:password@host:port/database?schema=name``; the schema is
         created when missing (default ``public``).
-    replace : drop the contract tables already in the schema; without it a schema
-        that already holds any of them is refused.
+    replace : drop the contract (and quarantine) tables already in the schema, and
+        nothing else; without it a schema that already holds any of them is refused.
+        Objects of others that depend on those tables (a view, a foreign key) are
+        never dropped: the load is refused, naming them, and nothing changes.
     progress : called with each table's name before it is loaded.
 
     Raises
@@ -140,13 +137,13 @@ def load_db(
     from kamlib.validate import validate
 
     if is_url(str(data_dir)):
-        raise SourceError(f"load-db reads a folder of contract files, not {mask_url(data_dir)}")
-    scheme = urlsplit(url).scheme
-    if not scheme.startswith("postgres"):
-        raise SourceError(f"load-db writes to PostgreSQL (postgresql://…), not {scheme}://; "
+        raise SourceError(f"load-db reads a folder of contract files, not "
+                          f"{display_name(str(data_dir))}")
+    if not is_postgres(url):
+        raise SourceError(f"load-db writes to PostgreSQL (postgresql://…), not "
+                          f"{str(url).partition('://')[0]}://; "
                           "other engines can read the folder directly")
-    schema = target_schema(url)
-    host = urlsplit(url).hostname
+    schema = target_schema(url)  # an unsafe name is refused before connecting
     rows: list[dict] = []
     # the server is reached first, so an unreachable one fails before the folder is read
     with _connect(url) as pg, validate(open_source(data_dir)) as vd, \
@@ -155,8 +152,8 @@ def load_db(
             _load(vd, pg, schema, replace, Path(tmp), rows, progress)
         except psycopg.Error as exc:
             pg.rollback()
-            raise SourceError(f"{mask_url(url)} (host {host}): loading failed and was "
-                              f"rolled back: {mask_url(first_line(exc))}") from None
+            raise SourceError(f"{display_name(url)} ({where(url)}): loading failed and was "
+                              f"rolled back: {scrub(first_line(exc), url)}") from None
     return pd.DataFrame(rows, columns=["table", "rows_loaded", "rows_quarantined", "seconds"])
 
 
@@ -171,8 +168,8 @@ def _load(vd, pg, schema: str, replace: bool, tmp: Path, rows: list, progress) -
     if clash and not replace:
         raise SourceError(f"schema {schema} already holds {', '.join(sorted(clash))}; "
                           "pass --replace to load over them")
-    for t in reversed(clash):
-        cur.execute(f"DROP TABLE {q(schema)}.{q(t)} CASCADE")
+    if clash:
+        drop_own_tables(pg, schema, list(reversed(clash)))
     present = {name: cols for name, cols in vd.present.items() if name in vd.tables}
     by_table = vd.faults.groupby("table")["rows"].sum() if len(vd.faults) else pd.Series()
     for table in TABLE_LIST:
@@ -198,6 +195,25 @@ def _load(vd, pg, schema: str, replace: bool, tmp: Path, rows: list, progress) -
                 cur.execute(stmt)
             cur.execute(f"ANALYZE {q(schema)}.{q(table.name)}")
     pg.commit()
+
+
+def drop_own_tables(pg, schema: str, tables: list[str]) -> None:
+    """Drop the project's tables (children first, in one statement, never CASCADE).
+
+    When anything else depends on them (a user's view, a foreign key from another
+    table), nothing is dropped: SourceError names those objects, and the caller's
+    transaction is rolled back, so the schema is left exactly as it was.
+    """
+    import psycopg
+
+    try:
+        pg.execute("DROP TABLE " + ", ".join(f"{q(schema)}.{q(t)}" for t in tables))
+    except psycopg.errors.DependentObjectsStillExist as exc:
+        lines = [ln.strip() for ln in (exc.diag.message_detail or "").splitlines() if ln.strip()]
+        raise SourceError(
+            f"schema {schema}: --replace drops only kamlib's own tables, and other objects "
+            f"depend on them ({len(lines)}); nothing was changed. Drop or change these "
+            "first, then load again:\n" + "\n".join(f"  - {ln}" for ln in lines)) from None
 
 
 def _copy(vd, expr, pg, target: str, cols: list[str], path: Path) -> int:

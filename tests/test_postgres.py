@@ -313,3 +313,271 @@ def test_bad_rows_in_a_database_table_are_quarantined(pg_url, tmp_path):
         assert s.rows_read == s.rows_used + 1
     r = kam("validate", "--data", url, "--strict")
     assert r.returncode == 3 and "kam_dirty.nps_responses" in r.stderr and "score" in r.stderr
+
+
+# --------------------------------------------------------------------------- credentials
+PW = "Spring@2026Secret"  # holds an '@': written as is or as %40 in a URL
+KAM2 = "kam2"
+
+
+def _no_secret(text: str) -> None:
+    for bit in (SECRET, "Spring", "2026Secret"):
+        assert bit not in text, (bit, text[-2000:])
+
+
+def _hostport(url: str) -> str:
+    return url.split("@")[-1].split("/")[0]
+
+
+@pytest.fixture(scope="module")
+def kam2(pg_sample, pg_url) -> dict[str, str]:
+    """A reading role whose password holds an '@', and the URLs a user may write for it."""
+    url, _ = pg_sample
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        if not con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (KAM2,)).fetchone():
+            con.execute(f"CREATE ROLE {KAM2} LOGIN PASSWORD 'Spring@2026Secret'")
+        con.execute(f"GRANT USAGE ON SCHEMA kam_sample TO {KAM2}")
+        con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA kam_sample TO {KAM2}")
+    hp = _hostport(pg_url)
+    return {"encoded": f"postgresql://{KAM2}:Spring%402026Secret@{hp}/kam?schema=kam_sample",
+            "raw": f"postgresql://{KAM2}:{PW}@{hp}/kam?schema=kam_sample",
+            "bare": f"postgresql://{KAM2}@{hp}/kam?schema=kam_sample", "hostport": hp}
+
+
+@pytest.mark.parametrize("form", ["encoded", "raw"])
+def test_password_with_an_at_logs_in_and_is_never_shown(kam2, form, tmp_path):
+    r = kam("validate", "--data", kam2[form])
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+    assert f"postgresql://{KAM2}:***@{kam2['hostport']}/kam" in r.stdout
+    r = kam("kpis", "--quarter", QUARTER, "--data", kam2[form], "--out", str(tmp_path / "k.csv"))
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr + (tmp_path / "k.csv").read_text())
+
+
+@pytest.mark.slow
+def test_report_with_an_at_in_the_password_shows_no_part_of_it(kam2, tmp_path):
+    out = tmp_path / "reports"
+    r = kam("report", "--quarter", QUARTER, "--data", kam2["raw"], "--out", str(out),
+            "--kam", "K001")
+    assert r.returncode == 0, r.stderr[-2000:]
+    _no_secret(r.stdout + r.stderr)
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert any(f.name == "manifest.json" for f in files)
+    assert any(f.suffix == ".ipynb" for f in files) and any(f.suffix == ".html" for f in files)
+    for f in files:
+        _no_secret(f.read_text(errors="replace"))
+    footer = (out / QUARTER / "index.html").read_text()
+    assert f"postgresql://{KAM2}:***@{kam2['hostport']}/kam?schema=kam_sample" in footer
+
+
+@pytest.mark.parametrize("form", [
+    "postgresql://:Spring2026Secret@{hp}/kam",
+    "postgresql://kam2@{hp}/kam?password=Spring2026Secret",
+    "postgresql://kam2@{hp}/kam?schema=kam_sample&password=Spring%402026Secretx",
+    "postgresql://kam2:Spring@2026Secretx@{hp}/kam?schema=kam_sample",
+    "postgresql://kam2:Spring%402026Secretx@{hp}/kam?sslpassword=Spring2026Secret",
+])
+def test_a_refused_login_never_shows_the_password(kam2, form):
+    text = _fails_fast(form.format(hp=kam2["hostport"]), "password authentication failed")
+    _no_secret(text)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    return {**env, "PGPASSFILE": "/nonexistent", **extra}
+
+
+def kam_env(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kamlib", *args], capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def test_pgpassword_is_honoured(kam2):
+    for url in (kam2["bare"], kam2["bare"].replace(f"{KAM2}@", f"{KAM2}:@")):
+        r = kam_env(_env(PGPASSWORD=PW), "validate", "--data", url)
+        assert r.returncode == 0, r.stderr
+        _no_secret(r.stdout + r.stderr)
+
+
+def test_pgpass_file_is_honoured(kam2, tmp_path):
+    import os
+
+    passfile = tmp_path / "pgpass"
+    host, port = kam2["hostport"].split(":")
+    passfile.write_text(f"{host}:{port}:kam:{KAM2}:{PW}\n")
+    os.chmod(passfile, 0o600)
+    r = kam_env(_env(PGPASSFILE=str(passfile)), "validate", "--data", kam2["bare"])
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+    r = kam_env(_env(), "validate", "--data", kam2["bare"])  # without it: refused, clearly
+    assert r.returncode == 2 and "no password supplied" in r.stderr, r.stderr
+
+
+def test_pg_service_file_is_honoured(kam2, tmp_path):
+    host, port = kam2["hostport"].split(":")
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[kamwh]\nhost={host}\nport={port}\ndbname=kam\nuser={KAM2}\n"
+                        f"password={PW}\nconnect_timeout=5\n")
+    env = _env(PGSERVICEFILE=str(services))
+    r = kam_env(env, "validate", "--data", "postgresql://?service=kamwh&schema=kam_sample")
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+    assert "kam_sample.interactions" in r.stdout
+    r = kam_env({**env, "PGSERVICE": "kamwh"}, "validate", "--data",
+                "postgresql://?schema=kam_sample")
+    assert r.returncode == 0, r.stderr
+    _no_secret(r.stdout + r.stderr)
+
+
+# --------------------------------------------------------------------------- TLS
+TLS_ENV = "KAM_TEST_PG_TLS_URL"
+
+
+@pytest.fixture(scope="session")
+def pg_tls_url():
+    """URL of a TLS-only PostgreSQL cluster on loopback (``.ci/pg-cluster start … --tls``),
+    ``postgresql://kam:…@127.0.0.1:PORT/kam?sslmode=verify-full&sslrootcert=…``.
+
+    ``.ci/run`` exports it as ``KAM_TEST_PG_TLS_URL``; otherwise it is started here, as
+    the ``pg_url`` fixture does (skipped with the reason outside CI when it cannot be)."""
+    import os
+    import shutil
+    import socket
+    import tempfile
+    from pathlib import Path
+
+    if os.environ.get(TLS_ENV):
+        yield os.environ[TLS_ENV]
+        return
+    script = Path(__file__).resolve().parents[1] / ".ci" / "pg-cluster"
+    folder = tempfile.mkdtemp(prefix="kam-pg-tls-")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = subprocess.run(["bash", str(script), "start", folder, str(port), "--tls"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        why = f"no TLS PostgreSQL cluster could be started: {(r.stderr or r.stdout)[-500:]}"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        yield r.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _tls_parts(url: str) -> tuple[str, str]:
+    """The URL without its query, and the server certificate it names."""
+    base, _, query = url.partition("?")
+    return base, dict(p.split("=", 1) for p in query.split("&"))["sslrootcert"]
+
+
+@pytest.mark.parametrize("command", ["validate", "kpis", "load-db"])
+def test_sslmode_require_fails_fast_on_a_server_without_tls(pg_url, command, tmp_path):
+    url = f"{pg_url}?sslmode=require&schema=kam_sample"
+    args = {"validate": ["validate", "--data", url],
+            "kpis": ["kpis", "--data", url, "--out", str(tmp_path / "k.csv")],
+            "load-db": ["load-db", "--url", url, "--data", "data/sample", "--replace"]}[command]
+    t0 = time.perf_counter()
+    r = kam(*args, timeout=60)
+    assert time.perf_counter() - t0 < 15
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "server does not support SSL" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and SECRET not in r.stdout + r.stderr
+
+
+def _ssl_in_use(con) -> bool:
+    return con.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0]
+
+
+def test_load_db_and_reads_go_over_tls(pg_tls_url, tmp_path):
+    from kamlib.warehouse import _connect
+
+    base, cert = _tls_parts(pg_tls_url)
+    url = f"{base}?sslmode=require&schema=kam_tls&application_name=kam-tls-test"
+    summary = load_db(materialise(None, tmp_path / "data"), url, replace=True)
+    assert summary.rows_loaded.sum() > 0
+    with _connect(url) as pg:
+        assert _ssl_in_use(pg)
+        assert pg.execute("SELECT application_name FROM pg_stat_activity "
+                          "WHERE pid = pg_backend_pid()").fetchone()[0] == "kam-tls-test"
+    src = open_source(url)
+    try:
+        assert _ssl_in_use(src.con.con)
+    finally:
+        src.close()
+    verified = f"{base}?sslmode=verify-full&sslrootcert={cert}&schema=kam_tls"
+    with validate(open_source(verified)) as vd:
+        assert not vd.faults.shape[0] and _ssl_in_use(vd.source.con.con)
+    # the server takes no unencrypted connection, so the load above was encrypted
+    r = kam("validate", "--data", f"{base}?sslmode=disable&schema=kam_tls", timeout=60)
+    assert r.returncode == 2 and "no encryption" in r.stderr, r.stderr
+    assert SECRET not in r.stdout + r.stderr
+
+
+def test_verify_full_with_a_wrong_root_cert_fails_clearly(pg_tls_url, tmp_path):
+    base, _ = _tls_parts(pg_tls_url)
+    other = tmp_path / "other.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(tmp_path / "other.key"),
+                    "-out", str(other)], check=True, capture_output=True, timeout=60)
+    r = kam("validate", "--data", f"{base}?sslmode=verify-full&sslrootcert={other}", timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert "certificate verify failed" in r.stderr and "127.0.0.1" in r.stderr, r.stderr
+    assert SECRET not in r.stdout + r.stderr and "Traceback" not in r.stderr
+
+
+# --------------------------------------------------------------------------- --replace
+def test_replace_refuses_to_drop_what_others_depend_on_and_changes_nothing(pg_url, tmp_path):
+    import psycopg
+
+    folder = materialise(None, tmp_path / "data")
+    url = at(pg_url, "kam_deps")
+    load_db(folder, url, replace=True)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP SCHEMA IF EXISTS kam_deps_user CASCADE")
+        con.execute("CREATE SCHEMA kam_deps_user")
+        con.execute("CREATE VIEW kam_deps_user.big_accounts AS "
+                    "SELECT account_id FROM kam_deps.accounts")
+        con.execute("CREATE TABLE kam_deps_user.visits (account_id text CONSTRAINT visit_acct "
+                    "REFERENCES kam_deps.accounts (account_id))")
+        con.execute("DROP TABLE IF EXISTS kam_deps.notes")
+        con.execute("CREATE TABLE kam_deps.notes (note text)")  # not ours: never dropped
+    oids = dict(sql(pg_url, "SELECT relname, c.oid::bigint FROM pg_class c JOIN pg_namespace n "
+                            "ON n.oid = c.relnamespace WHERE nspname = 'kam_deps'"))
+    r = kam("load-db", "--data", str(folder), "--url", url, "--replace")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "kam_deps_user.big_accounts" in r.stderr and "visit_acct" in r.stderr, r.stderr
+    assert "CASCADE" not in r.stderr and "Traceback" not in r.stderr
+    assert oids == dict(sql(pg_url, "SELECT relname, c.oid::bigint FROM pg_class c JOIN "
+                                    "pg_namespace n ON n.oid = c.relnamespace "
+                                    "WHERE nspname = 'kam_deps'"))
+    assert sql(pg_url, "SELECT count(*) FROM kam_deps_user.big_accounts")[0][0] > 0
+    # once the user's objects are gone, --replace drops exactly the project's tables
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP SCHEMA kam_deps_user CASCADE")
+    r = kam("load-db", "--data", str(folder), "--url", url, "--replace")
+    assert r.returncode == 0, r.stderr
+    assert sql(pg_url, "SELECT count(*) FROM kam_deps.notes")[0][0] == 0
+
+
+# --------------------------------------------------------------------------- schema names
+def test_unsafe_schema_name_creates_nothing(pg_url, tmp_path):
+    folder = materialise(None, tmp_path / "data")
+    for bad in ("a.b", 'q"x'):
+        from urllib.parse import quote
+
+        with pytest.raises(SourceError, match="schema name"):
+            load_db(folder, at(pg_url, quote(bad)), replace=True)
+        assert sql(pg_url, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", bad) == [(0,)]
+    load_db(folder, at(pg_url, "Kam_Mixed_1"), replace=True)  # a safe name reads back as is
+    with validate(open_source(at(pg_url, "Kam_Mixed_1"))) as vd:
+        assert "Kam_Mixed_1.accounts" in set(vd.summary.file)
