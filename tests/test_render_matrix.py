@@ -1,15 +1,16 @@
 """The render matrix: ``kam report`` exits 0 and every page renders, whatever the quarter
 and whatever optional part of the data is missing.
 
-Cases (each one ``kam report`` run with one or a few scorecards and ``--jobs 2``):
+Cases (each one ``kam report`` run with one or a few scorecards and ``--jobs 2``), on a
+smaller copy of the sample (the books of a few KAMs, with all their history, so that
+each render takes seconds rather than a minute):
 
-* the 8 trailing quarters of the sample, survey-wave quarters and quarters without a
-  wave alike (theme pages and one scorecard each);
-* a smaller copy of the sample (the books of a few KAMs) without each optional table,
-  and without every optional column, in a quarter without a survey wave;
-* edge cases in that copy: a KAM who leaves during the quarter (their accounts handed
-  over), a KAM who left before it, a KAM with a single account and a segment with a
-  single account.
+* the 8 trailing quarters, survey-wave quarters and quarters without a wave alike
+  (theme pages and one scorecard each);
+* without each optional table, and without every optional column, in a quarter
+  without a survey wave;
+* edge cases: a KAM who leaves during the quarter (their accounts handed over), a KAM
+  who left before it, a KAM with a single account and a segment with a single account.
 
 Each case checks the exit code, that every expected page exists and holds no error
 text, and something of its content (the latest-wave label on the customer voice page
@@ -118,14 +119,14 @@ def reports(tmp_path_factory) -> Path:
 
 # --------------------------------------------------------------------------- quarters
 @pytest.mark.parametrize("quarter", TRAILING)
-def test_every_trailing_quarter_renders(sample_dir, reports, quarter):
-    folder = _kam_report(sample_dir, quarter, reports / "sample", ["K001"])
+def test_every_trailing_quarter_renders(small, reports, quarter):
+    folder = _kam_report(small, quarter, reports / "quarters", ["K001"])
     pages = _pages(folder, ["K001"])
     voice = pages["customer_voice.html"]
-    if not _has_wave(sample_dir, quarter):
+    if not _has_wave(small, quarter):
         # the latest wave within 12 months, labelled with its period, instead of a crash
         prev = next(q for q in (str(Quarter(quarter).shift(-k)) for k in (1, 2, 3))
-                    if _has_wave(sample_dir, q))
+                    if _has_wave(small, q))
         assert f"{prev} wave" in voice and f"no data in {quarter}" in voice
         assert "There was no NPS survey" in pages["executive_summary.html"]
         assert f"{prev} wave" in pages["kam/K001.html"]
@@ -133,9 +134,9 @@ def test_every_trailing_quarter_renders(sample_dir, reports, quarter):
         assert f"no data in {quarter}, latest" not in voice
 
 
-def test_the_matrix_covers_quarters_with_and_without_a_wave(sample_dir):
-    waves = [_has_wave(sample_dir, q) for q in TRAILING]
-    assert any(waves) and not all(waves) and not _has_wave(sample_dir, NO_WAVE)
+def test_the_matrix_covers_quarters_with_and_without_a_wave(small):
+    waves = [_has_wave(small, q) for q in TRAILING]
+    assert any(waves) and not all(waves) and not _has_wave(small, NO_WAVE)
 
 
 # --------------------------------------------------------------------------- optional data
