@@ -39,6 +39,8 @@ TRAILING = [str(LATEST.shift(-k)) for k in range(7, -1, -1)]
 NO_WAVE = "2026Q2"  # the latest quarter of the sample without an NPS survey wave
 OPTIONAL = ("assignments", "mentions", "objectives", "sla_checks", "employee_surveys")
 SMALL_KAMS = ("K001", "K002", "K003", "K004", "K005", "K006")
+NPS_CARD = re.compile(r'kam-title">Net Promoter Score</div><div class="kam-value">([^<]+)</div>'
+                      r'(?:<div class="kam-asof">([^<]+))?')
 ERROR_TEXT = re.compile(r"Traceback|\b[A-Z]\w*Error\b|application/vnd\.jupyter\.stderr")
 
 
@@ -123,15 +125,17 @@ def test_every_trailing_quarter_renders(small, reports, quarter):
     folder = _kam_report(small, quarter, reports / "quarters", ["K001"])
     pages = _pages(folder, ["K001"])
     voice = pages["customer_voice.html"]
+    card = NPS_CARD.search(voice)
+    assert card, f"{quarter}: no NPS card with a value"
     if not _has_wave(small, quarter):
         # the latest wave within 12 months, labelled with its period, instead of a crash
         prev = next(q for q in (str(Quarter(quarter).shift(-k)) for k in (1, 2, 3))
                     if _has_wave(small, q))
-        assert f"{prev} wave" in voice and f"no data in {quarter}" in voice
+        assert card.group(2) == f"{prev} wave" and f"no data in {quarter}" in voice
         assert "There was no NPS survey" in pages["executive_summary.html"]
         assert f"{prev} wave" in pages["kam/K001.html"]
     else:
-        assert f"no data in {quarter}, latest" not in voice
+        assert card.group(2) is None  # this quarter's own figure
 
 
 def test_the_matrix_covers_quarters_with_and_without_a_wave(small):
