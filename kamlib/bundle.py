@@ -23,6 +23,9 @@ from kamlib.config import Settings, load_settings
 from kamlib.periods import Quarter
 
 TREND_QUARTERS = 8
+#: Quarters before the reported one that a page may fall back on when a KPI has no
+#: observations in it (with the quarter itself: the last 12 months).
+LOOKBACK_QUARTERS = 3
 
 
 def _jsonable(v):
@@ -69,6 +72,15 @@ class Bundle:
         raise AttributeError(f"the bundle has no frame {name!r}")
 
     @property
+    def history(self) -> pd.DataFrame:
+        """KPI rows of earlier quarters that a page may show when the quarter has none:
+        the trend (company and segment grains, 8 quarters) and, for KPIs without
+        observations this quarter, the KAM grain of the last 12 months
+        (:func:`earlier_kpis`)."""
+        parts = [f for f in (self.frame("trend"), self.frame("earlier")) if len(f)]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    @property
     def names(self) -> list[str]:
         return sorted(p.stem for p in self.folder.glob("*.parquet"))
 
@@ -98,6 +110,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     step("trends")
     cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, 200))
     trend = []
+    family_of: dict[str, str] = {}  # KPI id -> the family that computes it
     for q in Quarter.span(quarter.shift(-(TREND_QUARTERS - 1)), quarter.previous()):
         if q < first:
             continue
@@ -106,11 +119,15 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
         pq = Period(data, q, cheap, grains=("company", "segment"))
         rows = []
         for fam in ("churn", "expansion", "growth", "voice", "outcomes", "interaction", "team"):
-            rows += FAMILIES[fam](pq)
+            fam_rows = FAMILIES[fam](pq)
+            family_of.update((r["kpi"], fam) for r in fam_rows)
+            rows += fam_rows
         t = frame(rows)
         trend.append(t[t.grain.isin(["company", "segment"])])
     trend.append(kpis[kpis.grain.isin(["company", "segment"])])
     frames["trend"] = pd.concat(trend, ignore_index=True)
+    step("latest figures")
+    frames["earlier"] = earlier_kpis(data, quarter, first, settings, kpis, family_of)
 
     step("KAM comparison")
     # one quarter of churn per KAM is too few events to compare: pool the last four
@@ -129,6 +146,14 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     frames["kams"] = data.frame("account_managers").sort_values("kam_id")
     resp = p.attribute(panels.response_panel(data, quarter))
     frames["responses"] = resp
+    if len(resp) == 0:  # no survey this quarter: the latest wave within the last 12 months
+        for qq in _lookback(quarter, first):
+            pq = Period(data, qq, settings)
+            r = pq.attribute(panels.response_panel(data, qq))
+            if len(r):
+                frames["responses_latest"] = r
+                meta["responses_period"] = str(qq)
+                break
     if data.has("objectives"):
         from kamlib.kpis import objectives_due
 
@@ -213,6 +238,53 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     (out / "meta.json").write_text(json.dumps(_jsonable(meta), indent=2, sort_keys=True) + "\n",
                                    encoding="utf-8")
     return Bundle(out)
+
+
+def _lookback(quarter: Quarter, first: Quarter) -> list[Quarter]:
+    """The up to :data:`LOOKBACK_QUARTERS` quarters before ``quarter``, latest first."""
+    return [q for q in (quarter.shift(-k) for k in range(1, LOOKBACK_QUARTERS + 1))
+            if q >= first]
+
+
+def earlier_kpis(data, quarter: Quarter, first: Quarter, settings: Settings,
+                 kpis: pd.DataFrame, family_of: dict[str, str]) -> pd.DataFrame:
+    """KAM-grain rows of earlier quarters for the KPIs without observations this quarter.
+
+    A KPI with no observations in the quarter (NPS in a quarter without a survey
+    wave: no row, or a company row with ``n == 0``) is shown on the pages with its
+    latest figure within the last 12 months, labelled with that figure's period. The
+    trend carries the company and segment grains of earlier quarters; this frame adds
+    the KAM grain, so that a scorecard or a table by account manager can show the
+    latest wave too. For each such KPI, the up to :data:`LOOKBACK_QUARTERS` previous
+    quarters are computed (latest first, only the families that hold the missing
+    KPIs) until every one has a figure; only the KAM rows of those KPIs are kept.
+
+    Parameters
+    ----------
+    kpis : the quarter's long KPI table.
+    family_of : KPI id -> name in :data:`kamlib.kpis.FAMILIES`.
+
+    Returns
+    -------
+    The long KPI table's columns; empty when every KPI has observations this quarter.
+    """
+    from kamlib.kpis import FAMILIES, Period, frame
+
+    comp = kpis[kpis.grain == "company"]
+    observed = comp[comp.value.notna() | (comp.n.fillna(0) > 0)].kpi
+    missing = {k for k in family_of if k not in set(observed)}
+    out = [kpis.iloc[0:0]]
+    for q in _lookback(quarter, first):
+        fams = sorted({family_of[k] for k in missing})
+        if not fams:
+            break
+        pq = Period(data, q, settings, grains=("company", "kam"))
+        t = frame([r for fam in fams for r in FAMILIES[fam](pq)])
+        t = t[t.kpi.isin(missing)]
+        out.append(t[t.grain == "kam"])
+        found = t[(t.grain == "company") & t.value.notna()].kpi
+        missing -= set(found)
+    return pd.concat(out, ignore_index=True)
 
 
 def _fit_into(p, settings: Settings) -> bool:

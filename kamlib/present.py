@@ -56,14 +56,18 @@ __all__ = [
     "kpi_cards",
     "kpi_table",
     "label",
+    "latest",
+    "latest_responses",
     "money",
     "number",
     "objective_link",
     "pct",
+    "period_label",
     "section_note",
     "signed",
     "sparkline",
     "table",
+    "wave_title",
 ]
 
 NA = "n/a"
@@ -365,12 +369,15 @@ class Kpi:
     kind : value kind for :func:`fmt` (pct, ratio, nps, money, number, hours, days, score).
     higher_is_better : direction of a good change; None when neither is better.
     n_unit : what ``n`` counts (accounts, responses, ...).
+    period_word : how a figure's period is named when a page shows an earlier one
+        (``"wave"`` for survey KPIs: "2026Q1 wave").
     """
 
     title: str
     kind: str
     higher_is_better: bool | None = True
     n_unit: str = "accounts"
+    period_word: str = ""
 
 
 #: Every KPI id of the long table (README, "The KPIs") with its title, unit and direction.
@@ -389,10 +396,11 @@ KPI_INFO: dict[str, Kpi] = {
     "repeat_customer_rate": Kpi("Repeat customers", "pct", True, "billed accounts"),
     "referral_revenue_share": Kpi("Revenue from referred accounts", "pct", True),
     "sla_compliance": Kpi("SLA compliance", "pct", True, "SLA checks"),
-    "nps": Kpi("Net Promoter Score", "nps", True, "responses"),
-    "nps_account_level": Kpi("NPS, one vote per account", "nps", True),
-    "nps_change_qoq": Kpi("NPS change vs last quarter", "change_nps", True, "responses"),
-    "nps_change_yoy": Kpi("NPS change vs last year", "change_nps", True, "responses"),
+    "nps": Kpi("Net Promoter Score", "nps", True, "responses", "wave"),
+    "nps_account_level": Kpi("NPS, one vote per account", "nps", True, "accounts", "wave"),
+    "nps_change_qoq": Kpi("NPS change vs last quarter", "change_nps", True, "responses",
+                          "wave"),
+    "nps_change_yoy": Kpi("NPS change vs last year", "change_nps", True, "responses", "wave"),
     "reference_rate": Kpi("Would be a reference (12 months)", "pct", True, "accounts asked"),
     "referral_acquisition_share": Kpi("New accounts that were referred", "pct", True,
                                       "new accounts"),
@@ -410,7 +418,7 @@ KPI_INFO: dict[str, Kpi] = {
     "conversion_rate": Kpi("Prospect conversion", "pct", True, "prospects"),
     "time_to_convert_median_days": Kpi("Median time to convert", "days", False, "prospects"),
     "ideal_touches": Kpi("Ideal number of touches", "number", None, "prospects"),
-    "enps": Kpi("Employee NPS (eNPS)", "nps", True, "answers"),
+    "enps": Kpi("Employee NPS (eNPS)", "nps", True, "answers", "survey"),
     "clv_total": Kpi("Customer lifetime value (total)", "money", True),
     "clv_naive_total": Kpi("CLV by the simple formula", "money", None),
 }
@@ -510,6 +518,137 @@ def _series(trend: pd.DataFrame, kpi: str, periods: list[str], grain: str = "com
     return [float(by[p]) if p in by and not _missing(by[p]) else np.nan for p in periods]
 
 
+# -- periods without data ------------------------------------------------------------------
+
+#: Quarters a page looks back, the reported one included, for a KPI without observations.
+LOOKBACK = 4
+
+
+def _quarter_of(kpis: pd.DataFrame | None, quarter: Any = None) -> str | None:
+    """The reported quarter: ``quarter`` when given, else the KPI table's latest period."""
+    if quarter is not None:
+        return str(quarter)
+    if kpis is None or len(kpis) == 0 or "period" not in kpis:
+        return None
+    return str(max(kpis["period"].astype(str)))
+
+
+def period_label(kpi: str, period: Any) -> str:
+    """How the period of a figure from an earlier quarter is named on a page.
+
+    Examples
+    --------
+    >>> period_label("nps", "2026Q1"), period_label("nrr", "2026Q1")
+    ('2026Q1 wave', '2026Q1')
+    """
+    word = _info(kpi).period_word
+    return f"{period} {word}" if word else str(period)
+
+
+def latest(kpis: pd.DataFrame, history: pd.DataFrame | None, kpi: str,
+           grain: str = "company", group: str = "all", quarter: Any = None) -> dict:
+    """The KPI's figure for the quarter, or the latest one within the last 12 months.
+
+    The rule for periods without data: a KPI with no observations in the quarter
+    (no row, or a row with ``n == 0``, such as NPS in a quarter without a survey
+    wave) shows the latest figure of the :data:`LOOKBACK` quarters up to and
+    including the reported one, labelled with its own period. A figure that was
+    measured but is withheld (a group below the minimum size, ``n > 0``) is never
+    replaced by an older one. With nothing in the 12 months the KPI is "no data".
+
+    Parameters
+    ----------
+    kpis : the quarter's long KPI table (``b.kpis``).
+    history : earlier quarters' rows in the same columns (``b.history``: the trend
+        and the KAM rows of the latest waves); None for no fallback.
+    kpi, grain, group : which figure.
+    quarter : the reported quarter; default the latest period in ``kpis``.
+
+    Returns
+    -------
+    dict with ``value``, ``low``, ``high``, ``n`` (as :func:`_row`), ``period`` (the
+    figure's quarter, the reported one when there is none) and ``earlier`` (True when
+    the figure comes from an earlier quarter).
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"kpi": "nps", "grain": "company", "group": "all",
+    ...                   "period": ["2025Q3", "2026Q1"], "value": [-2.0, 4.0],
+    ...                   "low": [-9.0, -3.0], "high": [5.0, 11.0], "n": [320, 300]})
+    >>> now = pd.DataFrame({"kpi": ["nps"], "grain": "company", "group": "all",
+    ...                     "period": "2026Q2", "value": [np.nan], "low": np.nan,
+    ...                     "high": np.nan, "n": [0]})
+    >>> r = latest(now, h, "nps")
+    >>> float(r["value"]), r["period"], r["earlier"]
+    (4.0, '2026Q1', True)
+    >>> latest(now, h, "nps", quarter="2027Q2")["earlier"]  # more than 12 months back
+    False
+    """
+    q = _quarter_of(kpis, quarter)
+    r = _row(kpis, kpi, grain, group, q)
+    r["period"], r["earlier"] = q, False
+    if not _missing(r["value"]) or r["n"] > 0 or q is None or history is None \
+            or len(history) == 0 or "kpi" not in history:
+        return r
+    for k in range(1, LOOKBACK):
+        before = _shift(q, -k)
+        e = _row(history, kpi, grain, group, before)
+        if not _missing(e["value"]):
+            e["period"], e["earlier"] = before, True
+            return e
+    return r
+
+
+def wave_title(bundle: Any, what: str = "NPS answer (out of 10)") -> str:
+    """A title or column header over survey answers (:func:`latest_responses`) that
+    names the survey wave when the answers come from an earlier quarter.
+
+    Examples
+    --------
+    >>> class B:
+    ...     meta = {"quarter": "2026Q2", "responses_period": "2026Q1"}
+    ...     def frame(self, name):
+    ...         return pd.DataFrame({"account_id": ["A1"]} if name == "responses_latest" else {})
+    >>> wave_title(B())
+    'NPS answer (out of 10), 2026Q1 wave'
+    """
+    _frame_, period = latest_responses(bundle)
+    here = str((getattr(bundle, "meta", {}) or {}).get("quarter", ""))
+    return what if not period or period == here else f"{what}, {period_label('nps', period)}"
+
+
+def latest_responses(bundle: Any) -> tuple[pd.DataFrame, str]:
+    """Survey answers per account for the pages, and their quarter.
+
+    The quarter's own answers when it had a survey; otherwise those of the latest
+    wave within the last 12 months (``responses_latest`` in the bundle); otherwise
+    an empty frame and the reported quarter.
+    """
+    meta = getattr(bundle, "meta", {}) or {}
+    here = str(meta.get("quarter", ""))
+    resp = _frame(bundle, "responses")
+    if len(resp) == 0 and meta.get("responses_period"):
+        earlier = _frame(bundle, "responses_latest")
+        if len(earlier):
+            return earlier, str(meta["responses_period"])
+    return resp, here
+
+
+def earlier_note(quarter: Any, periods: Iterable[str], what: str = "figures") -> str:
+    """A note saying which figures come from an earlier quarter ("" when none do).
+
+    Examples
+    --------
+    >>> print(earlier_note("2026Q2", ["2026Q1 wave"]))
+    No data in 2026Q2: the figures marked 2026Q1 wave are the latest within the last 12 months.
+    """
+    ps = sorted(set(periods))
+    if not ps:
+        return ""
+    return (f"No data in {quarter}: the {what} marked {' / '.join(ps)} "
+            f"{'is' if what.endswith('figure') else 'are'} the latest within the last 12 months.")
+
+
 # -- sparkline and cards ---------------------------------------------------------------------
 
 
@@ -602,7 +741,11 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
     Parameters
     ----------
     kpis : the quarter's long KPI table (``b.kpis``).
-    trend : the same KPIs over the last 8 quarters (``b.trend``).
+    trend : the same KPIs over the last 8 quarters (``b.trend``, or ``b.history``
+        which adds the KAM rows of the latest waves). A KPI without observations
+        this quarter shows its latest figure within the last 12 months from here
+        (:func:`latest`), labelled with its period, and its changes against that
+        period's own previous quarter and year.
     quarter : the quarter shown, ``"2026Q3"`` or a :class:`~kamlib.periods.Quarter`.
     currency : currency of money KPIs.
     cards : which cards (:data:`KPI_CARDS` or :func:`cards`).
@@ -623,16 +766,23 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
     out = ['<div class="kam-cards">']
     for c in cards:
         kpi, title, kind, hib = c.kpi, c.title, c.kind, c.higher_is_better
-        r = _row(kpis, kpi, grain, group, label_q)
+        r = latest(kpis, None, kpi, grain, group, label_q)
         if _missing(r["value"]) and c.fallback:
-            alt = _row(kpis, c.fallback, grain, group, label_q)
+            alt = latest(kpis, None, c.fallback, grain, group, label_q)
             if not _missing(alt["value"]):
                 kpi, r = c.fallback, alt
+        if _missing(r["value"]):  # no figure this quarter: the latest within 12 months
+            for k in (c.kpi, c.fallback) if c.fallback else (c.kpi,):
+                e = latest(kpis, trend, k, grain, group, label_q)
+                if e["earlier"]:
+                    kpi, r = k, e
+                    break
         if c.fallback:
             title = f"{title} ({'lagging' if kpi.endswith('lagging') else 'leading'})"
         series = _series(trend, kpi, periods, grain, group)
-        series[-1] = float(r["value"]) if not _missing(r["value"]) else series[-1]
-        value = series[-1]
+        if not r["earlier"]:
+            series[-1] = float(r["value"]) if not _missing(r["value"]) else series[-1]
+        value = float(r["value"]) if r["earlier"] else series[-1]
         n_unit = _info(kpi).n_unit
         out.append('<div class="kam-card">')
         if c.theme:
@@ -640,16 +790,29 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
         out.append(f'<div class="kam-title">{_e(title)}</div>')
         if _missing(value):
             out.append(f'<div class="kam-value kam-muted">{NO_DATA}</div>')
+            what = (f"n = {r['n']:,}" if r["n"] else
+                    f"nothing in {_shift(label_q, 1 - LOOKBACK)}{DASH}{label_q}")
             out.append(f'<div class="kam-detail">nothing to measure this quarter '
-                       f'(n = {r["n"]:,})</div>')
+                       f'({_e(what)})</div>')
         else:
             out.append(f'<div class="kam-value">{_e(fmt(value, kind, currency))}</div>')
+            if r["earlier"]:
+                out.append(f'<div class="kam-asof">{_e(period_label(kpi, r["period"]))}'
+                           f'<span class="kam-muted">: no data in {_e(label_q)}, latest '
+                           'within 12 months</span></div>')
             iv = interval(r["low"], r["high"], kind, currency)
             ivtext = f"95 % interval {iv}" if iv != NA else "no interval"
             based = f"n = {r['n']:,} {n_unit}"
             out.append(f'<div class="kam-detail">{_e(ivtext)}<br>{_e(based)}</div>')
         out.append('<div class="kam-changes">')
-        for versus, other in ((f"vs {prev}", series[-2]), (f"vs {yago}", series[-5])):
+        if r["earlier"]:  # the shown figure against its own quarter's neighbours
+            at = str(r["period"])
+            p1, p4 = _shift(at, -1), _shift(at, -4)
+            before = _series(trend, kpi, [p1, p4], grain, group)
+            pairs = ((f"{at} vs {p1}", before[0]), (f"{at} vs {p4}", before[1]))
+        else:
+            pairs = ((f"vs {prev}", series[-2]), (f"vs {yago}", series[-5]))
+        for versus, other in pairs:
             change = value - other if not (_missing(value) or _missing(other)) else np.nan
             out.append(_change_html(change, kind, hib, versus, currency))
         out.append("</div>")
@@ -658,11 +821,13 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
                    f'<span class="kam-muted">{_e(f"{periods[0]}–{periods[-1]}")}'
                    f'{"" if known > 1 else "<br>no earlier quarters"}</span></div>')
         if c.secondary:
-            s = _row(kpis, c.secondary, grain, group, label_q)
+            s = latest(kpis, trend, c.secondary, grain, group, label_q)
             si = _info(c.secondary)
             text = f"{si.title}: {_estimate(s, si.kind, currency)}"
             if s["n"]:
                 text += f", n = {s['n']:,} {si.n_unit}"
+            if s["earlier"]:
+                text += f" ({period_label(c.secondary, s['period'])})"
             out.append(f'<div class="kam-secondary">{_e(text)}</div>')
         out.append("</div>")
     out.append("</div>")
@@ -672,15 +837,22 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
 # -- tables ------------------------------------------------------------------------------
 
 
+def _tag(text: Any) -> str:
+    """A small marker naming the period of a figure from an earlier quarter."""
+    return f' <span class="kam-tag">{_e(text)}</span>' if isinstance(text, str) and text else ""
+
+
 def _cell(row: pd.Series, col: Any, kind: str, currency: str) -> str:
-    if isinstance(col, tuple) and len(col) == 3:
+    if isinstance(col, tuple) and len(col) in (3, 4):
         r = {"value": row.get(col[0]), "low": row.get(col[1]), "high": row.get(col[2])}
         if _missing(r["value"]):
             note = row.get("note")  # a row that says why it has no value, e.g. "no peak"
             return _e(note) if isinstance(note, str) and note.strip() else NO_DATA
         v = fmt(r["value"], kind, currency)
         iv = interval(r["low"], r["high"], kind, currency)
-        return v if iv == NA else f'{_e(v)} <span class="kam-iv">({_e(iv)})</span>'
+        tag = _tag(row.get(col[3])) if len(col) == 4 else ""
+        return (_e(v) if iv == NA else
+                f'{_e(v)} <span class="kam-iv">({_e(iv)})</span>') + tag
     if isinstance(col, tuple) and len(col) == 2:
         return _e(interval(row.get(col[0]), row.get(col[1]), kind, currency))
     return _e(fmt(row.get(col), kind, currency))
@@ -695,9 +867,11 @@ def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: i
     ----------
     df : the rows, in the order shown.
     columns : ``(column, header, kind)`` tuples; kind as in :func:`fmt`. ``column``
-        may be a pair ``(low, high)`` (an interval) or a triple ``(value, low, high)``
+        may be a pair ``(low, high)`` (an interval), a triple ``(value, low, high)``
         (the value with its interval in brackets; a missing value reads "no data", or
-        the row's ``note`` when the frame has one).
+        the row's ``note`` when the frame has one) or a quadruple ``(value, low, high,
+        period)`` whose last column, when set, tags the value with the period it
+        comes from (see :func:`latest`).
     max_rows : rows shown; the rest is summarised as "… and 12 more".
     caption : title over the table.
     currency : currency of money columns.
@@ -761,8 +935,13 @@ def _item(item: Any) -> tuple[str, str, str]:
 
 def kpi_table(kpis: pd.DataFrame, items: Iterable[Any],
               columns: Sequence[tuple[str, Any, str]] = (("company", "all", "Company"),),
-              currency: str = "EUR", period: Any = None, caption: str | None = None) -> str:
+              currency: str = "EUR", period: Any = None, caption: str | None = None,
+              history: pd.DataFrame | None = None) -> str:
     """KPIs as rows, with each one's value, 95 % interval and n, for one or more groups.
+
+    With ``history`` (``b.history``), a KPI without observations this quarter shows
+    its latest figure within the last 12 months, tagged with its period
+    (:func:`latest`), and a note under the table says so.
 
     Parameters
     ----------
@@ -771,6 +950,7 @@ def kpi_table(kpis: pd.DataFrame, items: Iterable[Any],
     columns : ``(grain, group, header)`` per group shown side by side, e.g. a KAM
         next to the company.
     period : only rows of this period (default: all rows, i.e. the bundle's quarter).
+    history : earlier quarters' rows to fall back on; None for none.
 
     Examples
     --------
@@ -797,31 +977,51 @@ def kpi_table(kpis: pd.DataFrame, items: Iterable[Any],
         out.append(f'<th class="kam-r">{_e(first)} (95 % interval)</th>'
                    '<th class="kam-r">Based on</th>')
     out.append("</tr></thead><tbody>")
+    quarter = _quarter_of(kpis, period)
+    tags: list[str] = []
     for kpi, title, kind in items:
         out.append(f"<tr><td>{_e(title)}</td>")
         for grain, group, _h in columns:
-            r = _row(kpis, kpi, grain, group, period)
+            if history is None:
+                r = _row(kpis, kpi, grain, group, period)
+                r["earlier"] = False
+            else:
+                r = latest(kpis, history, kpi, grain, group, quarter)
             if _missing(r["value"]):
                 out.append(f'<td class="kam-r kam-muted">{NO_DATA}</td>')
             else:
                 iv = interval(r["low"], r["high"], kind, currency)
                 ivh = "" if iv == NA else f' <span class="kam-iv">({_e(iv)})</span>'
-                out.append(f'<td class="kam-r">{_e(fmt(r["value"], kind, currency))}{ivh}</td>')
+                tag = ""
+                if r["earlier"]:
+                    tags.append(period_label(kpi, r["period"]))
+                    tag = _tag(tags[-1])
+                out.append(f'<td class="kam-r">{_e(fmt(r["value"], kind, currency))}{ivh}'
+                           f'{tag}</td>')
             based = f"{r['n']:,} {_info(kpi).n_unit}"
             out.append(f'<td class="kam-r kam-muted">{_e(based)}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
+    if tags:
+        out.append(section_note(earlier_note(quarter, tags)))
     return "".join(out)
 
 
 def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
                  labels: dict | None = None, currency: str = "EUR", company: bool = True,
                  max_rows: int = 30, caption: str | None = None, period: Any = None,
-                 sort: str = "label") -> str:
+                 sort: str = "label", history: pd.DataFrame | None = None) -> str:
     """Groups (segments, KAMs, channels) as rows, each KPI as a column with its interval.
 
     The value and its 95 % interval share a cell; ``n`` follows each KPI, once for
     neighbouring KPIs that rest on the same counts.
+
+    With ``history`` (``b.history``), a group without observations of a KPI this
+    quarter shows the KPI's latest figure within the last 12 months (:func:`latest`):
+    the column header names the period when every figure in it comes from the same
+    earlier quarter, otherwise each such figure is tagged; a note under the table
+    says so. Groups that only have earlier figures (KAMs in a quarter without a
+    survey wave) are listed too.
 
     Parameters
     ----------
@@ -831,6 +1031,7 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
     labels : display names of the groups (e.g. KAM id -> name); default :func:`label`.
     company : add the company as the first row.
     sort : ``"label"`` (alphabetical, never a ranking) or ``"n"`` (largest first).
+    history : earlier quarters' rows to fall back on; None for none.
 
     Examples
     --------
@@ -841,17 +1042,38 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
     >>> h = kpi_by_group(t, ["upsell_rate"], "segment")
     >>> h.index("All accounts") < h.index("Mid market") < h.index("Strategic")
     True
+    >>> kpi_by_group(t, ["nps"], "kam", company=False).count("No data")  # nothing: says so
+    1
     """
     items = [_item(i) for i in items]
-    if kpis is None or len(kpis) == 0:
-        return table(pd.DataFrame(), [], caption=caption)
-    t = kpis[(kpis["grain"] == grain) & kpis["kpi"].isin([k for k, _t, _k in items])]
-    if period is not None:
+    quarter = _quarter_of(kpis, period)
+    ids = [k for k, _t, _k in items]
+    t = kpis[(kpis["grain"] == grain) & kpis["kpi"].isin(ids)] \
+        if kpis is not None and len(kpis) and "kpi" in kpis else pd.DataFrame(columns=["group"])
+    if period is not None and len(t):
         t = t[t["period"].astype(str) == str(period)]
     groups = list(dict.fromkeys(t["group"].astype(str)))
+    if history is not None and len(history) and "kpi" in history and quarter:
+        window = [_shift(quarter, -k) for k in range(1, LOOKBACK)]
+        h = history[(history["grain"] == grain) & history["kpi"].isin(ids)
+                    & history["period"].astype(str).isin(window) & history["value"].notna()]
+        groups += [g for g in dict.fromkeys(h["group"].astype(str)) if g not in groups]
+    if not groups and not company:
+        since = _shift(quarter, 1 - LOOKBACK) if quarter else ""
+        what = f" in {since}{DASH}{quarter}" if quarter else ""
+        return table(pd.DataFrame(), [], caption=caption,
+                     empty=f"No data for any {label(grain).lower()}{what}.")
     names = {g: (labels or {}).get(g, label(g)) for g in groups}
+
+    def get(kpi: str, gr: str, g: str) -> dict:
+        if history is None:
+            r = _row(kpis, kpi, gr, g, period)
+            r["earlier"], r["period"] = False, quarter
+            return r
+        return latest(kpis, history, kpi, gr, g, quarter)
+
     first = items[0][0] if items else None
-    nmap = {g: _row(kpis, first, grain, g, period)["n"] for g in groups}
+    nmap = {g: get(first, grain, g)["n"] for g in groups}
     if sort == "n":
         groups.sort(key=lambda g: (-nmap[g], names[g]))
     else:
@@ -864,19 +1086,30 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
     for gr, g, name in rows:
         rec: dict[str, Any] = {"name": name}
         for kpi, _title, _kind in items:
-            r = _row(kpis, kpi, gr, g, period)
+            r = get(kpi, gr, g)
             rec[f"{kpi}|v"], rec[f"{kpi}|l"], rec[f"{kpi}|h"] = r["value"], r["low"], r["high"]
             rec[f"{kpi}|n"] = r["n"]
+            rec[f"{kpi}|p"] = period_label(kpi, r["period"]) if r["earlier"] else ""
         data.append(rec)
     df = pd.DataFrame(data)
     head = {"segment": "Segment", "kam": "Account manager", "channel": "Channel"}
     cols: list[tuple[Any, str, str]] = [("name", head.get(grain, label(grain)), "text")]
     ns = [df[f"{k}|n"].tolist() for k, _t, _k in items]
+    tags: list[str] = []
     for i, (kpi, title, kind) in enumerate(items):
-        cols.append(((f"{kpi}|v", f"{kpi}|l", f"{kpi}|h"), title, kind))
+        shown = df[~df[f"{kpi}|v"].map(_missing)]
+        ps = set(shown[f"{kpi}|p"])
+        tags += [p for p in ps if p]
+        if len(shown) and len(ps) == 1 and "" not in ps:  # the whole column is earlier
+            cols.append(((f"{kpi}|v", f"{kpi}|l", f"{kpi}|h"), f"{title}, {ps.pop()}", kind))
+        else:
+            cols.append(((f"{kpi}|v", f"{kpi}|l", f"{kpi}|h", f"{kpi}|p"), title, kind))
         if i == len(items) - 1 or ns[i + 1] != ns[i]:  # n once per run of equal counts
             cols.append((f"{kpi}|n", f"n ({_info(kpi).n_unit})", "int"))
-    return table(df, cols, max_rows=max_rows, caption=caption, currency=currency)
+    out = table(df, cols, max_rows=max_rows, caption=caption, currency=currency)
+    if tags and quarter:
+        out += section_note(earlier_note(quarter, tags))
+    return out
 
 
 # -- text blocks ------------------------------------------------------------------------------
@@ -978,7 +1211,7 @@ def headlines(bundle: Any) -> list[str]:
     meta = getattr(bundle, "meta", {}) or {}
     q = str(meta.get("quarter", getattr(bundle, "quarter", "")))
     currency = (meta.get("settings") or {}).get("currency", "EUR")
-    prev, yago = _shift(q, -1), _shift(q, -4)
+    prev = _shift(q, -1)
     out: list[str] = []
 
     churn = _row(kpis, "logo_churn_rate", period=q)
@@ -1011,13 +1244,17 @@ def headlines(bundle: Any) -> list[str]:
                    f"the total lifetime value; {pct(share, 0)} of it sits in {len(top)} "
                    f"accounts ({who}).")
 
-    nps = _row(kpis, "nps", period=q)
+    nps = latest(kpis, trend, "nps", quarter=q)
     if not _missing(nps["value"]):
         s = (f"NPS is {_nps(nps['value'])} (95 % interval "
              f"{interval(nps['low'], nps['high'], 'nps')}, {nps['n']:,} responses)")
-        for kpi, when in (("nps_change_qoq", "last quarter"),
-                          ("nps_change_yoy", "the same quarter last year")):
-            ch = _row(kpis, kpi, period=q)
+        if nps["earlier"]:
+            s = (f"There was no NPS survey in {q}; in the latest wave ({nps['period']}) NPS "
+                 f"was {_nps(nps['value'])} (95 % interval "
+                 f"{interval(nps['low'], nps['high'], 'nps')}, {nps['n']:,} responses)")
+        for kpi, when in (("nps_change_qoq", "the quarter before"),
+                          ("nps_change_yoy", "the same quarter a year before")):
+            ch = _row(trend if nps["earlier"] else kpis, kpi, period=nps["period"])
             if not _missing(ch["value"]):
                 p = _p_value(ch)
                 verdict = ("not significant" if _missing(p) or p >= 0.05
@@ -1038,10 +1275,14 @@ def headlines(bundle: Any) -> list[str]:
                   f"({interval(grr['low'], grr['high'], 'ratio')})")
         out.append(s + ".")
 
-    enps = _row(kpis, "enps", period=q)
+    enps = latest(kpis, trend, "enps", quarter=q)
     if not _missing(enps["value"]):
         s = (f"Employee NPS is {_nps(enps['value'])} (95 % interval "
              f"{interval(enps['low'], enps['high'], 'nps')}, {enps['n']:,} answers)")
+        if enps["earlier"]:
+            s = (f"There was no employee survey in {q}; in the latest one ({enps['period']}) "
+                 f"employee NPS was {_nps(enps['value'])} (95 % interval "
+                 f"{interval(enps['low'], enps['high'], 'nps')}, {enps['n']:,} answers)")
         if not (_missing(enps["low"]) or _missing(enps["high"])):
             if enps["high"] < 0:
                 s += "; the whole interval lies below zero: more detractors than promoters"
@@ -1049,9 +1290,9 @@ def headlines(bundle: Any) -> list[str]:
                 s += "; the whole interval lies above zero"
             else:
                 s += "; the interval includes zero"
-        ya = _row(trend, "enps", period=yago)
+        ya = _row(trend, "enps", period=_shift(enps["period"], -4))
         if not _missing(ya["value"]):
-            s += f" (a year ago: {_nps(ya['value'])})"
+            s += f" (a year {'before' if enps['earlier'] else 'ago'}: {_nps(ya['value'])})"
         out.append(s + ".")
 
     total = _row(kpis, "clv_total", period=q)
@@ -1078,7 +1319,9 @@ def account_view(bundle: Any, current: bool = True) -> pd.DataFrame:
     churn_next_quarter, churn_next_year, value_at_risk, max_gap_days,
     days_since_last_touch, touches, next_renewal_on (see
     :func:`kamlib.attention.next_renewal_on`), nps_score (mean 0–10 answer this
-    quarter), responses. Ordered by account id.
+    quarter, or in the latest survey wave within 12 months when the quarter had none:
+    see :func:`latest_responses` and :func:`wave_title`), responses. Ordered by
+    account id.
     """
     acc = _frame(bundle, "accounts")
     if len(acc) == 0:
@@ -1093,7 +1336,7 @@ def account_view(bundle: Any, current: bool = True) -> pd.DataFrame:
                         "remaining_years") if c in clv]
     if len(clv) and cols:
         f = f.merge(clv[["account_id", *cols]], on="account_id", how="left")
-    resp = _frame(bundle, "responses")
+    resp, _period = latest_responses(bundle)
     if len(resp) and "mean_score" in resp:
         r = resp[["account_id", "mean_score", "responses"]].rename(
             columns={"mean_score": "nps_score"})
@@ -1179,6 +1422,11 @@ STYLE = """<style>
 .kam-title{font-size:13px;font-weight:bold;color:#222222;margin:2px 0 4px 0;min-height:2.6em}
 .kam-value{font-size:24px;font-weight:bold;color:#222222;white-space:nowrap}
 .kam-detail{font-size:11.5px;color:#555555;margin:2px 0 4px 0}
+.kam-asof{font-size:11.5px;font-weight:bold;color:#9A6700;margin:1px 0 2px 0}
+.kam-asof .kam-muted{font-weight:normal}
+.kam-tag{display:inline-block;font-size:10.5px;color:#9A6700;background:#FDF7EC;
+  border:1px solid #F0DDB0;border-radius:3px;padding:0 4px;margin-left:4px;
+  white-space:nowrap;font-weight:normal}
 .kam-changes{font-size:11.5px;color:#444444;display:flex;flex-direction:column}
 .kam-change b{white-space:nowrap}
 .kam-good{color:#009E73}.kam-bad{color:#D55E00}.kam-flat{color:#767676}

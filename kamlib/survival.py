@@ -202,9 +202,13 @@ def fill_covariates(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_columns(panel: pd.DataFrame) -> list[str]:
-    """Covariates of the churn model present in a panel (segment indicators last)."""
+    """Covariates of the churn model present in a panel (segment indicators last).
+
+    A covariate with one value throughout (an optional table that is absent, such as
+    ``sla_checks`` or ``employee_surveys``, leaves its column at the neutral fill) carries
+    no information and is left out, so the model still fits."""
     seg = sorted(c for c in panel.columns if c.startswith("segment_"))
-    return [c for c in COVARIATES if c in panel.columns] + seg
+    return [c for c in COVARIATES if c in panel.columns and panel[c].nunique() > 1] + seg
 
 
 # --------------------------------------------------------------------------- risk

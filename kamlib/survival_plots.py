@@ -147,6 +147,14 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
         sig = (lo > 1) | (hi < 1)
         colors = [COLORS["alert"] if s and h > 1 else COLORS["good"] if s else COLORS["muted"]
                   for s, h in zip(sig, hr, strict=True)]
+        # limits from the finite, positive values only: a factor that a single account
+        # carries (a segment of one) can have an unbounded interval, drawn to the edge
+        seen = np.r_[lo, hi, hr]
+        seen = seen[np.isfinite(seen) & (seen > 0)]
+        lo_x = np.min(np.r_[seen, 0.9]) / 1.2
+        hi_x = np.max(np.r_[seen, 1.1]) * 1.2
+        lo, hi = np.clip(np.nan_to_num(lo, nan=lo_x), lo_x, hi_x), \
+            np.clip(np.nan_to_num(hi, nan=hi_x), lo_x, hi_x)
         ax.hlines(y, lo, hi, colors=colors, linewidth=2)
         ax.scatter(hr, y, color=colors, zorder=3, s=30, label="Estimate (95 % interval)")
         if truth:
@@ -156,9 +164,7 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
         ax.axvline(1.0, color=COLORS["reference"], linewidth=1)
         ax.set_xscale("log")
         ax.set_yticks(y, [shorten((labels or {}).get(n, covariate_label(n))) for n in names])
-        lo_x = np.nanmin(np.r_[lo, 0.9])
-        hi_x = np.nanmax(np.r_[hi, 1.1])
-        ax.set_xlim(lo_x / 1.2, hi_x * 1.2)
+        ax.set_xlim(lo_x, hi_x)
         from matplotlib.ticker import FuncFormatter, LogLocator
 
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
