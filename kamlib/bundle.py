@@ -85,6 +85,23 @@ class Bundle:
         return sorted(p.stem for p in self.folder.glob("*.parquet"))
 
 
+#: names longer than this are shortened with "…" on every page (ids are never shortened)
+NAME_MAX = 120
+
+
+def display_name(name):
+    """A name from the data as the pages show it: one line, at most :data:`NAME_MAX`
+    characters (see :func:`kamlib.plots.shorten`); missing stays missing.
+
+    >>> display_name("Kira  Moreau"), display_name("x" * 500)[-3:], display_name(None)
+    ('Kira Moreau', 'xx…', None)
+    """
+    from kamlib.plots import shorten
+
+    return None if name is None or (isinstance(name, float) and name != name) \
+        else shorten(name, NAME_MAX)
+
+
 def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = None,
           progress: Callable[[str], None] | None = None, source_label: str = "") -> Bundle:
     """Compute everything the report shows for ``quarter`` and store it in ``out``."""
@@ -142,8 +159,9 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     gaps = panels.contact_gaps(acc[acc.customer_end], p.interactions, quarter)
     acc = acc.merge(gaps, on="account_id", how="left")
     acc["next_renewal_on"] = acc.account_id.map(attention.next_renewal_on(p.state.renewals))
-    frames["accounts"] = acc
-    frames["kams"] = data.frame("account_managers").sort_values("kam_id")
+    frames["accounts"] = acc.assign(name=acc["name"].map(display_name))
+    kams = data.frame("account_managers").sort_values("kam_id")
+    frames["kams"] = kams.assign(name=kams["name"].map(display_name))
     resp = p.attribute(panels.response_panel(data, quarter))
     frames["responses"] = resp
     if len(resp) == 0:  # no survey this quarter: the latest wave within the last 12 months

@@ -53,3 +53,7 @@ def test_report_with_hostile_names_succeeds_with_bounded_charts(sample_copy, tmp
     assert len(sizes) >= 10 and any(k.startswith("K001.html") for k in sizes)
     too_big = {k: s for k, s in sizes.items() if s[0] > 2000 or s[1] > 3000}
     assert not too_big, too_big
+    # the 1 MB name is shortened on the pages too, not only in the charts
+    heavy = {p.name: p.stat().st_size for p in pages if p.stat().st_size > 1_500_000}
+    assert not heavy, heavy
+    assert "Q" * 200 not in (report / "index.html").read_text(encoding="utf-8")
