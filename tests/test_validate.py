@@ -225,3 +225,25 @@ def test_old_check_results_are_pruned(sample_dir, check_cache):
     kept = [d for d in stale if d.exists()]
     assert len(kept) == sources.KEEP_CHECKS - 1  # with the folder just checked: KEEP_CHECKS
     assert kept == stale[: sources.KEEP_CHECKS - 1]  # the most recently used stay
+
+
+def test_an_edit_in_the_middle_of_a_file_is_never_served_from_the_cache(sample_copy,
+                                                                         check_cache):
+    """The cache key hashes every byte: an edit of the same length in the middle of a
+    large file, with its modification time put back, is checked again."""
+    import os
+
+    f = sample_copy / "interactions.csv"
+    data = f.read_bytes()
+    assert len(data) > 4 << 20
+    with validate(open_source(sample_copy)) as vd:
+        assert vd.faults.empty
+    st = f.stat()
+    mid = data.index(b'"inbound"', len(data) // 2)
+    f.write_bytes(data[:mid] + b'"inbxund"' + data[mid + len(b'"inbound"'):])
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    with validate(open_source(sample_copy)) as vd:
+        assert vd.faults[["table", "rule", "column", "rows"]].to_dict("records") == [
+            {"table": "interactions", "rule": "not_in_domain", "column": "direction", "rows": 1}]
+
