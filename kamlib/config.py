@@ -55,6 +55,8 @@ class Settings:
     margin_rate : gross margin rate assumed when invoices carry no ``gross_margin``.
     seed : seed for every random draw (bootstraps); reports are reproducible.
     bootstrap_draws : number of bootstrap resamples.
+    max_money : the largest plausible amount of money (absolute value) in a cell;
+        beyond it the row is set aside as ``out_of_range``.
     """
 
     fiscal_year_start_month: int = 1
@@ -71,6 +73,7 @@ class Settings:
     margin_rate: float = 0.35
     seed: int = 20260930
     bootstrap_draws: int = 1000
+    max_money: float = 1e12
 
     def __post_init__(self) -> None:
         checks = [
@@ -85,6 +88,7 @@ class Settings:
             (self.small_n >= 1 and self.min_group_size >= 1, "group sizes must be >= 1"),
             (self.bootstrap_draws >= 10, "bootstrap_draws must be >= 10"),
             (0 <= self.margin_rate <= 1, "margin_rate must be in [0, 1]"),
+            (0 < self.max_money < 1e300, "max_money must be positive and finite"),
         ]
         bad = [msg for ok, msg in checks if not ok]
         if bad:
