@@ -248,6 +248,10 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     step("validating the data")
     with validate(open_source(data)) as vd:
         q = resolve_quarter(vd, quarter, settings)
+        if quarter is None:  # say which quarter and why
+            from kamlib.coverage import explain
+
+            step(explain(vd, settings, q))
         label = display_name(data)
         staging = out / f".staging-{q}"
         shutil.rmtree(staging, ignore_errors=True)
