@@ -384,7 +384,7 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
     try:
-        with validate(open_source(data)) as vd:
+        with validate(open_source(data), settings=settings) as vd:
             q = resolve_quarter(vd, quarter or None, settings)
             build(vd, q, tmp, settings, source_label=display_name(data))
         try:

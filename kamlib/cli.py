@@ -145,6 +145,10 @@ def kpis(
         settings = load_settings()
         with run(open_source(data), strict=strict) as vd:
             q = resolve_quarter(vd, quarter, settings)
+            if quarter is None:  # say which quarter and why
+                from kamlib.coverage import explain
+
+                err.print(Text(explain(vd, settings, q)), highlight=False, soft_wrap=True)
             n_q = int(vd.summary.rows_quarantined.sum())
             if n_q:
                 err.print(f"note: {n_q:,} row(s) quarantined; `kam validate` lists them")
@@ -192,6 +196,9 @@ def report(
             tasks: dict[str, int] = {}
 
             def progress(msg: str, i: int, n: int) -> None:
+                if msg.startswith("quarter "):  # the default quarter and why: a line of its own
+                    bar.console.print(Text(msg), highlight=False, soft_wrap=True)
+                    return
                 key = "pages" if msg.startswith("executed") else (
                     "html" if msg.startswith("exporting") else "prep")
                 if key != "prep" and "prep" in tasks:  # checking and computing are over

@@ -64,6 +64,8 @@ class Settings:
     margin_rate : gross margin rate assumed when invoices carry no ``gross_margin``.
     seed : seed for every random draw (bootstraps); reports are reproducible.
     bootstrap_draws : number of bootstrap resamples.
+    max_money : the largest plausible amount of money (absolute value) in a cell;
+        beyond it the row is set aside as ``out_of_range``.
     """
 
     fiscal_year_start_month: int = 1
@@ -80,6 +82,7 @@ class Settings:
     margin_rate: float = 0.35
     seed: int = 20260930
     bootstrap_draws: int = 1000
+    max_money: float = 1e12
 
     def __post_init__(self) -> None:
         bad = self._type_faults()
@@ -98,6 +101,7 @@ class Settings:
                 (self.seed >= 0, "seed must be >= 0"),
                 (self.bootstrap_draws >= 10, "bootstrap_draws must be >= 10"),
                 (0 <= self.margin_rate <= 1, "margin_rate must be in [0, 1]"),
+                (0 < self.max_money < 1e300, "max_money must be positive and finite"),
                 (1 <= len(self.currency) <= 10 and self.currency.strip() == self.currency
                  and self.currency.isprintable(),
                  "currency must be a short code such as EUR (1 to 10 characters, no spaces "

@@ -9,11 +9,15 @@ Column kinds
 ``id``         non-empty string (trimmed)
 ``text``       free text (names, segments, product lines)
 ``enum``       lowercase snake_case value from ``values`` (case and spaces are normalised)
-``date``       ISO ``YYYY-MM-DD``
-``timestamp``  ISO 8601, naive means UTC
-``number``     decimal number (money, targets, sentiment)
-``integer``    whole number (scores)
+``date``       ISO ``YYYY-MM-DD`` (nothing else: no ``2026/03/22``, no time, no ``epoch``)
+``timestamp``  ISO 8601 ``YYYY-MM-DD[THH:MM[:SS[.f]]]`` with an optional offset (``Z``,
+               ``+HH:MM``, ``+HHMM`` or ``+HH``) within ±14:00; naive means UTC
+``number``     plain decimal number, optionally with an exponent (``-1500``, ``0.42``,
+               ``1.5E+06``); no ``1_000``, no thousands separators, no ``inf``/``nan``
+``integer``    whole number (scores), written as a number
 ``bool``       true/false, yes/no, 1/0, t/f, y/n
+
+Text-like cells (``id``, ``text``, ``enum``) must not hold a NUL byte.
 
 >>> TABLES["contracts"].key
 'contract_id'
@@ -27,6 +31,16 @@ from dataclasses import dataclass
 
 PLAUSIBLE_FIRST_DAY = "1900-01-01"
 PLAUSIBLE_LAST_DAY = "2100-12-31"
+
+# The shapes a cell must have before it is converted (anchored regular expressions,
+# the same for every engine). The conversion itself then checks the calendar.
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_OFFSET = r"(Z|[+-](0[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?)"
+ISO_TIMESTAMP = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+                 + _OFFSET + "?)?$")
+DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+MAX_MONEY = 1e12
+"""Default bound on the absolute value of money (``Settings.max_money``)."""
 
 DIRECTIONS = ("inbound", "outbound")
 INTERACTION_CHANNELS = ("email", "call", "meeting", "video", "chat", "other")
@@ -42,8 +56,10 @@ class Column:
     """One column of a contract table.
 
     ``required`` means the column must exist; ``nullable`` means a row may
-    leave it empty. ``ref`` is ``"table.column"`` for a foreign key.
-    ``low``/``high`` bound numeric values (inclusive).
+    leave it empty. ``ref`` is ``"table.column"`` for a foreign key; ``same`` names a
+    column that the referenced row must share (a renewal continues a contract of the
+    same account). ``low``/``high`` bound numeric values (inclusive); ``money`` bounds
+    the absolute value by the ``max_money`` setting.
     """
 
     name: str
@@ -54,6 +70,8 @@ class Column:
     low: float | None = None
     high: float | None = None
     ref: str | None = None
+    money: bool = False
+    same: str | None = None
 
     def __post_init__(self) -> None:
         kinds = {"id", "text", "enum", "date", "timestamp", "number", "integer", "bool"}
@@ -70,7 +88,7 @@ class Column:
             "text": "text",
             "enum": "one of " + ", ".join(self.values),
             "date": "a date YYYY-MM-DD",
-            "timestamp": "an ISO 8601 timestamp",
+            "timestamp": "an ISO 8601 timestamp (offset within ±14:00)",
             "number": "a decimal number",
             "integer": "a whole number",
             "bool": "true/false (or yes/no, 1/0)",
@@ -155,14 +173,15 @@ TABLE_LIST: tuple[Table, ...] = (
        doc="Ownership history; without it the current owner is used for every period."),
     _t("contracts",
        C("contract_id", "id"), C("account_id", "id", ref="accounts.account_id"),
-       C("start_on", "date"), C("end_on", "date"), C("annual_value", "number", low=0),
-       C("renewal_of", "id", required=False, ref="contracts.contract_id"),
+       C("start_on", "date"), C("end_on", "date"),
+       C("annual_value", "number", low=0, money=True),
+       C("renewal_of", "id", required=False, ref="contracts.contract_id", same="account_id"),
        key="contract_id", must_have_rows=True, orders=[Order("start_on", "end_on", strict=True)],
        doc="The source of truth for customer status, tenure and churn."),
     _t("invoices",
        C("invoice_id", "id"), C("account_id", "id", ref="accounts.account_id"),
-       C("issued_on", "date"), C("amount", "number"),
-       C("gross_margin", "number", required=False), C("product_line", "text"),
+       C("issued_on", "date"), C("amount", "number", money=True),
+       C("gross_margin", "number", required=False, money=True), C("product_line", "text"),
        C("kind", "enum", required=False, values=INVOICE_KINDS),
        key="invoice_id", doc="Billing; credit notes have a negative amount."),
     _t("interactions",
@@ -223,11 +242,13 @@ RULES = {
     "missing_value": "a required value is empty",
     "unparseable_value": "a value does not parse as the column's type",
     "not_in_domain": "a value is not one of the allowed values",
-    "out_of_range": "a number is outside its allowed range",
+    "out_of_range": "a number is outside its allowed range (money: beyond ±max_money)",
     "implausible_date": f"a date is before {PLAUSIBLE_FIRST_DAY} or after {PLAUSIBLE_LAST_DAY}",
     "dates_out_of_order": "two dates of a row are in the wrong order",
     "duplicate_key": "the primary key appears more than once (every copy is set aside)",
     "orphan_reference": "a reference points to a row that does not exist (or was set aside)",
+    "cross_account_reference": "a reference names a row of another account "
+                               "(renewal_of must name a contract of the same account)",
 }
 
 # Tables whose dates decide what is inside a period's view (rows dated after

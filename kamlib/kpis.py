@@ -429,26 +429,11 @@ FAMILIES: dict[str, Callable[[Period], list[dict]]] = {
 
 
 def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:
-    """The first quarter with a contract and the latest complete quarter of the data.
+    """The first quarter with a contract and the latest complete quarter of the data,
+    judged from the bulk of the activity (:func:`kamlib.coverage.data_quarters`)."""
+    from kamlib.coverage import data_quarters as covered
 
-    The data's last day is the latest date found in the event tables (interactions,
-    invoices, responses, SLA checks); the latest complete quarter ends on or before it.
-    """
-    sm = settings.fiscal_year_start_month
-    c = data.table("contracts")
-    first = c.start_on.min().execute()
-    last = []
-    for name, col in (("interactions", "occurred_at"), ("invoices", "issued_on"),
-                      ("nps_responses", "responded_on"), ("sla_checks", "period_end")):
-        if data.has(name):
-            t = data.table(name)
-            v = t[col].max().execute()
-            if v is not None and not pd.isna(v):
-                last.append(pd.Timestamp(v).date())
-    if not last:
-        last.append(c.start_on.max().execute())
-    first_q = Quarter.containing(pd.Timestamp(first).date(), sm)
-    return first_q, Quarter.latest_complete(max(last), sm)
+    return covered(data, settings)
 
 
 def resolve_quarter(data, quarter: str | None, settings: Settings) -> Quarter:

@@ -462,7 +462,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     lock = OutputLock(out, wait, notify)
     staging: Path | None = None
     try:
-        with validate(source, strict=strict) as vd:
+        with validate(source, strict=strict, settings=settings) as vd:
             q = resolve_quarter(vd, quarter, settings)
             label = display_name(data)
             lock.acquire()

@@ -225,9 +225,12 @@ def _copy(vd, expr, pg, target: str, cols: list[str], path: Path) -> int:
 
 
 def _copy_quarantine(vd, name: str, pg, schema: str, tmp: Path) -> None:
-    """Keep the quarantined rows, raw, in ``quarantine_<name>``."""
+    """Keep the quarantined rows, raw, in ``quarantine_<name>`` (a NUL byte, which
+    PostgreSQL cannot store and which set the row aside, is kept as U+FFFD)."""
     frame = vd.quarantine(name)
     cols = list(frame.columns)
+    for c in cols:
+        frame[c] = frame[c].map(lambda v: v.replace("\x00", "\ufffd") if isinstance(v, str) else v)
     target = f"{q(schema)}.{q(QUARANTINE_PREFIX + name)}"
     body = ",\n".join(f"  {q(c)} {'bigint' if c == 'row' else 'text'}" for c in cols)
     pg.execute(f"CREATE TABLE {target} (\n{body}\n)")

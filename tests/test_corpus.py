@@ -188,7 +188,8 @@ def check_quarantine(vd, folder: Path, faults: list[dict]) -> None:
 
 
 def check_valid(vd, expect: dict) -> None:
-    """Extra expectations of a valid case: row counts, absent parts, kept values."""
+    """Extra expectations of a valid case: row counts, absent parts, kept values and
+    the quarter chosen when none is given."""
     assert vd.faults.empty, vd.faults.to_string()
     summary = vd.summary.set_index("table")
     for table, n in expect.get("rows", {}).items():
@@ -206,6 +207,11 @@ def check_valid(vd, expect: dict) -> None:
         row = frame[frame[TABLES[v["table"]].key] == v["key"]]
         assert len(row) == 1, f"{v['table']} {v['key']} is not among the used rows"
         assert str(row.iloc[0][v["column"]]) == v["value"]
+    if "default_quarter" in expect:
+        from kamlib.config import Settings
+        from kamlib.kpis import resolve_quarter
+
+        assert str(resolve_quarter(vd, None, Settings())) == expect["default_quarter"]
 
 
 def test_base_is_valid(tmp_path: Path) -> None:

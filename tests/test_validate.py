@@ -225,3 +225,95 @@ def test_old_check_results_are_pruned(sample_dir, check_cache):
     kept = [d for d in stale if d.exists()]
     assert len(kept) == sources.KEEP_CHECKS - 1  # with the folder just checked: KEEP_CHECKS
     assert kept == stale[: sources.KEEP_CHECKS - 1]  # the most recently used stay
+
+
+def test_an_edit_in_the_middle_of_a_file_is_never_served_from_the_cache(sample_copy,
+                                                                         check_cache):
+    """The cache key hashes every byte: an edit of the same length in the middle of a
+    large file, with its modification time put back, is checked again."""
+    import os
+
+    f = sample_copy / "interactions.csv"
+    data = f.read_bytes()
+    assert len(data) > 4 << 20
+    with validate(open_source(sample_copy)) as vd:
+        assert vd.faults.empty
+    st = f.stat()
+    mid = data.index(b'"inbound"', len(data) // 2)
+    f.write_bytes(data[:mid] + b'"inbxund"' + data[mid + len(b'"inbound"'):])
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    with validate(open_source(sample_copy)) as vd:
+        assert vd.faults[["table", "rule", "column", "rows"]].to_dict("records") == [
+            {"table": "interactions", "rule": "not_in_domain", "column": "direction", "rows": 1}]
+
+
+# --------------------------------------------------------------------------- strict values
+VALUE_CASES = ("date_not_iso", "number_not_plain_decimal", "money_beyond_bound",
+               "timestamp_offset_out_of_range", "nul_byte", "extra_columns_internal_names",
+               "cr_line_endings", "renewal_of_other_account", "orphan_within_table_renewal_chain")
+
+
+def _faults(folder, monkeypatch=None, full_only=False) -> list[dict]:
+    import kamlib.validate as v
+
+    if full_only:
+        monkeypatch.setattr(v, "_fast_check", lambda *a, **k: None)
+    with validate(open_source(folder)) as vd:
+        return vd.faults[["table", "rule", "column", "rows"]].to_dict("records")
+
+
+@pytest.mark.parametrize("case", VALUE_CASES)
+def test_fast_path_and_full_check_agree_on_strict_values(case, tmp_path, monkeypatch):
+    """The typed fast path (the engine's own readers are lenient: 'epoch' is a date and
+    '1_000' a number to them) sets aside exactly the rows the cell-by-cell check does
+    and uses the same rows."""
+    from test_corpus import materialise
+
+    folder = materialise(case, tmp_path / "data")
+    fast, fast_faults = _used_frames(folder), _faults(folder)
+    with monkeypatch.context() as m:
+        full, full_faults = _used_frames(folder, m, full_only=True), _faults(folder, m, True)
+    assert fast_faults == full_faults
+    _same(fast, full)
+
+
+def test_the_money_bound_comes_from_the_settings(tmp_path, monkeypatch, check_cache):
+    """``max_money`` in kam.toml lowers the bound; a clean check cached under the old
+    bound is not reused."""
+    from test_corpus import materialise
+
+    folder = materialise(None, tmp_path / "data")
+    assert _faults(folder) == []
+    toml = tmp_path / "kam.toml"
+    toml.write_text("[settings]\nmax_money = 100000\n")
+    monkeypatch.setenv("KAM_CONFIG", str(toml))
+    assert _faults(folder) == [
+        {"table": "contracts", "rule": "out_of_range", "column": "annual_value", "rows": 2}]
+    from kamlib.config import Settings
+
+    with validate(open_source(folder), settings=Settings(max_money=1e6)) as vd:
+        assert vd.faults.empty
+
+
+def test_used_rows_are_closed_under_their_references(tmp_path):
+    """What a database copy enforces holds for the used rows of a folder: every
+    reference names a used row (also within one table) and a renewal continues a
+    contract of the same account, so the copy reads back without a fault."""
+    from test_corpus import materialise
+
+    from kamlib.contract import TABLE_LIST
+
+    for case in ("orphan_within_table_referred_by", "orphan_within_table_renewal_chain",
+                 "renewal_of_other_account", "orphan_cascade"):
+        folder = materialise(case, tmp_path / case)
+        with validate(open_source(folder)) as vd:
+            frames = {t: vd.frame(t) for t in vd.tables}
+        for table in TABLE_LIST:
+            for col, parent, pcol in table.refs if table.name in frames else []:
+                refs = set(frames[table.name][col.name].dropna())
+                assert refs <= set(frames[parent][pcol]), (case, table.name, col)
+        c = frames["contracts"]
+        owner = dict(zip(c.contract_id, c.account_id, strict=True))
+        renewals = c[c.renewal_of.notna()]
+        assert (renewals.renewal_of.map(owner) == renewals.account_id).all(), case

@@ -1,0 +1,128 @@
+"""How far the data reaches: the default quarter, judged from the bulk of the activity.
+
+The activity is every used row of ``interactions`` (``occurred_at``), ``invoices``
+(``issued_on``) and ``contracts`` (``start_on``), pooled. Its end is found so that a
+few stray rows (a typo dated 2062, a test row) cannot move it:
+
+1. the *bulk end* is the 99.9th percentile of the activity dates, taken so that it
+   never rests on the single latest row: the (k+1)-th latest date, with
+   k = max(1, ⌊n / 1000⌋) for n rows;
+2. the data's *last day* is the latest activity date no later than the bulk end plus
+   a slack: the time the bulk's own last k rows span, at least 3 days and at most
+   92. Dense data then keeps its true last day (the bulk end is a day or two before
+   it) and sparse data its last rows, while a row that stands apart from the rest by
+   more than that is ignored;
+3. the default quarter is the latest quarter that ends on or before the last day.
+
+Rows later than the last day are valid (a date up to 2100 is plausible): they are
+outside the view of every quarter up to theirs, and :func:`explain` names them.
+
+>>> from datetime import date
+>>> days = [date(2026, 9, d) for d in range(1, 31)]
+>>> activity_end(days + [date(2062, 3, 1)])
+ActivityEnd(last=datetime.date(2026, 9, 30), bulk=datetime.date(2026, 9, 30), ignored=1, latest=datetime.date(2062, 3, 1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import ibis
+import pandas as pd
+
+from kamlib.config import Settings
+from kamlib.periods import Quarter
+
+ACTIVITY = (("interactions", "occurred_at"), ("invoices", "issued_on"),
+            ("contracts", "start_on"))
+"""The tables (and dates) whose rows make the activity."""
+TAIL = 1000
+"""One row in this many may lie beyond the bulk end (the 99.9th percentile)."""
+MIN_SLACK = timedelta(days=3)
+MAX_SLACK = timedelta(days=92)
+
+
+@dataclass(frozen=True)
+class ActivityEnd:
+    """Where the activity ends.
+
+    Attributes
+    ----------
+    last : the data's last day (the default quarter ends on or before it).
+    bulk : the bulk end (the 99.9th percentile of the activity dates).
+    ignored : rows dated after ``last``.
+    latest : the latest of those rows, or None.
+    """
+
+    last: date
+    bulk: date
+    ignored: int
+    latest: date | None
+
+
+def tail_size(n: int) -> int:
+    """How many of the latest dates :func:`activity_end` needs for ``n`` rows."""
+    return 2 * max(1, n // TAIL) + 1
+
+
+def activity_end(dates: Iterable[date], n: int | None = None) -> ActivityEnd:
+    """The end of the activity given its dates (see the module's rule).
+
+    ``dates`` may be only the latest :func:`tail_size` ``(n)`` dates of ``n`` rows.
+    """
+    top = sorted((pd.Timestamp(d).date() for d in dates), reverse=True)
+    if not top:
+        raise ValueError("no activity dates")
+    n = len(top) if n is None else n
+    k = max(1, n // TAIL)
+    bulk = top[min(k, len(top) - 1)]
+    before = top[min(2 * k, len(top) - 1)]
+    slack = min(max(bulk - before, MIN_SLACK), MAX_SLACK)
+    last = next(d for d in top if d <= bulk + slack)
+    later = [d for d in top if d > last]
+    return ActivityEnd(last, bulk, len(later), later[0] if later else None)
+
+
+def data_end(data) -> ActivityEnd:
+    """The end of a validated data set's activity (two small queries per table)."""
+    if "activity_end" in data.memo:
+        return data.memo["activity_end"]
+    tables = [(name, col) for name, col in ACTIVITY if data.has(name)]
+    counts = {name: int(data.table(name).count().execute()) for name, _ in tables}
+    m = tail_size(sum(counts.values()))
+    dates: list[date] = []
+    for name, col in tables:
+        if counts[name]:
+            t = data.table(name)
+            v = t[col] if t[col].type().is_date() else t[col].date()
+            top = t.select(d=v).order_by(ibis.desc("d")).limit(m).execute()["d"]
+            dates += [pd.Timestamp(d).date() for d in top]
+    end = activity_end(dates, sum(counts.values()))
+    data.memo["activity_end"] = end
+    return end
+
+
+def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:
+    """The first quarter with a contract and the latest complete quarter of the data
+    (the latest quarter ending on or before the activity's last day)."""
+    sm = settings.fiscal_year_start_month
+    first = data.table("contracts").start_on.min().execute()
+    first_q = Quarter.containing(pd.Timestamp(first).date(), sm)
+    return first_q, Quarter.latest_complete(data_end(data).last, sm)
+
+
+def explain(data, settings: Settings, quarter: Quarter | None = None) -> str:
+    """One line saying which quarter is the default and why, e.g.
+    ``quarter 2026Q3 (latest complete quarter of the data: activity runs to 2026-10-01;
+    3 later rows, up to 2026-10-21, stand apart from the bulk and do not count)``."""
+    end = data_end(data)
+    q = quarter or data_quarters(data, settings)[1]
+    why = f"latest complete quarter of the data: activity runs to {end.last}"
+    if end.ignored == 1:
+        why += f"; 1 later row ({end.latest}) stands apart from the bulk and does not count"
+    elif end.ignored:
+        why += (f"; {end.ignored:,} later rows, up to {end.latest}, stand apart from the "
+                "bulk and do not count")
+    return f"quarter {q} ({why})"
