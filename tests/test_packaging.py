@@ -163,3 +163,19 @@ def test_pre_commit_runs_ruff_and_nbstripout_and_notebooks_have_no_outputs():
         cells = json.loads(nb.read_text())["cells"]
         assert all(not c.get("outputs") and c.get("execution_count") is None
                    for c in cells if c["cell_type"] == "code"), f"{nb.name} has outputs"
+
+
+def test_data_and_reports_track_their_readmes_only():
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+
+    def ignored(path: str) -> bool:
+        return subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT,
+                              timeout=30).returncode == 0
+
+    for readme in ("data/README.md", "reports/README.md"):
+        assert (ROOT / readme).exists() and not ignored(readme)
+    for generated in ("data/sample/accounts.csv", "data/raw/export.csv", "data/kam.duckdb",
+                      "reports/2026Q3/index.html", "reports/index.html", ".cache/bundles/x",
+                      "dist/kamlib-0.2.0-py3-none-any.whl"):
+        assert ignored(generated), generated
