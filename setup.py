@@ -14,7 +14,7 @@ from setuptools.command.build_py import build_py
 HERE = Path(__file__).resolve().parent
 
 
-class build_py_with_notebooks(build_py):  # noqa: N801 - setuptools' naming
+class build_py_with_notebooks(build_py):
     def run(self):
         super().run()
         if getattr(self, "editable_mode", False):

@@ -52,29 +52,36 @@ def test_cache_key_follows_the_code_not_the_version(monkeypatch, sample_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("where", ["repository root", "another folder"])
-def test_papermill_runs_a_notebook_on_its_defaults_from_any_folder(where, sample_dir,
-                                                                   tmp_path):
-    """`papermill notebooks/executive_summary.ipynb out.ipynb` from the repository root
-    (or any folder): the empty `data` default is the project's sample, not a path
-    relative to the working directory. The second run reuses the cached bundle."""
+@pytest.mark.parametrize("where, notebook, params", [
+    # the README's command, from the repository root
+    ("repository root", "kam_scorecard", ["-p", "kam_id", "K005"]),
+    ("another folder", "executive_summary", []),
+])
+def test_papermill_runs_a_notebook_on_its_defaults_from_any_folder(where, notebook, params,
+                                                                   sample_dir, tmp_path):
+    """`papermill notebooks/kam_scorecard.ipynb out.ipynb -p kam_id K005` from the
+    repository root (or a notebook from any folder): the empty `data` default is the
+    project's sample, not a path relative to the working directory. The second run
+    reuses the bundle the first one cached."""
     from jupyter_client.kernelspec import find_kernel_specs
 
     cwd = ROOT if where == "repository root" else tmp_path
-    nb = "notebooks/executive_summary.ipynb" if cwd == ROOT else \
-        str(ROOT / "notebooks" / "executive_summary.ipynb")
+    nb = f"notebooks/{notebook}.ipynb" if cwd == ROOT else \
+        str(ROOT / "notebooks" / f"{notebook}.ipynb")
     env = {k: v for k, v in os.environ.items() if k not in ("KAM_DATA", "KAM_HOME")}
     if Path(sample_dir) != SAMPLE_DIR:  # no data/sample in this checkout: say where it is
         env["KAM_DATA"] = str(sample_dir)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     kernel = [] if "kam" in find_kernel_specs() else ["-k", "python3"]  # make venv adds kam
     out = tmp_path / "out.ipynb"
-    r = subprocess.run([sys.executable, "-m", "papermill", nb, str(out), "-p", "quarter",
-                        "2026Q3", *kernel, "--no-progress-bar"], cwd=cwd, env=env,
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run([sys.executable, "-m", "papermill", nb, str(out), *params, *kernel,
+                        "--no-progress-bar"], cwd=cwd, env=env, capture_output=True,
+                       text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     cells = json.loads(out.read_text())["cells"]
     errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert not errors
     text = json.dumps(cells)
-    assert "data folder not found" not in text and "Executive summary" in text
+    assert "data folder not found" not in text and "Quarter 20" in text
+    if params:
+        assert "K005" in text
