@@ -92,11 +92,14 @@ def _engine():
             global _KM
             if _KM is None or not run_sync(_KM.is_alive)():
                 _KM = kernel_manager(kernel_name)
-                # the kernel imports the same kamlib as this process
+                # the kernel imports the same kamlib as this process: a checkout's code
+                # is put first on its path (an installed kamlib is found where it is)
+                from kamlib.config import SOURCE_ROOT
+
                 env = dict(os.environ)
-                root = str(Path(__file__).resolve().parent.parent)
-                env["PYTHONPATH"] = os.pathsep.join(
-                    [root, *filter(None, [env.get("PYTHONPATH")])])
+                if SOURCE_ROOT is not None:
+                    env["PYTHONPATH"] = os.pathsep.join(
+                        [str(SOURCE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
                 # the kernel's own start-up chatter would clutter the command's output
                 run_sync(_KM.start_kernel)(cwd=kwargs.get("cwd") or os.getcwd(),
                                            stderr=subprocess.DEVNULL, env=env)
