@@ -24,11 +24,11 @@ help:  ## Show this help
 $(BIN)/kam: pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name kam --display-name "KAM (kamlib)" >/dev/null
 	@touch $(BIN)/kam
 
-venv: $(BIN)/kam  ## Create .venv and install kamlib with its pinned dependencies
+venv: $(BIN)/kam  ## Create .venv and install kamlib with its pinned dependencies, tests and JupyterLab
 
 $(SAMPLE)/truth.json: | $(BIN)/kam
 	$(KAM) synth --out $(SAMPLE)
@@ -47,8 +47,8 @@ report: venv $(DATA_DEPS)  ## Render the latest quarter's HTML report into repor
 test: venv sample  ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-lint:  venv ## Run ruff on the code
-	$(BIN)/ruff check kamlib tests bench
+lint:  venv ## Run ruff on the code, the tests, the benchmarks and the notebooks
+	$(BIN)/ruff check kamlib tests bench notebooks
 
 lab: venv sample  ## Start JupyterLab with the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -9,4 +9,5 @@ The package is layered (see README, "How it works"):
 datetime.date(2026, 9, 30)
 """
 
-__version__ = "0.1.0"
+# the one place the version is written (pyproject.toml reads it; see CHANGELOG.md)
+__version__ = "0.2.0"

@@ -12,7 +12,9 @@ folder that can be inspected.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pandas as pd
 from kamlib.config import Settings, load_settings
 from kamlib.periods import Quarter
 
+log = logging.getLogger(__name__)
 TREND_QUARTERS = 8
 #: Quarters before the reported one that a page may fall back on when a KPI has no
 #: observations in it (with the quarter itself: the last 12 months).
@@ -318,20 +321,50 @@ def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
     return data_quarters(data, settings)
 
 
+_CODE_HASH: str | None = None
+
+
+def code_hash(files: Iterable[Path] | None = None) -> str:
+    """sha256 of the kamlib package's code: each ``.py`` file's path inside the
+    package and contents (computed once per process for the installed package).
+
+    A bundle cached by a notebook is reused only by the same code, so after an edit
+    of any module JupyterLab computes afresh instead of serving stale results.
+    """
+    import hashlib
+
+    global _CODE_HASH
+    if files is None and _CODE_HASH is not None:
+        return _CODE_HASH
+    import kamlib
+
+    root = Path(kamlib.__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(files if files is not None else root.rglob("*.py")):
+        body = Path(f).read_bytes()
+        name = Path(f).relative_to(root).as_posix() if Path(f).is_relative_to(root) \
+            else Path(f).name
+        h.update(f"{name}\0{len(body)}\0".encode())
+        h.update(body)
+    digest = h.hexdigest()
+    if files is None:
+        _CODE_HASH = digest
+    return digest
+
+
 def _cache_key(data: str, quarter: str, settings: Settings) -> str:
     """Fingerprint of what a bundle depends on: the data (paths, sizes, mtimes; for a
     database the URL and each table's row count), the quarter, the settings and the
-    kamlib version.
+    code (:func:`code_hash`).
 
     Row counts catch new and deleted rows in a warehouse; an edit that keeps every
     count equal is not seen, so delete ``.cache/bundles`` after correcting data in
     place (``kam report`` never uses this cache: it always computes afresh)."""
     import hashlib
 
-    from kamlib import __version__
     from kamlib.sources import is_url
 
-    h = hashlib.sha256(f"{quarter}|{asdict(settings)}|{__version__}".encode())
+    h = hashlib.sha256(f"{quarter}|{asdict(settings)}|{code_hash()}".encode())
     if is_url(data):
         h.update(data.encode())
         h.update(repr(_row_counts(data)).encode())
@@ -363,24 +396,32 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
     """The bundle for a notebook: read ``cache`` when given, else build one now.
 
     Without a cache (an analyst opening a notebook in JupyterLab) the bundle is built
-    once into ``.cache/bundles/<fingerprint>`` under the project and reused by the
-    other notebooks until the data, the quarter or the settings change.
+    once into ``bundles/<fingerprint>`` in the project's cache folder (``.cache/`` in a
+    checkout, else the user's cache folder: :data:`kamlib.config.CACHE_DIR`) and reused
+    by the other notebooks until the data, the quarter, the settings or the code change.
+    An empty ``data`` means :func:`kamlib.config.default_data` (``$KAM_DATA``, else the
+    project's sample), so a notebook runs the same from any working directory.
     """
+    from kamlib.config import default_data
+
+    data = data or default_data()
     if cache and (Path(cache) / "meta.json").exists():
         return Bundle(cache)
     import shutil
     import tempfile
 
-    from kamlib.config import PROJECT_ROOT
+    from kamlib.config import CACHE_DIR
     from kamlib.kpis import resolve_quarter
     from kamlib.sources import display_name, open_source
     from kamlib.validate import validate
 
     settings = settings or load_settings()
     folder = Path(cache) if cache else \
-        PROJECT_ROOT / ".cache" / "bundles" / _cache_key(data, quarter, settings)
+        CACHE_DIR / "bundles" / _cache_key(data, quarter, settings)
     if (folder / "meta.json").exists():
+        log.info("reusing the cached bundle %s", folder)
         return Bundle(folder)
+    started = time.perf_counter()
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
     try:
@@ -391,6 +432,7 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
             tmp.rename(folder)  # another notebook may have finished first: keep its copy
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
+        log.info("built the bundle %s in %.1f s", folder, time.perf_counter() - started)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

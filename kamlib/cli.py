@@ -46,6 +46,7 @@ def _fail(exc: BaseException) -> None:
 
     from kamlib.sources import mask_url
 
+    err.quiet = False  # -q silences progress, never errors
     if isinstance(exc, KamError):
         msg, code = str(exc), exc.exit_code
     else:
@@ -66,8 +67,30 @@ def _version(value: bool) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Show kamlib's log: each step and how long it took.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bars or notes; errors and results only.")] = False,
 ) -> None:
     """Key account management analytics."""
+    _logging(verbose, quiet)
+
+
+def _logging(verbose: bool, quiet: bool) -> None:
+    """``-v``: kamlib's info and debug log on stderr; ``-q``: no progress output."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    log = logging.getLogger("kamlib")
+    log.handlers = [h for h in log.handlers if not getattr(h, "_kam_cli", False)]
+    handler = RichHandler(console=err, show_path=False, markup=False, rich_tracebacks=False,
+                          log_time_format="%H:%M:%S")
+    handler._kam_cli = True
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    log.propagate = False
+    err.quiet = quiet and not verbose
 
 
 @app.command()

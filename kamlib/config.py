@@ -1,7 +1,8 @@
 """Paths and settings, in one place.
 
 Settings have defaults here and can be overridden by a project config file,
-``kam.toml`` at the project root (or the file named by ``$KAM_CONFIG``)::
+``kam.toml`` at the project root: the checkout's root, or the working directory
+outside a checkout (or the file named by ``$KAM_CONFIG``)::
 
     [settings]
     fiscal_year_start_month = 4   # fiscal year starts in April
@@ -30,15 +31,65 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import kamlib
 from kamlib.errors import ConfigError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = Path(os.environ.get("KAM_HOME", PACKAGE_DIR.parent)).resolve()
+
+def is_checkout(folder: Path) -> bool:
+    """Whether ``folder`` is a kamlib source checkout (its pyproject.toml names kamlib)."""
+    try:
+        meta = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return meta.get("project", {}).get("name") == "kamlib"
+
+
+def find_checkout(start: Path) -> Path | None:
+    """The kamlib checkout holding ``start`` (the folder itself or a parent), or None."""
+    return next((d for d in (start, *start.parents) if is_checkout(d)), None)
+
+
+def _cwd() -> Path:
+    try:
+        return Path.cwd()
+    except OSError:  # the working directory was removed
+        return Path.home()
+
+
+def _user_cache() -> Path:
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # pragma: no cover - platformdirs comes with Jupyter
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "kamlib"
+    return Path(user_cache_dir("kamlib", appauthor=False))
+
+
+# Where things live (README, "Where files go"). The code and its report notebooks come
+# from the package; the data, reports, settings and caches belong to the project:
+# $KAM_HOME, else the checkout holding the working directory, else the checkout the
+# code runs from (an editable install); outside any checkout the working directory is
+# the project and the caches go to the user's cache folder, never into the install.
+PACKAGE_DIR = Path(kamlib.__file__).resolve().parent
+#: the checkout this code was imported from; None for an installed wheel
+SOURCE_ROOT = PACKAGE_DIR.parent if is_checkout(PACKAGE_DIR.parent) else None
+_home = os.environ.get("KAM_HOME")
+CHECKOUT = Path(_home).resolve() if _home else find_checkout(_cwd()) or SOURCE_ROOT
+PROJECT_ROOT = CHECKOUT or _cwd()
 DATA_DIR = PROJECT_ROOT / "data"
 SAMPLE_DIR = DATA_DIR / "sample"
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 CONFIG_FILE = PROJECT_ROOT / "kam.toml"
+CACHE_DIR = PROJECT_ROOT / ".cache" if CHECKOUT else _user_cache()
+#: the report notebooks: shipped in the wheel, or the checkout's notebooks/
+NOTEBOOKS_DIR = PACKAGE_DIR / "notebooks" if (PACKAGE_DIR / "notebooks").is_dir() \
+    else (SOURCE_ROOT or PACKAGE_DIR.parent) / "notebooks"
+
+
+def default_data() -> str:
+    """The data a notebook reads when its ``data`` parameter is empty: ``$KAM_DATA``,
+    else the project's ``data/sample``, wherever the notebook is run from."""
+    return os.environ.get("KAM_DATA") or str(SAMPLE_DIR)
 #: The sections a config file may have; every setting goes under ``[settings]``.
 SECTIONS = ("settings",)
 

@@ -34,6 +34,7 @@ import errno
 import hashlib
 import html
 import json
+import logging
 import os
 import re
 import shutil
@@ -46,7 +47,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kamlib import __version__
-from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, PROJECT_ROOT, Settings, load_settings
+from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, SOURCE_ROOT, Settings, load_settings
 from kamlib.errors import KamError, ParameterError
 from kamlib.output import OutputError, write_csv, write_quarantine, write_text
 from kamlib.periods import Quarter
@@ -61,6 +62,7 @@ THEMES = (
     ("team", "Team"),
     ("data_quality", "Data quality"),
 )
+log = logging.getLogger(__name__)
 SCORECARD = "kam_scorecard"
 TEMPLATES = PACKAGE_DIR / "templates" / "nbconvert"
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
@@ -141,13 +143,17 @@ def _table_names():
 
 
 def _revision() -> str:
+    """The git commit of the checkout the code runs from ("unknown" for an installed
+    wheel: its version is in the manifest)."""
+    if SOURCE_ROOT is None:
+        return "unknown"
     try:
-        r = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
+        r = subprocess.run(["git", "-C", str(SOURCE_ROOT), "rev-parse", "HEAD"],
                            capture_output=True, text=True, timeout=10)
         rev = r.stdout.strip()
         if r.returncode != 0 or not rev:
             return "unknown"
-        dirty = subprocess.run(["git", "-C", str(PROJECT_ROOT), "status", "--porcelain",
+        dirty = subprocess.run(["git", "-C", str(SOURCE_ROOT), "status", "--porcelain",
                                 "--untracked-files=no", "--", "kamlib", "notebooks"],
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return rev + ("+modified" if dirty else "")
@@ -160,7 +166,7 @@ def _versions() -> dict[str, str]:
 
     out = {}
     for pkg in ("kamlib", "pandas", "numpy", "scipy", "lifelines", "ibis-framework", "duckdb",
-                "matplotlib", "seaborn", "papermill", "nbconvert", "nbformat", "ipykernel"):
+                "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -447,7 +453,15 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     except OSError as exc:
         raise OutputError(f"cannot write the report into {out}: {exc.strerror}") from None
 
+    started = time.perf_counter()
+
     def step(msg, i=0, n=0):
+        # the log (kam -v) times each step; nothing timed reaches the report
+        at = time.perf_counter() - started
+        if n:
+            log.debug("%s (%d/%d) at %.1f s", msg, i, n, at)
+        else:
+            log.info("%s (at %.1f s)", msg, at)
         if progress:
             progress(msg, i, n)
 
@@ -521,8 +535,9 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
     for pg in pages:
         src = notebooks / (f"{SCORECARD}.ipynb" if pg.kam_id is not None
                            else f"{pg.name}.ipynb")
+        # the kernels work in the caller's folder (never inside an installed package)
         tasks.append(runner.Task(pg.name, str(src), str(_inside(staging, staging / pg.notebook)),
-                                 pg.parameters, str(notebooks)))
+                                 pg.parameters, os.getcwd()))
     done = [0]
 
     def tick(o):

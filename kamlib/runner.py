@@ -20,8 +20,38 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: the kernel named in the notebooks (``make venv`` registers it for JupyterLab and the
+#: papermill command); ``kam report`` does not need it, see :func:`kernel_manager`
 KERNEL_NAME = "kam"
+#: the name under which :func:`kernel_manager` starts this interpreter's kernel
+THIS_PYTHON = "kam-this-python"
 _KM = None  # the worker's kernel manager, started on first use
+
+
+def kernel_manager(kernel_name: str | None = THIS_PYTHON):
+    """A kernel manager for ``kernel_name``, or (None or :data:`THIS_PYTHON`) for THIS
+    interpreter.
+
+    By default the report's notebooks run in a kernel of the Python running
+    ``kam report``, so they import the same kamlib and libraries, whatever kernels are
+    registered (a plain ``pip install`` registers none; a ``kam`` kernel registered by
+    another environment would run other code).
+    """
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    if kernel_name and kernel_name != THIS_PYTHON:
+        return AsyncKernelManager(kernel_name=kernel_name)
+
+    class ThisInterpreter(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                                    "{connection_file}"],
+                              display_name="Python (kam report)", language="python")
+
+    return AsyncKernelManager(kernel_name=THIS_PYTHON, kernel_spec_manager=ThisInterpreter())
 
 
 @dataclass
@@ -57,17 +87,19 @@ def _engine():
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
                                      stdout_file=None, stderr_file=None, start_timeout=60,
                                      execution_timeout=None, **kwargs):
-            from jupyter_client.manager import AsyncKernelManager
             from jupyter_core.utils import run_sync
 
             global _KM
             if _KM is None or not run_sync(_KM.is_alive)():
-                _KM = AsyncKernelManager(kernel_name=kernel_name)
-                # the kernel imports the same kamlib as this process
+                _KM = kernel_manager(kernel_name)
+                # the kernel imports the same kamlib as this process: a checkout's code
+                # is put first on its path (an installed kamlib is found where it is)
+                from kamlib.config import SOURCE_ROOT
+
                 env = dict(os.environ)
-                root = str(Path(__file__).resolve().parent.parent)
-                env["PYTHONPATH"] = os.pathsep.join(
-                    [root, *filter(None, [env.get("PYTHONPATH")])])
+                if SOURCE_ROOT is not None:
+                    env["PYTHONPATH"] = os.pathsep.join(
+                        [str(SOURCE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
                 # the kernel's own start-up chatter would clutter the command's output
                 run_sync(_KM.start_kernel)(cwd=kwargs.get("cwd") or os.getcwd(),
                                            stderr=subprocess.DEVNULL, env=env)
@@ -85,7 +117,7 @@ def _engine():
     return ReusedKernelEngine
 
 
-def _run(task: Task, kernel_name: str, timeout: int) -> Outcome:
+def _run(task: Task, kernel_name: str | None, timeout: int) -> Outcome:
     import logging
 
     import papermill as pm
@@ -97,7 +129,7 @@ def _run(task: Task, kernel_name: str, timeout: int) -> Outcome:
         papermill_engines.register("kam-reuse", _engine())
     try:
         pm.execute_notebook(task.input_path, task.output_path, parameters=task.parameters,
-                            kernel_name=kernel_name, engine_name="kam-reuse",
+                            kernel_name=kernel_name or THIS_PYTHON, engine_name="kam-reuse",
                             cwd=task.cwd or None, progress_bar=False,
                             request_save_on_cell_execute=False, execution_timeout=timeout)
         return Outcome(task.name, task.output_path, True)
@@ -148,13 +180,14 @@ def _shutdown() -> None:
         _KM = None
 
 
-def execute(tasks: Iterable[Task], jobs: int | None = None, kernel_name: str = KERNEL_NAME,
+def execute(tasks: Iterable[Task], jobs: int | None = None, kernel_name: str | None = None,
             timeout: int = 600, progress: Callable[[Outcome], None] | None = None,
             stop_on_error: bool = True) -> list[Outcome]:
     """Run ``tasks`` in ``jobs`` worker processes (default: CPU count).
 
     Returns the outcomes in task order. With ``stop_on_error`` the remaining tasks
-    are cancelled at the first failure.
+    are cancelled at the first failure. ``kernel_name`` None runs the notebooks in
+    this interpreter (:func:`kernel_manager`).
     """
     tasks = list(tasks)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))

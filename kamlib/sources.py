@@ -11,6 +11,7 @@ A folder is read by an embedded DuckDB engine; a URL (``postgresql://…``,
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -25,6 +26,8 @@ import pandas as pd
 
 from kamlib.contract import TABLES
 from kamlib.errors import SourceError, first_line
+
+log = logging.getLogger(__name__)
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _URL_IN_TEXT = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*)://\S*")
@@ -335,13 +338,14 @@ class Source:
 
 def check_cache_root() -> Path | None:
     """Where clean tables' check results are kept between runs: ``$KAM_CHECK_CACHE``
-    when set (``0`` turns the cache off), else ``.cache/checks`` under the project."""
+    when set (``0`` turns the cache off), else ``checks`` in the project's cache folder
+    (:data:`kamlib.config.CACHE_DIR`)."""
     value = os.environ.get(CHECK_CACHE_ENV, "")
     if value.lower() in ("0", "off", "no", "false"):
         return None
-    from kamlib.config import PROJECT_ROOT
+    from kamlib.config import CACHE_DIR
 
-    return Path(value) if value else PROJECT_ROOT / ".cache" / "checks"
+    return Path(value) if value else CACHE_DIR / "checks"
 
 
 def fingerprint(folder: Path, files: dict[str, Path]) -> str:
@@ -426,8 +430,11 @@ def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None 
     con = ibis.duckdb.connect(str(work), threads=os.cpu_count() or 2)
     con.raw_sql("SET preserve_insertion_order = true")
     con.raw_sql("SET TimeZone = 'UTC'")  # naive timestamps are UTC; offsets are converted
+    cache_dir = _cache_dir(path, files) if cache else None
+    log.info("folder %s: %d contract file(s); check cache %s", path, len(files),
+             cache_dir or "off")
     return Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp,
-                  cache_dir=_cache_dir(path, files) if cache else None)
+                  cache_dir=cache_dir)
 
 
 # --------------------------------------------------------------------------- database URLs

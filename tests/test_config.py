@@ -1,5 +1,7 @@
 """Settings: defaults, project config file, validation."""
 
+from pathlib import Path
+
 import pytest
 
 from kamlib.config import Settings, load_settings
@@ -138,3 +140,64 @@ def test_the_cli_turns_a_config_error_into_exit_2(tmp_path, monkeypatch):
         assert result.exit_code == 2, result.output
         assert "KAM_CONFIG" in result.output and "typo.toml" in result.output
         assert "Traceback" not in result.output
+
+
+# -- where files go ----------------------------------------------------------------------
+_PATHS = ("import json, kamlib.config as C; print(json.dumps({k: str(getattr(C, k)) for k in "
+          "('CHECKOUT', 'PROJECT_ROOT', 'REPORTS_DIR', 'CONFIG_FILE', 'CACHE_DIR', "
+          "'NOTEBOOKS_DIR', 'SAMPLE_DIR')}))")
+
+
+def _paths_seen(cwd, pythonpath, **env) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k not in ("KAM_HOME", "XDG_CACHE_HOME")}
+    r = subprocess.run([sys.executable, "-c", _PATHS], cwd=cwd, capture_output=True, text=True,
+                       env={**base, "PYTHONPATH": str(pythonpath), **env}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def _installed_copy(tmp_path):
+    """kamlib as a wheel installs it: a package folder with its notebooks, no checkout."""
+    import shutil
+
+    from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(PACKAGE_DIR, site / "kamlib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(NOTEBOOKS_DIR, site / "kamlib" / "notebooks")
+    return site
+
+
+def test_outside_a_checkout_the_working_directory_is_the_project(tmp_path):
+    site = _installed_copy(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    seen = _paths_seen(work, site, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    assert seen["CHECKOUT"] == "None"
+    assert seen["REPORTS_DIR"] == str(work / "reports")
+    assert seen["CONFIG_FILE"] == str(work / "kam.toml")
+    assert seen["SAMPLE_DIR"] == str(work / "data" / "sample")
+    assert seen["NOTEBOOKS_DIR"] == str(site / "kamlib" / "notebooks")
+    # caches go to the user's cache folder, never into the installed package
+    assert Path(seen["CACHE_DIR"]).is_relative_to(tmp_path / "xdg")
+
+
+def test_inside_a_checkout_its_root_is_the_project(tmp_path):
+    from kamlib.config import PACKAGE_DIR, find_checkout
+
+    root = PACKAGE_DIR.parent
+    assert find_checkout(root / "notebooks") == root and find_checkout(tmp_path) is None
+    # installed code run from a checkout's subfolder: the checkout is the project
+    seen = _paths_seen(root / "notebooks", _installed_copy(tmp_path))
+    assert seen["CHECKOUT"] == str(root)
+    assert seen["REPORTS_DIR"] == str(root / "reports")
+    assert seen["CACHE_DIR"] == str(root / ".cache")
+    assert seen["CONFIG_FILE"] == str(root / "kam.toml")
+    # KAM_HOME names the project whatever the working directory
+    seen = _paths_seen(tmp_path, _installed_copy(tmp_path / "2"), KAM_HOME=str(tmp_path))
+    assert seen["PROJECT_ROOT"] == str(tmp_path) and seen["CACHE_DIR"] == str(tmp_path / ".cache")
