@@ -34,6 +34,7 @@ import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.periods import Quarter
+from kamlib.sources import fetch
 
 ACTIVITY = (("interactions", "occurred_at"), ("invoices", "issued_on"),
             ("contracts", "start_on"))
@@ -97,7 +98,7 @@ def data_end(data) -> ActivityEnd:
         if counts[name]:
             t = data.table(name)
             v = t[col] if t[col].type().is_date() else t[col].date()
-            top = t.select(d=v).order_by(ibis.desc("d")).limit(m).execute()["d"]
+            top = fetch(t.select(d=v).order_by(ibis.desc("d")).limit(m))["d"]
             dates += [pd.Timestamp(d).date() for d in top]
     end = activity_end(dates, sum(counts.values()))
     data.memo["activity_end"] = end

@@ -275,7 +275,7 @@ def test_touchpoints_interval_respects_zero(tmp_path):
     for a in "ABC":
         ds.contract(a, "2025-01-01", "2026-12-31")
     for i in range(30):  # C: 30 touches in Q3; A and B none
-        ds.touch("C", f"2026-07-{1 + i % 30:02d}T{8 + i % 3}:00:00")
+        ds.touch("C", f"2026-07-{1 + i % 30:02d}T{8 + i % 3:02d}:00:00")
     with ds.load(tmp_path) as data:
         k = kpis(data, "2026Q3", ["interaction"], settings=Settings(bootstrap_draws=2000, seed=7))
     t = pick(k, "touchpoints_per_account")
