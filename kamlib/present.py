@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -415,7 +415,8 @@ KPI_INFO: dict[str, Kpi] = {
                                    "requests"),
     "resolution_within_target": Kpi("Requests resolved within target", "pct", True,
                                     "requests"),
-    "conversion_rate": Kpi("Prospect conversion", "pct", True, "prospects"),
+    "conversion_rate": Kpi("Prospect conversion (latest cohort whose window closed)", "pct",
+                           True, "prospects"),
     "time_to_convert_median_days": Kpi("Median time to convert", "days", False, "prospects"),
     "ideal_touches": Kpi("Ideal number of touches", "number", None, "prospects"),
     "enps": Kpi("Employee NPS (eNPS)", "nps", True, "answers", "survey"),
@@ -730,7 +731,7 @@ def _estimate(r: dict, kind: str, currency: str) -> str:
 
 def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: str = "EUR",
               cards: Sequence[Card] = KPI_CARDS, grain: str = "company",
-              group: str = "all") -> str:
+              group: str = "all", notes: Mapping[str, str] | None = None) -> str:
     """An HTML grid of KPI cards (by default the ten KPIs of key account management).
 
     Each card shows the value with its unit, the 95 % interval and what it rests on
@@ -750,6 +751,8 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
     currency : currency of money KPIs.
     cards : which cards (:data:`KPI_CARDS` or :func:`cards`).
     grain, group : whose figures (the company by default).
+    notes : a line under a card's title, by KPI id, naming what the figure covers when
+        that differs from the quarter (see :func:`card_notes`).
 
     Examples
     --------
@@ -788,6 +791,8 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
         if c.theme:
             out.append(f'<div class="kam-theme">{_e(c.theme)}</div>')
         out.append(f'<div class="kam-title">{_e(title)}</div>')
+        if notes and notes.get(kpi):
+            out.append(f'<div class="kam-asof">{_e(notes[kpi])}</div>')
         if _missing(value):
             out.append(f'<div class="kam-value kam-muted">{NO_DATA}</div>')
             what = (f"n = {r['n']:,}" if r["n"] else
@@ -832,6 +837,24 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
         out.append("</div>")
     out.append("</div>")
     return "".join(out)
+
+
+def card_notes(bundle: Any) -> dict[str, str]:
+    """Lines for :func:`kpi_cards` naming the base of figures that do not cover the
+    quarter itself: conversion is measured on the latest cohort whose decision windows
+    have closed (e.g. "cohort 2026Q1: first contacted 2026-01-01 to 2026-03-31").
+
+    >>> class B:
+    ...     meta = {"conversion_cohort": {"quarter": "2026Q1", "start": "2026-01-01",
+    ...                                   "end": "2026-03-31"}}
+    >>> card_notes(B())
+    {'conversion_rate': 'cohort 2026Q1: first contacted 2026-01-01 to 2026-03-31'}
+    """
+    c = (getattr(bundle, "meta", None) or {}).get("conversion_cohort")
+    if not c:
+        return {}
+    return {"conversion_rate": f"cohort {c['quarter']}: first contacted {c['start']} "
+                               f"to {c['end']}"}
 
 
 # -- tables ------------------------------------------------------------------------------

@@ -176,6 +176,9 @@ def test_counts_and_churn_figures_name_their_base_and_period(report):
     assert m and int(m.group(2)) - int(m.group(1)) == int(m.group(3))
     growth = " ".join(_text(report / "growth_acquisition.html").split())
     assert "Cohort 2026Q1: prospects first contacted from 2026-01-01 to 2026-03-31" in growth
+    summary = " ".join(_text(report / "executive_summary.html").split())
+    assert "Prospects converted cohort 2026Q1: first contacted 2026-01-01 to 2026-03-31" \
+        in summary
 
 
 def test_executed_notebooks_carry_no_execution_metadata(report):
