@@ -478,6 +478,10 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     try:
         with validate(source, strict=strict, settings=settings) as vd:
             q = resolve_quarter(vd, quarter, settings)
+            if quarter is None:  # say which quarter and why
+                from kamlib.coverage import explain
+
+                step(explain(vd, settings, q))
             label = display_name(data)
             lock.acquire()
             _clean_stale(out)

@@ -36,9 +36,12 @@ def test_report_with_hostile_names_succeeds_with_bounded_charts(sample_copy, tmp
     acc.to_csv(sample_copy / "accounts.csv", index=False)
 
     out = tmp_path / "reports"
+    # no --quarter: the report says which quarter it chose and why
     result = CliRunner().invoke(app, ["report", "--data", str(sample_copy), "--out", str(out),
-                                      "--quarter", "2026Q3", "--kam", "K001"])
+                                      "--kam", "K001"])
     assert result.exit_code == 0, result.output
+    assert "quarter 2026Q3 (latest complete quarter of the data" in \
+        " ".join(result.output.split())
 
     report = out / "2026Q3"
     pages = sorted(report.glob("*.html")) + sorted(report.glob("kam/*.html"))
