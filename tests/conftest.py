@@ -50,6 +50,7 @@ def sample_copy(sample_dir, tmp_path) -> Path:
 # --------------------------------------------------------------------------- PostgreSQL
 REPO = Path(__file__).resolve().parents[1]
 PG_ENV = "KAM_TEST_PG_URL"
+TLS_ENV = "KAM_TEST_PG_TLS_URL"
 
 
 def _free_port() -> int:
@@ -60,31 +61,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    """URL of a real PostgreSQL server on loopback, as ``postgresql://user:pw@host:port/db``.
-
-    ``.ci/run`` starts a throwaway cluster and exports it as ``KAM_TEST_PG_URL``.
-    Without it the fixture starts its own cluster with ``.ci/pg-cluster`` (and stops
-    it at the end). When no server can be started the tests skip with the reason,
-    except under CI (``CI`` set), where they fail: CI must never skip them.
-    """
+def _cluster(env: str, prefix: str, *options: str):
+    """Yield the URL of a throwaway PostgreSQL cluster: the one named by the environment
+    variable ``env`` (``.ci/run`` exports it), else one started with ``.ci/pg-cluster``
+    (and stopped at the end). When none can be started the test skips with the reason,
+    except under CI (``CI`` set), where it fails: CI must never skip it."""
     import os
     import subprocess
     import tempfile
 
-    if os.environ.get(PG_ENV):
-        yield os.environ[PG_ENV]
+    if os.environ.get(env):
+        yield os.environ[env]
         return
-    folder = tempfile.mkdtemp(prefix="kam-pg-")  # under /tmp: the server user must reach it
+    folder = tempfile.mkdtemp(prefix=prefix)  # under /tmp: the server user must reach it
     script = REPO / ".ci" / "pg-cluster"
-    r = subprocess.run(["bash", str(script), "start", folder, str(_free_port())],
+    r = subprocess.run(["bash", str(script), "start", folder, str(_free_port()), *options],
                        capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
-        why = (f"no PostgreSQL server could be started locally ({script.name}: "
+        why = (f"no PostgreSQL server could be started locally ({script.name} "
+               f"{' '.join(options)}: "
                f"{(r.stderr or r.stdout).strip().splitlines()[-1:] or ['no output']}); "
-               f"set {PG_ENV} or install Debian's postgresql")
+               f"set {env} or install Debian's postgresql")
         if os.environ.get("CI"):
             pytest.fail(why)
         pytest.skip(why)
@@ -93,3 +91,18 @@ def pg_url():
     finally:
         subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=120)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """URL of a real PostgreSQL server on loopback, as ``postgresql://user:pw@host:port/db``
+    (``KAM_TEST_PG_URL`` from ``.ci/run``, or a cluster started here)."""
+    yield from _cluster(PG_ENV, "kam-pg-")
+
+
+@pytest.fixture(scope="session")
+def pg_tls_url():
+    """URL of a TLS-only PostgreSQL cluster on loopback (``.ci/pg-cluster start … --tls``),
+    ``postgresql://kam:…@127.0.0.1:PORT/kam?sslmode=verify-full&sslrootcert=…``
+    (``KAM_TEST_PG_TLS_URL`` from ``.ci/run``, or a cluster started here)."""
+    yield from _cluster(TLS_ENV, "kam-pg-tls-", "--tls")

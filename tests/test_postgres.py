@@ -435,45 +435,6 @@ def test_pg_service_file_is_honoured(kam2, tmp_path):
 
 
 # --------------------------------------------------------------------------- TLS
-TLS_ENV = "KAM_TEST_PG_TLS_URL"
-
-
-@pytest.fixture(scope="session")
-def pg_tls_url():
-    """URL of a TLS-only PostgreSQL cluster on loopback (``.ci/pg-cluster start … --tls``),
-    ``postgresql://kam:…@127.0.0.1:PORT/kam?sslmode=verify-full&sslrootcert=…``.
-
-    ``.ci/run`` exports it as ``KAM_TEST_PG_TLS_URL``; otherwise it is started here, as
-    the ``pg_url`` fixture does (skipped with the reason outside CI when it cannot be)."""
-    import os
-    import shutil
-    import socket
-    import tempfile
-    from pathlib import Path
-
-    if os.environ.get(TLS_ENV):
-        yield os.environ[TLS_ENV]
-        return
-    script = Path(__file__).resolve().parents[1] / ".ci" / "pg-cluster"
-    folder = tempfile.mkdtemp(prefix="kam-pg-tls-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    r = subprocess.run(["bash", str(script), "start", folder, str(port), "--tls"],
-                       capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        why = f"no TLS PostgreSQL cluster could be started: {(r.stderr or r.stdout)[-500:]}"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    try:
-        yield r.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=120)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _tls_parts(url: str) -> tuple[str, str]:
     """The URL without its query, and the server certificate it names."""
     base, _, query = url.partition("?")

@@ -405,13 +405,14 @@ def test_shrink_identical_groups_share_the_top_fairly():
     assert (z["high"] > 0).all() and z["p_top_quartile"].sum() == pytest.approx(1.0)
 
 
-@given(
-    st.lists(
-        st.integers(0, 200).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-        min_size=2,
-        max_size=12,
-    )
-)
+def kn_tables(min_n: int, max_n: int):
+    """Tables of 2 to 12 groups as (k, n) pairs: k events out of n."""
+    return st.lists(
+        st.integers(min_n, max_n).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+        min_size=2, max_size=12)
+
+
+@given(kn_tables(0, 200))
 @settings(max_examples=40, deadline=None)
 def test_shrink_posterior_means_in_unit_interval(pairs):
     k = [p[0] for p in pairs]
@@ -672,13 +673,7 @@ def test_shrink_interval_never_narrower_than_the_pooled_rate(ns, p):
     assert between.all()
 
 
-@given(
-    st.lists(
-        st.integers(1, 80).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-        min_size=2,
-        max_size=12,
-    )
-)
+@given(kn_tables(1, 80))
 @settings(max_examples=25, deadline=None)
 def test_shrink_posterior_mean_between_raw_and_prior_mean(pairs):
     # for any table: (k + alpha)/(n + alpha + beta) lies between k/n and alpha/(alpha + beta)
