@@ -13,10 +13,10 @@ import json
 import sys
 import time
 
-from kamlib import panels
+from kamlib.data.sources import open_source
+from kamlib.data.validate import validate
+from kamlib.panels import quarter as panels
 from kamlib.periods import Quarter
-from kamlib.sources import open_source
-from kamlib.validate import validate
 
 
 def main(data: str, quarter: str) -> dict:

@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from kamlib.contract import TABLES
+from kamlib.data.contract import TABLES
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"

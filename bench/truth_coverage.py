@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import binom
 
-from kamlib import diagnostics, survival
 from kamlib.config import Settings
+from kamlib.data.sources import open_source
+from kamlib.data.synth import synthesize
+from kamlib.data.validate import validate
+from kamlib.models import diagnostics, survival
 from kamlib.periods import Quarter
-from kamlib.sources import open_source
-from kamlib.synth import synthesize
-from kamlib.validate import validate
 
 
 def seeds(text: str) -> list[int]:

@@ -1,3 +1,3 @@
-from kamlib.cli import run
+from kamlib.report.cli import run
 
 run()

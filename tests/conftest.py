@@ -16,7 +16,7 @@ def sample_dir(tmp_path_factory) -> Path:
     """The default sample (data/sample), generated into a temp folder if it is missing."""
     if (SAMPLE_DIR / "truth.json").exists():
         return SAMPLE_DIR
-    from kamlib.synth import DEFAULT_SEED, synthesize
+    from kamlib.data.synth import DEFAULT_SEED, synthesize
 
     out = tmp_path_factory.mktemp("sample")
     synthesize(out, accounts=400, seed=DEFAULT_SEED)
@@ -31,8 +31,8 @@ def truth(sample_dir) -> dict:
 @pytest.fixture(scope="session")
 def sample_data(sample_dir):
     """The validated sample (shared, read-only)."""
-    from kamlib.sources import open_source
-    from kamlib.validate import validate
+    from kamlib.data.sources import open_source
+    from kamlib.data.validate import validate
 
     vd = validate(open_source(sample_dir))
     yield vd

@@ -33,8 +33,8 @@ from pathlib import Path
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.contract import TABLE_LIST, TABLES
-from kamlib.grains import frame
+from kamlib.data.contract import TABLE_LIST, TABLES
+from kamlib.kpis.grains import frame
 from kamlib.periods import Quarter
 
 REQUIRED_EMPTY_OK = ("invoices", "interactions", "nps_responses", "prospects",
@@ -247,8 +247,8 @@ class DataSet:
     def load(self, folder: str | Path, shuffle: random.Random | None = None):
         """Write, validate and return the ``ValidatedData``; fails if any row was set
         aside (a test's data must be valid)."""
-        from kamlib.sources import open_source
-        from kamlib.validate import validate
+        from kamlib.data.sources import open_source
+        from kamlib.data.validate import validate
 
         data = validate(open_source(self.write(folder, shuffle)))
         assert data.faults.empty, data.faults.to_string()
@@ -257,22 +257,22 @@ class DataSet:
 
 # ---------------------------------------------------------------------- running KPIs
 def period(data, quarter: str = "2026Q3", settings: Settings = FAST):
-    from kamlib.kpis import Period
+    from kamlib.kpis.compute import Period
 
     return Period(data, Quarter(quarter, settings.fiscal_year_start_month), settings)
 
 
 RATE_FAMILIES = ("churn", "expansion", "growth", "voice", "outcomes", "interaction",
                  "acquisition", "team")
-"""The families of docs/kpis.md rates and scores (``kamlib.kpis.FAMILIES`` may hold more,
+"""The families of docs/kpis.md rates and scores (``kamlib.kpis.compute.FAMILIES`` may hold more,
 e.g. the survival models, which these tests leave to their own tests)."""
 
 
 def kpis(data, quarter: str = "2026Q3", families=RATE_FAMILIES, settings: Settings = FAST
          ) -> pd.DataFrame:
     """The long KPI table of some families for one quarter, as ``compute_kpis`` builds
-    it (one shared :class:`kamlib.kpis.Period`, rows in the table's stable order)."""
-    from kamlib.kpis import FAMILIES
+    it (one shared :class:`kamlib.kpis.compute.Period`, rows in the table's stable order)."""
+    from kamlib.kpis.compute import FAMILIES
 
     p = period(data, quarter, settings)
     rows = []

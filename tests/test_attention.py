@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kamlib import attention
-from kamlib.customers import derive_renewals
+from kamlib.kpis import attention
+from kamlib.panels.customers import derive_renewals
 
 
 def _accounts():

@@ -1,4 +1,4 @@
-"""KAM comparison (kamlib.compare): the trailing-four-quarter table and compare_kams."""
+"""KAM comparison (kamlib.kpis.compare): the trailing-four-quarter table and compare_kams."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import compare
 from kamlib.config import Settings
-from kamlib.kpis import Period, churn_kpis, expansion_kpis
+from kamlib.kpis import compare
+from kamlib.kpis.compute import Period, churn_kpis, expansion_kpis
 from kamlib.periods import Quarter
 
 Q = Quarter("2026Q3", 1)

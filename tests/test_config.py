@@ -131,7 +131,7 @@ def test_whole_numbers_are_fine_where_fractions_are_allowed(tmp_path):
 def test_the_cli_turns_a_config_error_into_exit_2(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from kamlib.cli import app
+    from kamlib.report.cli import app
 
     missing = tmp_path / "typo.toml"
     monkeypatch.setenv("KAM_CONFIG", str(missing))

@@ -8,7 +8,7 @@ tables). Each folder of ``tests/corpus/cases/`` holds only what differs from it:
 * ``<table>.csv.remove``: an empty marker deleting ``<table>.csv`` from the copy;
 * ``expect.json``: the expected outcome (schema in ``tests/corpus/README.md``).
 
-Every case runs through the API (:func:`kamlib.validate.validate`) and once
+Every case runs through the API (:func:`kamlib.data.validate.validate`) and once
 through the command line in a subprocess: a structural case must exit 2 with its
 message, a valid case 0, and a quarantine case runs with ``--strict`` and must
 exit 3. The plain (exit 0) CLI run of quarantine cases, which the API tests
@@ -36,10 +36,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kamlib.contract import RULES, TABLES
+from kamlib.data.contract import RULES, TABLES
+from kamlib.data.sources import open_source
+from kamlib.data.validate import validate
 from kamlib.errors import ContractError, SourceError, StrictModeError
-from kamlib.sources import open_source
-from kamlib.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -209,7 +209,7 @@ def check_valid(vd, expect: dict) -> None:
         assert str(row.iloc[0][v["column"]]) == v["value"]
     if "default_quarter" in expect:
         from kamlib.config import Settings
-        from kamlib.kpis import resolve_quarter
+        from kamlib.kpis.compute import resolve_quarter
 
         assert str(resolve_quarter(vd, None, Settings())) == expect["default_quarter"]
 

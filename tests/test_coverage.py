@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.coverage import activity_end
-from kamlib.kpis import data_quarters, resolve_quarter
+from kamlib.data.sources import open_source
+from kamlib.data.validate import validate
+from kamlib.kpis.compute import data_quarters, resolve_quarter
+from kamlib.panels.coverage import activity_end
 from kamlib.periods import Quarter
-from kamlib.sources import open_source
-from kamlib.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests of kamlib.customers: spells, churn, renewals and status from contracts.
+"""Tests of kamlib.panels.customers: spells, churn, renewals and status from contracts.
 
 Every expected value is worked out by hand in the comments next to it
 (grace is 30 days unless stated; 2024 is a leap year).
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kamlib.customers import (
+from kamlib.panels.customers import (
     RENEWAL_COLUMNS,
     SPELL_COLUMNS,
     STATUS_COLUMNS,

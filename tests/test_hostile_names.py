@@ -25,7 +25,7 @@ HUGE = "Q" * 2**20
 def test_report_with_hostile_names_succeeds_with_bounded_charts(sample_copy, tmp_path):
     from typer.testing import CliRunner
 
-    from kamlib.cli import app
+    from kamlib.report.cli import app
 
     kams = pd.read_csv(sample_copy / "account_managers.csv", dtype=str, keep_default_na=False)
     kams.loc[kams.kam_id == "K001", "name"] = KIRA

@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from kpi_builder import FAST, DataSet, groups_of, kpis, period, pick
 
-from kamlib import panels
-from kamlib.acquisition import closed_cohort
-from kamlib.contract import INVOICE_KINDS
-from kamlib.invoices import derive_kinds
+from kamlib.data.contract import INVOICE_KINDS
+from kamlib.kpis.acquisition import closed_cohort
+from kamlib.panels import quarter as panels
+from kamlib.panels.invoices import derive_kinds
 from kamlib.periods import Quarter
 
 approx = pytest.approx
@@ -291,7 +291,7 @@ def test_touchpoints_interval_respects_zero(tmp_path):
 @given(counts=st.lists(st.integers(0, 200), min_size=1, max_size=30),
        seed=st.integers(0, 2**16))
 def test_property_touchpoints_interval_never_below_zero(counts, seed):
-    from kamlib.grains import mean_rows
+    from kamlib.kpis.grains import mean_rows
 
     f = pd.DataFrame({"account_id": [f"a{i}" for i in range(len(counts))],
                       "segment": "s", "kam_id": "k", "touches": counts})
@@ -654,8 +654,8 @@ def test_enps_suppresses_small_groups(tmp_path):
 
 
 def test_enps_at_team_grain(tmp_path):
-    from kamlib import team
-    from kamlib.kpis import Period
+    from kamlib.kpis import team
+    from kamlib.kpis.compute import Period
 
     ds = DataSet()
     ds.contract("A", "2025-01-01", "2026-12-31")
@@ -1163,7 +1163,7 @@ def _touch_table(converted_of_8: tuple[int, int, int]):
 
 
 def test_ideal_touches_hand_made_interior_peak():
-    from kamlib.acquisition import fit_touch_curve
+    from kamlib.kpis.acquisition import fit_touch_curve
 
     # three touch values: the quadratic logit is saturated, so the fit reproduces the
     # shares 2/8, 6/8, 2/8: logits -ln 3, ln 3, -ln 3, symmetric about 2 -> peak
@@ -1177,7 +1177,7 @@ def test_ideal_touches_hand_made_interior_peak():
 
 
 def test_ideal_touches_no_peak_when_the_curve_still_rises_at_the_edge():
-    from kamlib.acquisition import fit_touch_curve
+    from kamlib.kpis.acquisition import fit_touch_curve
 
     # shares 1/8, 4/8, 6/8: logits -ln 7 = -1.946, 0, ln 3 = 1.099; second difference
     # -0.847 = -2c -> c = 0.424, slope at 1.5 is 1.946 = b - 2c * 1.5 -> b = 3.217;
@@ -1207,7 +1207,7 @@ def test_ideal_touches_row_without_a_peak_stays_in_the_table(tmp_path):
 @settings(max_examples=40, deadline=None)
 @given(shares=st.lists(st.integers(0, 8), min_size=3, max_size=6), seed=st.integers(0, 99))
 def test_property_ideal_touches_is_never_an_edge(shares, seed):
-    from kamlib.acquisition import fit_touch_curve
+    from kamlib.kpis.acquisition import fit_touch_curve
 
     n, y = [], []
     for touches, k in enumerate(shares, start=1):

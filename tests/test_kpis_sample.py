@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kamlib.config import Settings
-from kamlib.kpis import KPI_IDS, compute_kpis
+from kamlib.kpis.compute import KPI_IDS, compute_kpis
 from kamlib.periods import Quarter
 
 RATES = {"reference_rate", "referral_acquisition_share", "objectives_met_leading",
@@ -64,7 +64,7 @@ def test_ideal_touches_agree_with_truth(table, truth):
 def test_churn_runs_down_the_kam_satisfaction_terciles(sample_data, truth):
     """truth.json: HR < 1 per point of KAM satisfaction, so the least satisfied third of
     KAMs loses customers fastest (pooled over all quarters with lagged data)."""
-    from kamlib import team
+    from kamlib.kpis import team
 
     assert truth["churn"]["hazard_ratios"]["kam_satisfaction"]["hr"] < 1
     qs = Quarter.span(Quarter("2021Q2", 1), Quarter("2026Q3", 1))

@@ -17,8 +17,8 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from kamlib import plots as P  # noqa: E402
-from kamlib.survival_plots import plot_clv_distribution  # noqa: E402
+from kamlib.plots import kpi as P  # noqa: E402
+from kamlib.plots.survival import plot_clv_distribution  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -479,7 +479,7 @@ def test_clv_median_label_sits_above_the_bars():
 
 # -- names from the data are drawn as plain text ------------------------------------------
 
-from kamlib import survival_plots as S  # noqa: E402
+from kamlib.plots import survival as S  # noqa: E402
 
 HUGE = "Z" * 2**20  # a 1 MB name
 #: hostile names, each with the text it must show as (one line, at most 40 characters;

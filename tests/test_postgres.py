@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 from test_corpus import case_names, load_expect, materialise
 
-from kamlib.contract import TABLE_LIST, TABLES
+from kamlib.data.contract import TABLE_LIST, TABLES
+from kamlib.data.sources import open_source
+from kamlib.data.validate import validate
+from kamlib.data.warehouse import QUARANTINE_PREFIX, load_db
 from kamlib.errors import ContractError, SourceError
-from kamlib.sources import open_source
-from kamlib.validate import validate
-from kamlib.warehouse import QUARANTINE_PREFIX, load_db
 
 pytestmark = pytest.mark.postgres
 QUARTER = "2026Q3"
@@ -277,8 +277,8 @@ def test_notebook_cache_key_changes_when_rows_change(pg_url, tmp_path):
     table keeps its row count."""
     import psycopg
 
-    from kamlib.bundle import _cache_key
     from kamlib.config import Settings
+    from kamlib.report.bundle import _cache_key
 
     url = at(pg_url, "kam_cachekey")
     load_db(materialise(None, tmp_path / "data"), url, replace=True)
@@ -460,7 +460,7 @@ def _ssl_in_use(con) -> bool:
 
 
 def test_load_db_and_reads_go_over_tls(pg_tls_url, tmp_path):
-    from kamlib.warehouse import _connect
+    from kamlib.data.warehouse import _connect
 
     base, cert = _tls_parts(pg_tls_url)
     url = f"{base}?sslmode=require&schema=kam_tls&application_name=kam-tls-test"

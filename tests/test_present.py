@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import present as P
+from kamlib.present import core as P
 
 NAN = float("nan")
 EVIL = "<script>alert('x')</script> & Co"
@@ -229,7 +229,7 @@ def test_style_is_scoped():
 
 @pytest.fixture(scope="session")
 def sample_bundle(sample_dir, tmp_path_factory):
-    from kamlib.bundle import open_bundle
+    from kamlib.report.bundle import open_bundle
 
     return open_bundle(str(sample_dir), "", str(tmp_path_factory.mktemp("bundle")))
 

@@ -28,9 +28,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kamlib.contract import TABLES
+from kamlib.data.contract import TABLES
 from kamlib.periods import Quarter
-from kamlib.report import THEMES
+from kamlib.report.render import THEMES
 
 pytestmark = pytest.mark.slow
 

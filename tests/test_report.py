@@ -19,7 +19,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kamlib.report import render
+from kamlib.report.render import render
 
 EVIL = "<script>alert(1)</script>"
 pytestmark = pytest.mark.slow
@@ -223,7 +223,7 @@ def test_failing_notebook_names_it_and_keeps_the_old_report(report, evil_data, t
     nb.cells[code[-1]].source = "raise RuntimeError('the data broke mid-run')"
     nbformat.write(nb, nbs / "team.ipynb")
     before = _digest(report)
-    from kamlib.report import ReportError
+    from kamlib.report.render import ReportError
 
     with pytest.raises(ReportError) as exc:
         render(str(data), "2026Q3", report.parent, jobs=2, kams=[kam], notebooks_dir=nbs)

@@ -29,7 +29,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kamlib.sources import display_name
+from kamlib.data.sources import display_name
 
 pytestmark = pytest.mark.slow
 QUARTER = "2026Q3"

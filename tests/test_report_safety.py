@@ -24,8 +24,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kamlib.output import neutralise, neutralised
-from kamlib.report import file_names, render
+from kamlib.report.output import neutralise, neutralised
+from kamlib.report.render import file_names, render
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 ODD = {"K001": "../../../../x", "K002": "jane.doe", "K003": "Öz Ünal", "K004": "a/b",
@@ -184,7 +184,7 @@ def test_report_spreadsheets_are_neutralised(report, odd, tmp_path):
 
 def test_kam_kpis_of_the_sample_is_otherwise_byte_identical(sample_dir, sample_data, tmp_path):
     from kamlib.config import load_settings
-    from kamlib.kpis import compute_kpis
+    from kamlib.kpis.compute import compute_kpis
 
     proc = subprocess.Popen([sys.executable, "-m", "kamlib", "kpis", "--data", str(sample_dir),
                              "--quarter", "2026Q3", "--out", str(tmp_path / "k.csv")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from kamlib import runner
+from kamlib.report import runner
 
 
 def test_default_kernel_is_this_interpreter_whatever_is_registered():

@@ -1,4 +1,4 @@
-"""Tests of the shifted-beta-geometric cohort model (kamlib.sbg).
+"""Tests of the shifted-beta-geometric cohort model (kamlib.models.sbg).
 
 Reference numbers and where each comes from (every test repeats its source):
 
@@ -43,7 +43,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import betaln, hyp2f1
 
-from kamlib.sbg import ShiftedBetaGeometric, sbg_log_likelihood
+from kamlib.models.sbg import ShiftedBetaGeometric, sbg_log_likelihood
 
 # Fader & Hardie (2007), Table 1: % alive at the start of years 1..13, out of 1000.
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
@@ -407,10 +407,10 @@ def test_summary_and_repr():
     assert np.all(s["coef"] < s["coef upper 90%"])
     assert np.all(s["se(coef)"] > 0)
     assert repr(m) == (
-        "<kamlib.sbg.ShiftedBetaGeometric: alpha=0.668, beta=3.806, "
+        "<kamlib.models.sbg.ShiftedBetaGeometric: alpha=0.668, beta=3.806, "
         "fitted on 1 cohort of 1000 customers>"
     )
-    assert repr(ShiftedBetaGeometric()) == "<kamlib.sbg.ShiftedBetaGeometric: not fitted>"
+    assert repr(ShiftedBetaGeometric()) == "<kamlib.models.sbg.ShiftedBetaGeometric: not fitted>"
     given_params = ShiftedBetaGeometric.from_params(1.0, 2.0)
     assert "given" in repr(given_params)
     assert given_params.summary["se(coef)"].isna().all()

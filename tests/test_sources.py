@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kamlib
+from kamlib.data.sources import display_name, fetch, mask_url, open_source
 from kamlib.errors import SourceError
-from kamlib.sources import display_name, fetch, mask_url, open_source
 
 
 def test_mask_url_hides_every_password():
@@ -134,7 +134,7 @@ def test_mask_url_never_shows_part_of_an_oddly_written_password(url):
 
 
 def test_postgres_params_decode_and_pass_every_libpq_parameter():
-    from kamlib.sources import postgres_params
+    from kamlib.data.sources import postgres_params
 
     url = ("postgresql://kam2:Spring%402026Secret@127.0.0.1:5433/crm?schema=kam&sslmode=require"
            "&sslrootcert=/etc/kam/ca.crt&sslcert=/etc/kam/c.crt&sslkey=/etc/kam/c.key"
@@ -155,7 +155,7 @@ def test_postgres_params_decode_and_pass_every_libpq_parameter():
 def test_postgres_params_leave_unset_what_the_url_does_not_say(monkeypatch):
     """What the URL leaves out is left to libpq (PGHOST, PGPASSWORD, ~/.pgpass, a
     service file), so nothing is set to a default or to an empty password."""
-    from kamlib.sources import postgres_params
+    from kamlib.data.sources import postgres_params
 
     monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
     monkeypatch.delenv("PGSERVICE", raising=False)
@@ -173,7 +173,7 @@ def test_postgres_params_leave_unset_what_the_url_does_not_say(monkeypatch):
     ("schema=kam&schema=other", "schema"),
 ])
 def test_unknown_or_repeated_connection_parameter_is_refused_by_name(query, named):
-    from kamlib.sources import postgres_params
+    from kamlib.data.sources import postgres_params
 
     with pytest.raises(SourceError) as exc:
         postgres_params(f"postgresql://kam:S3cr3t@127.0.0.1:1/crm?{query}")
@@ -185,7 +185,7 @@ def test_unknown_or_repeated_connection_parameter_is_refused_by_name(query, name
 
 
 def test_a_query_part_that_is_no_parameter_is_not_echoed():
-    from kamlib.sources import postgres_params
+    from kamlib.data.sources import postgres_params
 
     with pytest.raises(SourceError) as exc:
         postgres_params("postgresql://kam@db/crm?password=Spring&2026Secret")
@@ -201,7 +201,7 @@ def test_unsafe_schema_names_are_refused_before_connecting(schema):
     url = f"postgresql://kam:S3cr3t@127.0.0.1:1/crm?schema={quote(schema)}"
     with pytest.raises(SourceError, match=r"schema name .* letters, digits and underscores"):
         open_source(url)
-    from kamlib.warehouse import load_db
+    from kamlib.data.warehouse import load_db
 
     with pytest.raises(SourceError, match=r"schema name .* letters, digits and underscores"):
         load_db("data/sample", url)

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifelines.datasets import load_rossi
 
-from kamlib import clv, diagnostics, survival
-from kamlib.churnmodel import ChurnModel, ModelInputError
 from kamlib.config import Settings
+from kamlib.models import clv, diagnostics, survival
+from kamlib.models.cox import ChurnModel, ModelInputError
 from kamlib.periods import Quarter
 
 R_COXPH_ROSSI = {"fin": -0.37942, "age": -0.05744, "race": 0.31390, "wexp": -0.14980,
@@ -83,9 +83,9 @@ TRUTH_ACCOUNTS = 150
 def _fit_synthetic(seed: int, accounts: int, folder):
     import json
 
-    from kamlib.sources import open_source
-    from kamlib.synth import synthesize
-    from kamlib.validate import validate
+    from kamlib.data.sources import open_source
+    from kamlib.data.synth import synthesize
+    from kamlib.data.validate import validate
 
     synthesize(folder, accounts=accounts, seed=seed)
     truth = json.loads((folder / "truth.json").read_text())
@@ -181,7 +181,7 @@ def test_conditional_survival_never_rises(log_hr, scale, tenure, step):
 
 
 def test_kpis_write_the_survival_ids(sample_data):
-    from kamlib.kpis import Period, survival_kpis
+    from kamlib.kpis.compute import Period, survival_kpis
 
     rows = pd.DataFrame(survival_kpis(Period(sample_data, Quarter("2026Q3", 1), Settings())))
     assert {"clv_total", "clv_naive_total", "churn_risk_next_quarter"} <= set(rows.kpi)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from kamlib.contract import TABLES
+from kamlib.data.contract import TABLES
 from kamlib.periods import Quarter
 
 

@@ -5,9 +5,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kamlib.contract import TABLES
-from kamlib.sources import open_source
-from kamlib.validate import validate
+from kamlib.data.contract import TABLES
+from kamlib.data.sources import open_source
+from kamlib.data.validate import validate
 
 
 def test_sample_is_clean_and_complete(sample_data):
@@ -68,7 +68,7 @@ def test_parquet_and_csv_read_the_same(sample_copy):
 
 # --------------------------------------------------------------------------- fast path
 def _used_frames(folder, monkeypatch=None, full_only=False) -> dict[str, pd.DataFrame]:
-    import kamlib.validate as v
+    import kamlib.data.validate as v
 
     if full_only:
         monkeypatch.setattr(v, "_fast_check", lambda *a, **k: None)
@@ -97,7 +97,7 @@ def test_fast_path_reads_the_sample_exactly_as_the_full_check(sample_dir, monkey
 def test_fast_path_is_taken_only_for_clean_tables(tmp_path, monkeypatch):
     from test_corpus import materialise
 
-    import kamlib.validate as v
+    import kamlib.data.validate as v
 
     calls: list[str] = []
     real = v._full_check
@@ -167,7 +167,7 @@ def check_cache(tmp_path, monkeypatch):
 
 def test_a_second_check_of_the_same_files_is_read_from_the_cache(sample_dir, check_cache,
                                                                    monkeypatch):
-    import kamlib.validate as v
+    import kamlib.data.validate as v
 
     cold = _used_frames(sample_dir)
     assert len(list(check_cache.glob("*/check_*.json"))) == len(cold)
@@ -210,7 +210,7 @@ def test_old_check_results_are_pruned(sample_dir, check_cache):
     import os
     import time
 
-    from kamlib import sources
+    from kamlib.data import sources
 
     check_cache.mkdir(parents=True)
     stale = []
@@ -255,7 +255,7 @@ VALUE_CASES = ("date_not_iso", "number_not_plain_decimal", "money_beyond_bound",
 
 
 def _faults(folder, monkeypatch=None, full_only=False) -> list[dict]:
-    import kamlib.validate as v
+    import kamlib.data.validate as v
 
     if full_only:
         monkeypatch.setattr(v, "_fast_check", lambda *a, **k: None)
@@ -302,7 +302,7 @@ def test_used_rows_are_closed_under_their_references(tmp_path):
     contract of the same account, so the copy reads back without a fault."""
     from test_corpus import materialise
 
-    from kamlib.contract import TABLE_LIST
+    from kamlib.data.contract import TABLE_LIST
 
     for case in ("orphan_within_table_referred_by", "orphan_within_table_renewal_chain",
                  "renewal_of_other_account", "orphan_cascade"):

@@ -33,8 +33,8 @@ import ibis
 import pandas as pd
 
 from kamlib.config import Settings
+from kamlib.data.sources import fetch
 from kamlib.periods import Quarter
-from kamlib.sources import fetch
 
 ACTIVITY = (("interactions", "occurred_at"), ("invoices", "issued_on"),
             ("contracts", "start_on"))

@@ -10,7 +10,7 @@ from what was known before the risk period:
 
 * ``recent_nps``: mean response score over the four quarters up to it (the
   company mean when an account had no answers);
-* ``max_gap_days``: its longest contact gap (see :func:`kamlib.panels.contact_gaps`),
+* ``max_gap_days``: its longest contact gap (see :func:`kamlib.panels.quarter.contact_gaps`),
   in units of 30 days (``gap_30d``);
 * ``inbound_share``: inbound share of its interactions;
 * ``sla_compliance``: share of SLA checks met over four quarters;
@@ -27,12 +27,12 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from kamlib import panels
 from kamlib.config import Settings
-from kamlib.customers import derive_spells
+from kamlib.data.sources import fetch
+from kamlib.models.sbg import ShiftedBetaGeometric  # the contractual cohort model (public name)
+from kamlib.panels import quarter as panels
+from kamlib.panels.customers import derive_spells
 from kamlib.periods import Quarter
-from kamlib.sbg import ShiftedBetaGeometric  # the contractual cohort model (public name)
-from kamlib.sources import fetch
 
 __all__ = ["COVARIATES", "ShiftedBetaGeometric", "covariates", "survival_panel", "snapshot",
            "align", "predict_risk", "fit_churn_model", "km_table", "km_by", "spells_for_km",
@@ -215,7 +215,7 @@ def model_columns(panel: pd.DataFrame) -> list[str]:
 def snapshot(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
     """Accounts that are customers on ``quarter.end`` with their tenure (days) and the
     covariates measured on ``quarter``: the input for next-period predictions."""
-    from kamlib.customers import customers_on
+    from kamlib.panels.customers import customers_on
 
     sp = panels.spells_as_of(data, quarter.end, settings.grace_days)
     alive = customers_on(sp, pd.Timestamp(quarter.end))
@@ -262,7 +262,7 @@ def predict_risk(model, snap: pd.DataFrame, quarter_days: int = 92,
 
 def fit_churn_model(data, quarter: Quarter, settings: Settings, penalizer: float = 0.0):
     """Build the panel up to ``quarter`` and fit the Cox model; returns (model, panel)."""
-    from kamlib.churnmodel import ChurnModel
+    from kamlib.models.cox import ChurnModel
 
     panel = survival_panel(data, quarter, settings)
     model = ChurnModel(penalizer=penalizer).fit(panel, "tenure", "event",

@@ -433,7 +433,7 @@ class ShiftedBetaGeometric:
 
     >>> m = ShiftedBetaGeometric().fit([1000, 869, 743, 653, 593, 551, 517, 491])
     >>> m
-    <kamlib.sbg.ShiftedBetaGeometric: alpha=0.668, beta=3.806, fitted on 1 cohort of 1000 customers>
+    <kamlib.models.sbg.ShiftedBetaGeometric: alpha=0.668, beta=3.806, fitted on 1 cohort of 1000 customers>
     >>> [round(float(s), 3) for s in m.survival_function([8, 12])]
     [0.46, 0.378]
     >>> round(float(m.retention_rate(1)), 3), round(float(m.retention_rate(12)), 3)

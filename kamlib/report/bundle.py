@@ -94,12 +94,12 @@ NAME_MAX = 120
 
 def display_name(name):
     """A name from the data as the pages show it: one line, at most :data:`NAME_MAX`
-    characters (see :func:`kamlib.plots.shorten`); missing stays missing.
+    characters (see :func:`kamlib.plots.kpi.shorten`); missing stays missing.
 
     >>> display_name("Kira  Moreau"), display_name("x" * 500)[-3:], display_name(None)
     ('Kira Moreau', 'xx…', None)
     """
-    from kamlib.plots import shorten
+    from kamlib.plots.kpi import shorten
 
     return None if name is None or (isinstance(name, float) and name != name) \
         else shorten(name, NAME_MAX)
@@ -108,8 +108,10 @@ def display_name(name):
 def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = None,
           progress: Callable[[str], None] | None = None, source_label: str = "") -> Bundle:
     """Compute everything the report shows for ``quarter`` and store it in ``out``."""
-    from kamlib import acquisition, attention, clv, compare, diagnostics, panels, survival, team
-    from kamlib.kpis import Period, compute_kpis
+    from kamlib.kpis import acquisition, attention, compare, team
+    from kamlib.kpis.compute import Period, compute_kpis
+    from kamlib.models import clv, diagnostics, survival
+    from kamlib.panels import quarter as panels
 
     settings = settings or load_settings()
     out = Path(out)
@@ -134,7 +136,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     for q in Quarter.span(quarter.shift(-(TREND_QUARTERS - 1)), quarter.previous()):
         if q < first:
             continue
-        from kamlib.kpis import FAMILIES, frame
+        from kamlib.kpis.compute import FAMILIES, frame
 
         pq = Period(data, q, cheap, grains=("company", "segment"))
         rows = []
@@ -176,7 +178,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
                 meta["responses_period"] = str(qq)
                 break
     if data.has("objectives"):
-        from kamlib.kpis import objectives_due
+        from kamlib.kpis.compute import objectives_due
 
         frames["objectives"] = objectives_due(p)
         # the last eight quarters, for the link between leading and lagging objectives
@@ -283,13 +285,13 @@ def earlier_kpis(data, quarter: Quarter, first: Quarter, settings: Settings,
     Parameters
     ----------
     kpis : the quarter's long KPI table.
-    family_of : KPI id -> name in :data:`kamlib.kpis.FAMILIES`.
+    family_of : KPI id -> name in :data:`kamlib.kpis.compute.FAMILIES`.
 
     Returns
     -------
     The long KPI table's columns; empty when every KPI has observations this quarter.
     """
-    from kamlib.kpis import FAMILIES, Period, frame
+    from kamlib.kpis.compute import FAMILIES, Period, frame
 
     comp = kpis[kpis.grain == "company"]
     observed = comp[comp.value.notna() | (comp.n.fillna(0) > 0)].kpi
@@ -309,14 +311,14 @@ def earlier_kpis(data, quarter: Quarter, first: Quarter, settings: Settings,
 
 
 def _fit_into(p, settings: Settings) -> bool:
-    from kamlib.kpis import survival_kpis
+    from kamlib.kpis.compute import survival_kpis
 
     survival_kpis(p)
     return "model" in p.cache
 
 
 def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
-    from kamlib.kpis import data_quarters
+    from kamlib.kpis.compute import data_quarters
 
     return data_quarters(data, settings)
 
@@ -362,7 +364,7 @@ def _cache_key(data: str, quarter: str, settings: Settings) -> str:
     place (``kam report`` never uses this cache: it always computes afresh)."""
     import hashlib
 
-    from kamlib.sources import is_url
+    from kamlib.data.sources import is_url
 
     h = hashlib.sha256(f"{quarter}|{asdict(settings)}|{code_hash()}".encode())
     if is_url(data):
@@ -377,8 +379,8 @@ def _cache_key(data: str, quarter: str, settings: Settings) -> str:
 
 def _row_counts(url: str) -> list[tuple[str, int]]:
     """Rows per contract table at a database URL, in one query."""
-    from kamlib.contract import TABLE_LIST
-    from kamlib.sources import fetch, open_source
+    from kamlib.data.contract import TABLE_LIST
+    from kamlib.data.sources import fetch, open_source
 
     src = open_source(url)
     try:
@@ -411,9 +413,9 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
     import tempfile
 
     from kamlib.config import CACHE_DIR
-    from kamlib.kpis import resolve_quarter
-    from kamlib.sources import display_name, open_source
-    from kamlib.validate import validate
+    from kamlib.data.sources import display_name, open_source
+    from kamlib.data.validate import validate
+    from kamlib.kpis.compute import resolve_quarter
 
     settings = settings or load_settings()
     folder = Path(cache) if cache else \

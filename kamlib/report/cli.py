@@ -20,7 +20,7 @@ from kamlib import __version__
 from kamlib.config import REPORTS_DIR, SAMPLE_DIR
 from kamlib.errors import KamError, first_line
 
-DEFAULT_SEED = 8  # kamlib.synth.DEFAULT_SEED, repeated to keep `kam --help` fast
+DEFAULT_SEED = 8  # kamlib.data.synth.DEFAULT_SEED, repeated to keep `kam --help` fast
 
 app = typer.Typer(
     help="Key account management analytics: validate data, compute KPIs, render reports.",
@@ -36,7 +36,7 @@ DataOpt = Annotated[str, typer.Option(
 def _errors() -> tuple[type[BaseException], ...]:
     """What a command reports as a one-line error instead of a traceback: kamlib's own
     errors, and an engine or driver failing mid-run (a dropped connection, say)."""
-    from kamlib.sources import engine_errors
+    from kamlib.data.sources import engine_errors
 
     return (KamError, *engine_errors())
 
@@ -44,7 +44,7 @@ def _errors() -> tuple[type[BaseException], ...]:
 def _fail(exc: BaseException) -> None:
     from rich.text import Text
 
-    from kamlib.sources import mask_url
+    from kamlib.data.sources import mask_url
 
     err.quiet = False  # -q silences progress, never errors
     if isinstance(exc, KamError):
@@ -101,9 +101,9 @@ def validate(
         help="Write the quarantined rows, one CSV per table, into this folder.")] = None,
 ) -> None:
     """Check the data against the contract and print rows read, used and quarantined."""
-    from kamlib.output import write_quarantine
-    from kamlib.sources import open_source
-    from kamlib.validate import validate as run
+    from kamlib.data.sources import open_source
+    from kamlib.data.validate import validate as run
+    from kamlib.report.output import write_quarantine
 
     try:
         with run(open_source(data), strict=strict) as vd:
@@ -152,7 +152,7 @@ def kpis(
     """Compute every KPI for a quarter and write the long KPI table (kpi, grain, group,
     period, value, low, high, n). Text cells that a spreadsheet would run as a formula
     start with ' in the file."""
-    from kamlib.output import OutputError, check_target, write_csv
+    from kamlib.report.output import OutputError, check_target, write_csv
 
     t0 = time.perf_counter()
     try:
@@ -160,16 +160,16 @@ def kpis(
     except OutputError as exc:
         _fail(exc)
     from kamlib.config import load_settings
-    from kamlib.kpis import compute_kpis, resolve_quarter
-    from kamlib.sources import open_source
-    from kamlib.validate import validate as run
+    from kamlib.data.sources import open_source
+    from kamlib.data.validate import validate as run
+    from kamlib.kpis.compute import compute_kpis, resolve_quarter
 
     try:
         settings = load_settings()
         with run(open_source(data), strict=strict) as vd:
             q = resolve_quarter(vd, quarter, settings)
             if quarter is None:  # say which quarter and why
-                from kamlib.coverage import explain
+                from kamlib.panels.coverage import explain
 
                 err.print(Text(explain(vd, settings, q)), highlight=False, soft_wrap=True)
             n_q = int(vd.summary.rows_quarantined.sum())
@@ -208,7 +208,7 @@ def report(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kamlib.config import load_settings
-    from kamlib.report import render
+    from kamlib.report.render import render
 
     t0 = time.perf_counter()
     try:
@@ -261,8 +261,8 @@ def load_db(
     The folder is checked first; quarantined rows are kept in quarantine_<table>.
     Afterwards `--data <the same URL>` works wherever `--data <folder>` does.
     """
-    from kamlib.sources import mask_url
-    from kamlib.warehouse import load_db as run
+    from kamlib.data.sources import mask_url
+    from kamlib.data.warehouse import load_db as run
 
     t0 = time.perf_counter()
     try:
@@ -290,7 +290,7 @@ def synth(
     """Generate realistic sample data with a known truth (writes truth.json too)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kamlib.synth import synthesize
+    from kamlib.data.synth import synthesize
 
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(),

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
+from kamlib.data.sources import fetch
 from kamlib.periods import Quarter
-from kamlib.sources import fetch
 
 
 def clv_values(margin: np.ndarray, survival: np.ndarray, discount_rate: float) -> np.ndarray:
@@ -62,7 +62,7 @@ def realised_margin(data, as_of) -> pd.Series:
 def account_clv(data, quarter: Quarter, settings: Settings, risk: pd.DataFrame) -> pd.DataFrame:
     """Per account alive at ``quarter.end``: margin, CLV, naive CLV, value at risk.
 
-    ``risk`` is :func:`kamlib.survival.predict_risk` output (with ``s_1 .. s_H``).
+    ``risk`` is :func:`kamlib.models.survival.predict_risk` output (with ``s_1 .. s_H``).
     """
     h = settings.horizon_years
     margin = trailing_margin(data, quarter.end, settings)
@@ -79,7 +79,7 @@ def account_clv(data, quarter: Quarter, settings: Settings, risk: pd.DataFrame) 
 
 def trailing_churn_rate(spells: pd.DataFrame, quarter: Quarter) -> float:
     """Share of the customers of a year ago whose churn became known in the 12 months since."""
-    from kamlib.customers import customers_on
+    from kamlib.panels.customers import customers_on
 
     d0 = pd.Timestamp(quarter.shift(-4).end)
     base = customers_on(spells, d0)

@@ -36,7 +36,7 @@ def derive_kinds(invoices: pd.DataFrame, contracts: pd.DataFrame,
     invoices : invoice_id, account_id, issued_on, amount, product_line.
     contracts : contract_id, account_id, start_on, end_on, annual_value.
     renewed_by : predecessor contract id -> successor contract id (from
-        :func:`kamlib.customers.derive_renewals`).
+        :func:`kamlib.panels.customers.derive_renewals`).
     """
     inv = invoices.sort_values(["account_id", "issued_on", "invoice_id"], kind="stable").copy()
     inv["kind"] = "repeat"

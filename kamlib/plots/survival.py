@@ -1,4 +1,4 @@
-"""Plots of the survival models and CLV, in the house style of :mod:`kamlib.plots`.
+"""Plots of the survival models and CLV, in the house style of :mod:`kamlib.plots.kpi`.
 
 Every function follows ``plot_x(data, ..., ax=None) -> Axes`` and does no I/O.
 
@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from kamlib.plots import (
+from kamlib.plots.kpi import (
     BAND_ALPHA,
     COLORS,
     LEGEND_MAX,
@@ -47,7 +47,7 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
     """Kaplan-Meier curves with their bands and a table of numbers at risk below.
 
     ``km`` is long: group, time, survival, low, high, at_risk (as from
-    :func:`kamlib.survival.km_by`).
+    :func:`kamlib.models.survival.km_by`).
     """
     with house_style():
         n_groups = km["group"].nunique() if km is not None and len(km) else 0
@@ -182,7 +182,7 @@ def plot_calibration(pred: pd.DataFrame, ax: Axes | None = None, title: str | No
 
     ``pred`` has columns p_model (predicted) and churned (0/1), as in the backtest.
     """
-    from kamlib import stats
+    from kamlib.stats import intervals as stats
 
     with house_style():
         ax = _new_axes(ax, (6.0, 5.0))

@@ -730,7 +730,7 @@ def plot_funnel(
     label_col : column naming the groups (used to label outlying points).
     percent : rates are shares in [0, 1], shown as %.
     limits : columns ``n``, ``low_95``, ``high_95``, ``low_99_8``, ``high_99_8`` on a
-        fine grid of n (from :func:`kamlib.stats.funnel_limits`); 95 % drawn dashed,
+        fine grid of n (from :func:`kamlib.stats.intervals.funnel_limits`); 95 % drawn dashed,
         99.8 % solid. Points outside the 99.8 % limits (read off the curves at
         their n) are highlighted and labelled.
     highlight : labels of groups to emphasise in any case (e.g. the reader's own).

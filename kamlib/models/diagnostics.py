@@ -26,7 +26,7 @@ def _outcomes(data, start: Quarter, settings: Settings, until: Quarter,
               accounts: pd.Series) -> pd.DataFrame:
     """For accounts alive at ``start.end``: days to churn (event time = last end_on)
     within the following year, as known at ``until.end``."""
-    from kamlib.panels import spells_as_of
+    from kamlib.panels.quarter import spells_as_of
 
     sp = spells_as_of(data, until.end, settings.grace_days)
     t0 = pd.Timestamp(start.end)
@@ -47,7 +47,7 @@ def segment_km_baseline(data, quarter: Quarter, settings: Settings,
     Kaplan-Meier curve (with late entry), for the rows of ``snap``."""
     from lifelines import KaplanMeierFitter
 
-    from kamlib import survival
+    from kamlib.models import survival
 
     panel_spells = survival.spells_for_km(data, quarter, settings)
     out = np.full(len(snap), np.nan)
@@ -118,7 +118,7 @@ def backtest(data, quarter: Quarter, settings: Settings, lag_quarters: int = 4) 
     """Fit on data up to ``quarter - lag`` and score the next ``lag`` quarters."""
     from lifelines.utils import concordance_index
 
-    from kamlib import survival
+    from kamlib.models import survival
 
     start = quarter.shift(-lag_quarters)
     model, panel = survival.fit_churn_model(data, start, settings)

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import ibis
 import pandas as pd
 
-from kamlib.contract import TABLES
+from kamlib.data.contract import TABLES
 from kamlib.errors import SourceError, first_line
 
 log = logging.getLogger(__name__)
@@ -249,7 +249,7 @@ class Source:
 
         CSV columns are all strings, unless ``typed``: then the engine's CSV reader
         parses each contract column as its type while reading (much faster, but one
-        bad cell fails the whole read; :func:`kamlib.validate.validate` then falls
+        bad cell fails the whole read; :func:`kamlib.data.validate.validate` then falls
         back to the string reading, which reports every bad cell). Whole numbers are
         read as doubles so that ``7.5`` is not rounded on the way in.
         """

@@ -3,9 +3,9 @@
 Steps (README, "Reports"):
 
 1. validate the data once and write the quarantined rows;
-2. build the quarter's bundle once (:mod:`kamlib.bundle`), which every notebook reads;
+2. build the quarter's bundle once (:mod:`kamlib.report.bundle`), which every notebook reads;
 3. execute the theme notebooks and one scorecard per KAM with papermill, in
-   parallel worker processes that each reuse one kernel (:mod:`kamlib.runner`);
+   parallel worker processes that each reuse one kernel (:mod:`kamlib.report.runner`);
 4. strip execution metadata, give cells stable ids, export HTML with nbconvert
    (input hidden, images embedded, one template with the same header and footer,
    a table of contents);
@@ -25,7 +25,7 @@ KAM ids are data: they name scorecard files only through :func:`file_names`.
 
 The same inputs give byte-identical HTML, ``kpis.csv`` and manifest: every random
 draw is seeded, nothing reads the clock, and no path or timing is written (the
-executed notebooks name the data as :func:`kamlib.sources.display_name` does).
+executed notebooks name the data as :func:`kamlib.data.sources.display_name` does).
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from pathlib import Path
 
 from kamlib import __version__
 from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, SOURCE_ROOT, Settings, load_settings
+from kamlib.data.sources import fetch
 from kamlib.errors import KamError, ParameterError
-from kamlib.output import OutputError, write_csv, write_quarantine, write_text
 from kamlib.periods import Quarter
-from kamlib.sources import fetch
+from kamlib.report.output import OutputError, write_csv, write_quarantine, write_text
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -137,7 +137,7 @@ def fingerprints(source) -> dict[str, str]:
 
 
 def _table_names():
-    from kamlib.contract import TABLES
+    from kamlib.data.contract import TABLES
 
     return list(TABLES)
 
@@ -392,7 +392,7 @@ def _unknown_kams(kams: Iterable[str], known: Iterable[str]) -> None:
 def _check_kams_early(source, kams: list[str]) -> None:
     """Unknown ``--kam`` ids fail at once, before the data is checked (the check after
     it still applies: an id may name a quarantined row)."""
-    from kamlib.sources import engine_errors
+    from kamlib.data.sources import engine_errors
 
     try:
         t = source.raw("account_managers")
@@ -438,11 +438,11 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     company's own edition of the pages. ``notify`` is told when the run waits for
     another one writing into ``out``.
     """
-    from kamlib import bundle as bundle_mod
-    from kamlib import runner
-    from kamlib.kpis import resolve_quarter
-    from kamlib.sources import display_name, open_source
-    from kamlib.validate import validate
+    from kamlib.data.sources import display_name, open_source
+    from kamlib.data.validate import validate
+    from kamlib.kpis.compute import resolve_quarter
+    from kamlib.report import bundle as bundle_mod
+    from kamlib.report import runner
 
     settings = settings or load_settings()
     out = Path(out).resolve()
@@ -479,7 +479,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
         with validate(source, strict=strict, settings=settings) as vd:
             q = resolve_quarter(vd, quarter, settings)
             if quarter is None:  # say which quarter and why
-                from kamlib.coverage import explain
+                from kamlib.panels.coverage import explain
 
                 step(explain(vd, settings, q))
             label = display_name(data)
@@ -517,7 +517,7 @@ def _inside(folder: Path, path: Path) -> Path:
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
                   runner, notebooks: Path) -> Path:
-    from kamlib.sources import is_url
+    from kamlib.data.sources import is_url
 
     # notebooks read the bundle; a URL is passed masked so no password reaches a page
     data_param = label if is_url(data) else str(Path(data).resolve())

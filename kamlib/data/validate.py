@@ -1,13 +1,13 @@
 """Enforce the data contract at the boundary, inside the engine.
 
-:func:`validate` reads every table of :mod:`kamlib.contract` from a
-:class:`~kamlib.sources.Source` and sorts each row into *used* or *quarantined*:
+:func:`validate` reads every table of :mod:`kamlib.data.contract` from a
+:class:`~kamlib.data.sources.Source` and sorts each row into *used* or *quarantined*:
 
 * **Structural faults** (a required table or column missing, a file that does
   not parse, no value of a column parsing as its type, a core table with no
   rows) stop the run: :class:`~kamlib.errors.ContractError` carries one message
   per fault, naming the file, the column and what was expected.
-* **Row faults** (see :data:`kamlib.contract.RULES`) send the row to
+* **Row faults** (see :data:`kamlib.data.contract.RULES`) send the row to
   quarantine with the first rule it broke. Nothing is dropped silently:
   ``rows_read == rows_used + rows_quarantined`` holds for every table.
 
@@ -17,7 +17,7 @@ file; later queries read them from there.
 
 Example
 -------
->>> from kamlib.sources import open_source          # doctest: +SKIP
+>>> from kamlib.data.sources import open_source          # doctest: +SKIP
 >>> with validate(open_source("data/sample")) as data:  # doctest: +SKIP
 ...     print(data.summary[["table", "rows_read", "rows_used"]])
 """
@@ -36,7 +36,7 @@ import ibis.expr.datatypes as dt
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.contract import (
+from kamlib.data.contract import (
     DECIMAL,
     ISO_DATE,
     ISO_TIMESTAMP,
@@ -49,8 +49,8 @@ from kamlib.contract import (
     Column,
     Table,
 )
+from kamlib.data.sources import Source, engine_errors, fetch, mask_url
 from kamlib.errors import ContractError, SourceError, StrictModeError
-from kamlib.sources import Source, engine_errors, fetch, mask_url
 
 # Names of the columns the checks add. A column outside the contract is carried
 # through the checks under a positional name (``_extra_0``, ...) and gets its own
@@ -104,7 +104,7 @@ def parse(raw, col: Column, nul: bool = False):
     """The Ibis expression turning a raw column into the contract's type.
 
     Cells that do not parse become NULL (and are flagged as unparseable). Text is
-    parsed strictly (:data:`kamlib.contract.ISO_DATE`, ``ISO_TIMESTAMP``, ``DECIMAL``):
+    parsed strictly (:data:`kamlib.data.contract.ISO_DATE`, ``ISO_TIMESTAMP``, ``DECIMAL``):
     an engine's own casts are lenient (``'epoch'`` is a date, ``'1_000'`` a number to
     DuckDB). ``nul``: a text-like cell holding a NUL byte does not parse (for engines
     that can store one).
@@ -201,7 +201,7 @@ class ValidatedData:
 
     Attributes
     ----------
-    source : the opened :class:`~kamlib.sources.Source`.
+    source : the opened :class:`~kamlib.data.sources.Source`.
     tables : used rows per table, as Ibis tables typed by the contract.
     present : the contract columns each table actually carried.
     summary : one row per table: rows read, used and quarantined.
@@ -236,7 +236,7 @@ class ValidatedData:
     def view(self, as_of: date) -> dict[str, object]:
         """The supplied tables as they stood on ``as_of``.
 
-        Rows dated after ``as_of`` (by :data:`kamlib.contract.VIEW_DATES`, e.g. a
+        Rows dated after ``as_of`` (by :data:`kamlib.data.contract.VIEW_DATES`, e.g. a
         contract's ``start_on``) are outside the view; they are not faults, so an old
         quarter re-run on a newer export gives the same figures.
         """
@@ -461,7 +461,7 @@ def validate(
 
     Parameters
     ----------
-    source : an opened source (:func:`kamlib.sources.open_source`).
+    source : an opened source (:func:`kamlib.data.sources.open_source`).
     strict : turn any row fault into :class:`~kamlib.errors.StrictModeError`.
     progress : called with each table's name before it is checked.
     settings : where ``max_money`` comes from (default: the project's config file).

@@ -35,9 +35,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from kamlib.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
+from kamlib.data.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
+from kamlib.data.sources import (
+    connect_postgres,
+    display_name,
+    is_postgres,
+    scrub,
+    url_schema,
+    where,
+)
 from kamlib.errors import SourceError, first_line
-from kamlib.sources import connect_postgres, display_name, is_postgres, scrub, url_schema, where
 
 _PG_TYPE = {
     "id": "text", "text": "text", "enum": "text", "date": "date",
@@ -133,8 +140,8 @@ def load_db(
     """
     import psycopg
 
-    from kamlib.sources import is_url, open_source
-    from kamlib.validate import validate
+    from kamlib.data.sources import is_url, open_source
+    from kamlib.data.validate import validate
 
     if is_url(str(data_dir)):
         raise SourceError(f"load-db reads a folder of contract files, not "

@@ -19,9 +19,9 @@ import ibis
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.customers import customers_on, derive_renewals, derive_spells
+from kamlib.data.sources import fetch
+from kamlib.panels.customers import customers_on, derive_renewals, derive_spells
 from kamlib.periods import Quarter
-from kamlib.sources import fetch
 
 DAY = pd.Timedelta(days=1)
 
@@ -64,7 +64,7 @@ def owners_on(data, accounts: pd.DataFrame, day: date, as_of: date | None = None
 # --------------------------------------------------------------------------- contracts
 @dataclass
 class ContractState:
-    """Customer status for one period, from contracts (see :mod:`kamlib.customers`)."""
+    """Customer status for one period, from contracts (see :mod:`kamlib.panels.customers`)."""
 
     quarter: Quarter
     spells: pd.DataFrame
@@ -87,7 +87,7 @@ def contracts_frame(data) -> pd.DataFrame:
 
 
 def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
-    """Customer spells as they stood on ``day`` (see :func:`kamlib.customers.derive_spells`)."""
+    """Customer spells as they stood on ``day`` (see :func:`kamlib.panels.customers.derive_spells`)."""
     return derive_spells(contracts_frame(data), day, grace_days)
 
 
@@ -108,7 +108,7 @@ def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
       still inside its renewal window (``end_on < day <= end_on + grace_days``);
     * a contract stops counting on the day its renewal starts: the renewal (the
       contract naming it in ``renewal_of``, or, without that column, the date
-      pairing of :func:`kamlib.customers.derive_renewals`) replaces it, it does not
+      pairing of :func:`kamlib.panels.customers.derive_renewals`) replaces it, it does not
       add to it. Contracts not linked by a renewal run side by side and add up.
 
     Accounts with no value on ``day`` are absent.

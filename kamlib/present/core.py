@@ -2,7 +2,7 @@
 
 The quarterly pages are read by company leaders who never see code, so every
 number goes out with its unit, its 95 % interval and what it rests on. The
-functions here turn the bundle's frames (:mod:`kamlib.bundle`) into small HTML
+functions here turn the bundle's frames (:mod:`kamlib.report.bundle`) into small HTML
 fragments that a notebook shows with ``display(HTML(...))``:
 
 * formatters (:func:`pct`, :func:`money`, :func:`number`, :func:`interval`,
@@ -74,8 +74,8 @@ NA = "n/a"
 NO_DATA = "no data"
 MINUS = "\u2212"
 DASH = "\u2013"
-GOOD = "#009E73"  # Okabe-Ito bluish green, as kamlib.plots COLORS["good"]
-BAD = "#D55E00"  # Okabe-Ito vermillion, as kamlib.plots COLORS["alert"]
+GOOD = "#009E73"  # Okabe-Ito bluish green, as kamlib.plots.kpi COLORS["good"]
+BAD = "#D55E00"  # Okabe-Ito vermillion, as kamlib.plots.kpi COLORS["alert"]
 MAIN = "#0072B2"
 MUTED = "#767676"
 
@@ -144,7 +144,7 @@ def money(x: Any, currency: str = "EUR") -> str:
     """Money in short form with the currency first: ``"EUR 9.1M"``, ``"EUR 350k"``.
 
     One decimal below 10 of the unit (k, M, B), none above, as the plot labels of
-    :func:`kamlib.plots.fmt_money`; negative amounts get a leading minus sign.
+    :func:`kamlib.plots.kpi.fmt_money`; negative amounts get a leading minus sign.
 
     Examples
     --------
@@ -155,7 +155,7 @@ def money(x: Any, currency: str = "EUR") -> str:
     """
     if _missing(x):
         return NA
-    from kamlib.plots import fmt_money
+    from kamlib.plots.kpi import fmt_money
 
     v = float(x)
     text = fmt_money(abs(v), currency)
@@ -1223,7 +1223,7 @@ def headlines(bundle: Any) -> list[str]:
 
     Parameters
     ----------
-    bundle : a :class:`kamlib.bundle.Bundle` (``frame(name)``, ``meta``, ``quarter``).
+    bundle : a :class:`kamlib.report.bundle.Bundle` (``frame(name)``, ``meta``, ``quarter``).
 
     Returns
     -------
@@ -1341,7 +1341,7 @@ def account_view(bundle: Any, current: bool = True) -> pd.DataFrame:
     Columns: account_id, name, segment, kam_id, kam_name, team, acv_end, clv,
     churn_next_quarter, churn_next_year, value_at_risk, max_gap_days,
     days_since_last_touch, touches, next_renewal_on (see
-    :func:`kamlib.attention.next_renewal_on`), nps_score (mean 0–10 answer this
+    :func:`kamlib.kpis.attention.next_renewal_on`), nps_score (mean 0–10 answer this
     quarter, or in the latest survey wave within 12 months when the quarter had none:
     see :func:`latest_responses` and :func:`wave_title`), responses. Ordered by
     account id.
@@ -1394,7 +1394,7 @@ def objective_link(objectives: pd.DataFrame, level: float = 0.95) -> str:
     >>> "All leading objectives met" in h and "None met" in h
     True
     """
-    from kamlib import stats
+    from kamlib.stats import intervals as stats
 
     need = {"account_id", "indicator", "due_on", "attainment", "met"}
     if objectives is None or len(objectives) == 0 or not need <= set(objectives.columns):

@@ -102,7 +102,7 @@ def next_renewal_on(renewals: pd.DataFrame) -> pd.Series:
     """The next renewal date of each account: the earliest ``end_on`` among its
     contracts awaiting renewal (``pending``: not renewed, window not yet closed).
 
-    ``renewals`` is :func:`kamlib.customers.derive_renewals` as of the quarter's
+    ``renewals`` is :func:`kamlib.panels.customers.derive_renewals` as of the quarter's
     end. A date before ``as_of`` means the account is in its renewal window now.
     Accounts with no contract awaiting renewal are absent (index: account_id).
     """

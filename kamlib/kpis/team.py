@@ -3,7 +3,7 @@
 eNPS is reported per team and for the company (and per KAM in the KPI table),
 with groups of fewer than ``min_group_size`` answers suppressed for anonymity; the
 KPI rows and the team view share one computation (:func:`enps_answers` and
-:func:`kamlib.grains.nps_rows`). Its association with the
+:func:`kamlib.kpis.grains.nps_rows`). Its association with the
 KAM's customers' NPS and churn is a Spearman rank correlation across KAMs, with
 a Fisher-z interval, over a window of quarters; with two dozen KAMs the interval
 is wide, and the report says so.
@@ -22,17 +22,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from kamlib import stats
 from kamlib.config import Settings
+from kamlib.data.sources import fetch
 from kamlib.periods import Quarter
-from kamlib.sources import fetch
+from kamlib.stats import intervals as stats
 
 
 def kam_outcomes(data, quarters: Iterable[Quarter], settings: Settings) -> pd.DataFrame:
     """Per KAM, pooled over ``quarters``: customer-quarters at risk, churns, NPS counts,
     and the mean eNPS score of the KAM's own answers (``satisfaction``)."""
-    from kamlib import panels
-    from kamlib.kpis import Period
+    from kamlib.kpis.compute import Period
+    from kamlib.panels import quarter as panels
 
     rows = []
     for q in quarters:
@@ -108,10 +108,10 @@ def enps_by_team(data, quarter: Quarter, min_group_size: int = 5,
     """eNPS and dimension means per team and for the company; small groups suppressed.
 
     The eNPS, its interval and the suppression are those of the ``enps`` rows of the
-    KPI table (:func:`kamlib.grains.nps_rows` on :func:`enps_answers`); answers of
+    KPI table (:func:`kamlib.kpis.grains.nps_rows` on :func:`enps_answers`); answers of
     KAMs without a team form the group "(no team)".
     """
-    from kamlib.grains import nps_rows
+    from kamlib.kpis.grains import nps_rows
 
     e = enps_answers(data, quarter)
     e["team"] = e["team"].fillna(NO_TEAM)

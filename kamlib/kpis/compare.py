@@ -9,7 +9,7 @@ loses 5. :func:`compare_kams` turns a rate KPI of the long table into
 * shrunken rates: each KAM's rate pulled toward the company rate in proportion to
   how little data it rests on (beta-binomial empirical Bayes), with an interval
   that also carries the uncertainty of the company rate and of how much KAMs
-  truly differ (see :func:`kamlib.stats.shrink`), and the probability that the
+  truly differ (see :func:`kamlib.stats.intervals.shrink`), and the probability that the
   KAM is truly in the best quarter.
 
 One quarter of churn per KAM (ten customers, a few percent churn) holds about a
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlib import stats
 from kamlib.periods import Quarter
+from kamlib.stats import intervals as stats
 
 TRAILING_QUARTERS = 4
 """Quarters pooled per KAM by :func:`trailing_counts`."""
@@ -133,10 +133,10 @@ def trailing_counts(data, quarter: Quarter, settings, first: Quarter | None = No
     year counts four times. ``value`` is ``k / n`` with its Wilson interval;
     ``period`` is the window's label (``"2025Q4–2026Q3"``) and ``quarters`` the
     number of quarters pooled. ``periods`` maps quarters to already built
-    :class:`kamlib.kpis.Period` objects to reuse.
+    :class:`kamlib.kpis.compute.Period` objects to reuse.
     """
-    from kamlib.grains import positions
-    from kamlib.kpis import Period
+    from kamlib.kpis.compute import Period
+    from kamlib.kpis.grains import positions
 
     window = trailing_window(quarter, first, quarters)
     label = window_label(window)

@@ -34,8 +34,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from kamlib.data.sources import fetch
 from kamlib.periods import Quarter
-from kamlib.sources import fetch
 
 
 def closed_cohort(quarter: Quarter, window_days: int) -> Quarter:

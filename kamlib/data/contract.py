@@ -1,7 +1,7 @@
 """The data contract (v1), written once, declaratively.
 
 Each input table is a :class:`Table` of :class:`Column` objects. Code elsewhere
-refers to tables and columns by these names; :mod:`kamlib.validate` compiles
+refers to tables and columns by these names; :mod:`kamlib.data.validate` compiles
 the declarations into checks that run inside the engine (DuckDB, PostgreSQL…).
 
 Column kinds

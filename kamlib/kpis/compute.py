@@ -8,8 +8,8 @@ every definition; the families live in small functions below, each taking the
 shared :class:`Period` context.
 
 The survival-based ids (``clv_total``, ``clv_naive_total``,
-``churn_risk_next_quarter``) use the Cox churn model of :mod:`kamlib.survival`
-and :mod:`kamlib.clv`.
+``churn_risk_next_quarter``) use the Cox churn model of :mod:`kamlib.models.survival`
+and :mod:`kamlib.models.clv`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from kamlib import acquisition, panels, stats
 from kamlib.config import Settings
-from kamlib.grains import (
+from kamlib.data.sources import fetch
+from kamlib.kpis import acquisition
+from kamlib.kpis.grains import (
     GRAINS,
     column,
     frame,
@@ -36,9 +37,10 @@ from kamlib.grains import (
     ratio_rows,
     row,
 )
-from kamlib.invoices import derive_kinds
+from kamlib.panels import quarter as panels
+from kamlib.panels.invoices import derive_kinds
 from kamlib.periods import Quarter
-from kamlib.sources import fetch
+from kamlib.stats import intervals as stats
 
 KPI_IDS = (
     "reference_rate", "referral_acquisition_share", "mention_net_sentiment", "nps",
@@ -188,7 +190,7 @@ def growth_kpis(p: Period) -> list[dict]:
     # trailing 12 months on contracted annual value, accounts that were customers then
     d0 = q.shift(-4).end
     start = panels.acv_on(p.state.contracts, d0, s.grace_days)
-    from kamlib.customers import customers_on
+    from kamlib.panels.customers import customers_on
 
     was = customers_on(p.state.spells, pd.Timestamp(d0))
     now_cust = customers_on(p.state.spells, pd.Timestamp(q.end))
@@ -371,7 +373,7 @@ def team_kpis(p: Period) -> list[dict]:
     ``account_managers``), suppressed below ``min_group_size`` answers."""
     if not p.data.has("employee_surveys"):
         return []
-    from kamlib.team import enps_answers
+    from kamlib.kpis.team import enps_answers
 
     e = enps_answers(p.data, p.quarter)
     e["account_id"] = e.kam_id
@@ -385,8 +387,8 @@ def team_kpis(p: Period) -> list[dict]:
 
 def survival_kpis(p: Period) -> list[dict]:
     """CLV (survival-based and naive) and next-quarter churn risk per account."""
-    from kamlib import clv, survival
-    from kamlib.churnmodel import ModelInputError
+    from kamlib.models import clv, survival
+    from kamlib.models.cox import ModelInputError
 
     s = p.settings
     try:
@@ -430,8 +432,8 @@ FAMILIES: dict[str, Callable[[Period], list[dict]]] = {
 
 def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:
     """The first quarter with a contract and the latest complete quarter of the data,
-    judged from the bulk of the activity (:func:`kamlib.coverage.data_quarters`)."""
-    from kamlib.coverage import data_quarters as covered
+    judged from the bulk of the activity (:func:`kamlib.panels.coverage.data_quarters`)."""
+    from kamlib.panels.coverage import data_quarters as covered
 
     return covered(data, settings)
 
@@ -460,7 +462,7 @@ def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
 
     Parameters
     ----------
-    data : a :class:`~kamlib.validate.ValidatedData`.
+    data : a :class:`~kamlib.data.validate.ValidatedData`.
     quarter : the reporting quarter (its last day is ``as_of``).
     settings : defaults from the project config.
     progress : called with each family's name before it runs.

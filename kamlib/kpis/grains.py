@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from kamlib import stats
+from kamlib.stats import intervals as stats
 
 COLUMNS = ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
 GRAINS = ("company", "segment", "kam", "account")
@@ -109,7 +109,7 @@ def mean_rows(kpi, period, frame, col, grains=GRAINS, level=0.95, draws=1000,
     touched far more than others): a t interval is symmetric and falls below zero on
     small groups, a log-scale interval is undefined at zero, and a Poisson interval
     of the total ignores the spread between accounts. Resampling accounts (the
-    seeded :func:`kamlib.stats.bootstrap`, as for the ratios) keeps every bound
+    seeded :func:`kamlib.stats.intervals.bootstrap`, as for the ratios) keeps every bound
     within the values observed, so never below zero, and follows their skew. One
     account has no interval.
     """
