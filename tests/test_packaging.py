@@ -1,6 +1,8 @@
 """Packaging: pyproject.toml and environment.yml pin the same ranges; the wheel carries
 the report notebooks, types, license and the one version; the code is lint-clean."""
 
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
@@ -17,12 +19,18 @@ import yaml
 import kamlib
 
 ROOT = Path(__file__).resolve().parents[1]
-# conda-forge splits Ibis into a core package and one package per backend, and names
-# DuckDB's Python package python-duckdb
-CONDA_NAMES = {"ibis-framework": ["ibis-framework-core", "ibis-duckdb", "ibis-postgres"],
-               "duckdb": ["python-duckdb"]}
-#: not on conda-forge: installed by pip from environment.yml's pip section
-PIP_IN_CONDA = {"playwright"}
+
+
+def _conda_check():
+    """.ci/conda-check as a module: its CONDA_TO_PYPI is the one list of names that differ."""
+    loader = importlib.machinery.SourceFileLoader("conda_check", str(ROOT / ".ci" / "conda-check"))
+    spec = importlib.util.spec_from_loader("conda_check", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+CONDA_TO_PYPI = _conda_check().CONDA_TO_PYPI
 
 
 def _split(req: str) -> tuple[str, str]:
@@ -37,23 +45,33 @@ def _requirements() -> list[str]:
 
 
 def test_environment_mirrors_pyproject():
+    """Every requirement of pyproject.toml (runtime and extras) is in environment.yml under
+    its conda-forge name with the same range, and nothing else is."""
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"]
     conda = dict(_split(d) for d in env["dependencies"] if isinstance(d, str))
     (pip_section,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
-    pip = dict(_split(d) for d in pip_section if not d.startswith("-"))
-    expected = {"python", "pip"}
-    for req in _requirements():
-        name, spec = _split(req)
-        where = pip if name in PIP_IN_CONDA else conda
-        for conda_name in [name] if name in PIP_IN_CONDA else CONDA_NAMES.get(name, [name]):
-            assert conda_name in where, f"{conda_name} missing from environment.yml"
-            assert where[conda_name] == spec, f"{conda_name}: {where[conda_name]} != {spec}"
-            expected.add(conda_name)
-    assert conda["python"] == py["requires-python"]
-    assert set(conda) | set(pip) == expected, "environment.yml has packages pyproject lacks"
-    assert "-e ." in pip_section  # kamlib itself, its dependencies already there
+    assert pip_section == ["-e ."]  # kamlib itself: conda has installed every dependency
+    assert conda.pop("python") == py["requires-python"]
+    assert conda.pop("pip") == ""
+    as_pypi: dict[str, str] = {}
+    for name, spec in conda.items():
+        pypi = re.sub(r"\[.*\]$", "", CONDA_TO_PYPI.get(name, name))
+        assert as_pypi.setdefault(pypi, spec) == spec, f"{name}: {spec} differs"
+    expected = dict(_split(r) for r in _requirements())
+    assert as_pypi == expected
+
+
+def test_conda_check_maps_every_renamed_package():
+    """The PyPI list the conda check installs equals pyproject's requirements, extras
+    (ibis backends) included."""
+    check = _conda_check()
+    specs = [check.as_pypi(s) for s in check.conda_specs(ROOT / "environment.yml")]
+    assert "ibis-framework[duckdb]>=10,<13" in specs and "duckdb>=1.3,<2" in specs
+    assert "playwright>=1.45,<2" in specs
+    assert not any(s.startswith(("python-duckdb", "playwright-python", "ibis-duckdb"))
+                   for s in specs)
 
 
 def test_every_dependency_is_pinned_to_a_range():
