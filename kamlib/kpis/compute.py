@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
+from kamlib.data.contract import is_detractor, is_promoter
 from kamlib.data.sources import fetch
 from kamlib.kpis import acquisition
 from kamlib.kpis.grains import (
@@ -231,8 +232,8 @@ def voice_kpis(p: Period) -> list[dict]:
     resp = p.attribute(panels.response_panel(p.data, q))
     rows += nps_rows("nps", p.label, resp, level=_level(p), grains=p.grains)
     acc = resp.copy()
-    acc["promoters"] = (acc.mean_score >= 9).astype(int)
-    acc["detractors"] = (acc.mean_score < 7).astype(int)
+    acc["promoters"] = is_promoter(acc.mean_score).astype(int)
+    acc["detractors"] = is_detractor(acc.mean_score).astype(int)
     acc["passives"] = 1 - acc.promoters - acc.detractors
     rows += nps_rows("nps_account_level", p.label, acc, level=_level(p), grains=p.grains)
     for kpi, other in (("nps_change_qoq", q.previous()), ("nps_change_yoy", q.year_ago())):
