@@ -357,7 +357,7 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "before the end is not yet due); on time 4, 12, 30 -> 3 / 4 = 0.75."),
     # ------------------------------------------------------------------ growth
     _spec("referral_revenue_share", "Revenue from referred accounts", "pct", True,
-          "accounts billed in the quarter", "growth", _ALL,
+          "accounts billed in the quarter with a positive net amount", "growth", _ALL,
           "net revenue invoiced in the quarter to referral-acquired accounts / net revenue "
           "invoiced in the quarter, each account's net revenue floored at 0",
           "s = Σ max(R_ref, 0) / Σ max(R, 0), per account",
@@ -392,8 +392,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "Windows closing in Q3: RA1 (renewed by RA2), RB1 (no successor), RC1 (successor "
           "not named in renewal_of) -> 1 / 3 with renewal_of; 2 / 3 by the date rule."),
     _spec("grr", "Gross revenue retention (12 months)", "ratio", True,
-          "accounts that were customers 12 months before the quarter's end", "growth",
-          _ALL,
+          "accounts that were customers 12 months before the quarter's end, with "
+          "contracted value then", "growth", _ALL,
           "contracted annual value now, capped at each account's value 12 months ago, of "
           "the accounts that were customers then / their contracted annual value then "
           "(start − contraction − churn) / start",
@@ -404,8 +404,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "A..E at 100 a year ago = 500; now A 0 (churned), B 80, C 150, D 100, E 100 -> "
           "(500 − 20 − 100) / 500 = 0.76."),
     _spec("nrr", "Net revenue retention (12 months)", "ratio", True,
-          "accounts that were customers 12 months before the quarter's end", "growth",
-          _ALL,
+          "accounts that were customers 12 months before the quarter's end, with "
+          "contracted value then", "growth", _ALL,
           "contracted annual value now of the accounts that were customers 12 months ago / "
           "their contracted annual value then (GRR plus expansion); an account won back "
           "within the 12 months counts with its value at the end",
@@ -519,8 +519,9 @@ REGISTRY: tuple[KpiSpec, ...] = (
           (_KALBFLEISCH, _WILSON), "churn_kpis", ("contracts",),
           ("grace_days", "confidence_level"),
           "q = 1/3 -> 1 − (2/3)⁴ = 1 − 16/81 = 65/81 = 0.802."),
-    _spec("revenue_churn_rate", "Revenue churn (quarter)", "pct", False, _START, "churn",
-          _ALL,
+    _spec("revenue_churn_rate", "Revenue churn (quarter)", "pct", False,
+          "accounts that were customers at the quarter's start, with contracted value then",
+          "churn", _ALL,
           "contracted annual value at the start of the accounts that churned in the quarter "
           "/ contracted annual value at the start",
           "c = Σ_{churned} V_start / Σ V_start",
