@@ -267,3 +267,53 @@ VIEW_DATES = {
     "sla_checks": "period_end",
     "employee_surveys": "responded_on",
 }
+
+# -- the 0-10 recommendation scale (nps_responses.score, employee_surveys.score) ------------
+PROMOTER_MIN = 9
+"""The lowest score of a promoter: 9-10 promote."""
+DETRACTOR_MAX = 6
+"""The highest score of a detractor: 0-6 detract, 7-8 are passive."""
+
+
+def is_promoter(score):
+    """Whether a score on the 0-10 scale is a promoter's (``score >= PROMOTER_MIN``).
+
+    Element-wise on a pandas Series, a numpy array or an Ibis column (the result is of
+    the same kind), or on a single number. A mean score (one vote per account) is
+    classed by the same half-open bins: 9 and above promote.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_promoter(pd.Series([10, 9, 8.5, 6])).tolist()
+    [True, True, False, False]
+    """
+    return score >= PROMOTER_MIN
+
+
+def is_detractor(score):
+    """Whether a score on the 0-10 scale is a detractor's (``score < DETRACTOR_MAX + 1``).
+
+    Element-wise like :func:`is_promoter`. The bin is half-open so that a mean score
+    such as 6.5 detracts (for whole scores it is 0-6).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_detractor(pd.Series([0, 6, 6.5, 7])).tolist()
+    [True, True, True, False]
+    """
+    return score < DETRACTOR_MAX + 1
+
+
+def is_passive(score):
+    """Whether a score on the 0-10 scale is passive: neither promoter nor detractor
+    (7-8 for whole scores, ``7 <= score < 9`` for a mean).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_passive(pd.Series([6, 7, 8.5, 9])).tolist()
+    [False, True, True, False]
+    """
+    return (score >= DETRACTOR_MAX + 1) & (score < PROMOTER_MIN)

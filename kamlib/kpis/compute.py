@@ -3,9 +3,10 @@
 :func:`compute_kpis` returns the table that ``kam kpis`` writes and every report
 carries as ``kpis.csv``: columns ``kpi, grain, group, period, value, low, high, n``.
 Rates are shares in [0, 1]; NPS and eNPS are on −100..100; intervals are 95 %
-by default (``Settings.confidence_level``). See README, "KPI definitions", for
-every definition; the families live in small functions below, each taking the
-shared :class:`Period` context.
+by default (``Settings.confidence_level``). Every id is defined once, in
+:mod:`kamlib.kpis.registry` (docs/kpi-reference.md), which also says which family
+computes it; the families live in small functions below, each taking the shared
+:class:`Period` context.
 
 The survival-based ids (``clv_total``, ``clv_naive_total``,
 ``churn_risk_next_quarter``) use the Cox churn model of :mod:`kamlib.models.survival`
@@ -23,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
+from kamlib.data.contract import is_detractor, is_promoter
 from kamlib.data.sources import fetch
-from kamlib.kpis import acquisition
+from kamlib.kpis import acquisition, registry
 from kamlib.kpis.grains import (
     GRAINS,
     column,
@@ -42,17 +44,18 @@ from kamlib.panels.invoices import derive_kinds
 from kamlib.periods import Quarter
 from kamlib.stats import intervals as stats
 
-KPI_IDS = (
-    "reference_rate", "referral_acquisition_share", "mention_net_sentiment", "nps",
-    "nps_account_level", "objectives_met_leading", "objectives_met_lagging",
-    "touchpoints_per_account", "inbound_share", "gap_alert_share", "resolution_median_hours",
-    "referral_revenue_share", "repeat_customer_rate", "sla_compliance", "renewal_rate", "grr",
-    "nrr", "conversion_rate", "ideal_touches", "upsell_rate", "cross_sell_rate", "enps",
-    "logo_churn_rate", "revenue_churn_rate",
-)
-SURVIVAL_IDS = ("clv_total", "clv_naive_total", "churn_risk_next_quarter")
+__all__ = [
+    "ALL_IDS", "FAMILIES", "KPI_IDS", "SURVIVAL_IDS", "Period", "acquisition_kpis",
+    "churn_kpis", "compute_kpis", "data_quarters", "expansion_kpis", "growth_kpis",
+    "interaction_kpis", "objectives_due", "outcome_kpis", "referral_acquired",
+    "resolve_quarter", "survival_kpis", "team_kpis", "voice_kpis",
+]
+
+KPI_IDS = registry.ids(survival=False)
+SURVIVAL_IDS = registry.ids(survival=True)
 ALL_IDS = KPI_IDS + SURVIVAL_IDS
-"""The ids of docs/kpis.md: KPI_IDS from the event tables, SURVIVAL_IDS from the survival
+"""The ids of :data:`kamlib.kpis.registry.REGISTRY` (defined there, see
+docs/kpi-reference.md): KPI_IDS from the event tables, SURVIVAL_IDS from the survival
 models."""
 
 
@@ -231,8 +234,8 @@ def voice_kpis(p: Period) -> list[dict]:
     resp = p.attribute(panels.response_panel(p.data, q))
     rows += nps_rows("nps", p.label, resp, level=_level(p), grains=p.grains)
     acc = resp.copy()
-    acc["promoters"] = (acc.mean_score >= 9).astype(int)
-    acc["detractors"] = (acc.mean_score < 7).astype(int)
+    acc["promoters"] = is_promoter(acc.mean_score).astype(int)
+    acc["detractors"] = is_detractor(acc.mean_score).astype(int)
     acc["passives"] = 1 - acc.promoters - acc.detractors
     rows += nps_rows("nps_account_level", p.label, acc, level=_level(p), grains=p.grains)
     for kpi, other in (("nps_change_qoq", q.previous()), ("nps_change_yoy", q.year_ago())):
@@ -424,10 +427,9 @@ def survival_kpis(p: Period) -> list[dict]:
 
 
 FAMILIES: dict[str, Callable[[Period], list[dict]]] = {
-    "churn": churn_kpis, "expansion": expansion_kpis, "growth": growth_kpis,
-    "voice": voice_kpis, "outcomes": outcome_kpis, "interaction": interaction_kpis,
-    "acquisition": acquisition_kpis, "team": team_kpis, "survival": survival_kpis,
-}
+    name: globals()[function] for name, function in registry.families().items()}
+"""Each computing family (:data:`kamlib.kpis.registry.FAMILY_TITLES`) with its function,
+in the order they run; the registry says which family computes which id."""
 
 
 def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
+from kamlib.data.contract import is_detractor, is_passive, is_promoter
 from kamlib.data.sources import fetch
 from kamlib.periods import Quarter
 from kamlib.stats import intervals as stats
@@ -94,9 +95,9 @@ def enps_answers(data, quarter: Quarter) -> pd.DataFrame:
     kams = data.frame("account_managers")
     team = kams.set_index("kam_id")["team"] if "team" in kams else pd.Series(dtype=object)
     e["team"] = e.kam_id.map(team)
-    e["promoters"] = (e.score >= 9).astype(int)
-    e["passives"] = ((e.score >= 7) & (e.score <= 8)).astype(int)
-    e["detractors"] = (e.score <= 6).astype(int)
+    e["promoters"] = is_promoter(e.score).astype(int)
+    e["passives"] = is_passive(e.score).astype(int)
+    e["detractors"] = is_detractor(e.score).astype(int)
     return e
 
 

@@ -19,6 +19,7 @@ import ibis
 import pandas as pd
 
 from kamlib.config import Settings
+from kamlib.data.contract import is_detractor, is_passive, is_promoter
 from kamlib.data.sources import fetch
 from kamlib.panels.customers import customers_on, derive_renewals, derive_spells
 from kamlib.periods import Quarter
@@ -284,9 +285,9 @@ def response_panel(data, quarter: Quarter) -> pd.DataFrame:
                  & (t.responded_on <= ibis.date(quarter.end)))
     out = r.group_by("account_id").aggregate(
         responses=r.count(),
-        promoters=(r.score >= 9).sum(),
-        passives=((r.score >= 7) & (r.score <= 8)).sum(),
-        detractors=(r.score <= 6).sum(),
+        promoters=is_promoter(r.score).sum(),
+        passives=is_passive(r.score).sum(),
+        detractors=is_detractor(r.score).sum(),
         mean_score=r.score.mean(),
     )
     return fetch(out, by="account_id")

@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from kamlib.data.contract import is_passive, is_promoter
+
 __all__ = [
     "PRECISION_CAP",
     "Estimate",
@@ -386,8 +388,8 @@ def _nps_counts_from_scores(scores: Any) -> tuple[int, int, int]:
     s = s[~np.isnan(s)]
     if np.any((s < 0) | (s > 10)):
         raise ValueError("NPS scores must lie in 0..10")
-    promoters = int(np.count_nonzero(s >= 9))
-    passives = int(np.count_nonzero((s >= 7) & (s < 9)))
+    promoters = int(np.count_nonzero(is_promoter(s)))
+    passives = int(np.count_nonzero(is_passive(s)))
     return promoters, passives, int(s.size) - promoters - passives
 
 
@@ -416,7 +418,8 @@ def nps_from_scores(scores: Any, level: float = 0.95, method: str = "adjusted_wa
     -----
     A score ``s`` is a promoter when ``s >= 9``, a passive when ``7 <= s < 9``
     and a detractor when ``s < 7`` (for integer scores: 9-10, 7-8, 0-6; the
-    half-open bins also place account-level mean scores such as 8.5). Missing
+    half-open bins also place account-level mean scores such as 8.5), as
+    :func:`kamlib.data.contract.is_promoter` and its siblings say. Missing
     scores (NaN) are dropped. Then ``nps(P, X, D, level, method)``.
 
     References
