@@ -155,7 +155,7 @@ def money(x: Any, currency: str = "EUR") -> str:
     """
     if _missing(x):
         return NA
-    from kamlib.plots.kpi import fmt_money
+    from kamlib.plots.style import fmt_money
 
     v = float(x)
     text = fmt_money(abs(v), currency)
