@@ -645,6 +645,12 @@ def test_calibration_draws_each_bin_at_its_observed_share_with_its_interval():
     assert any(t.get_text() == "ICI 0.012   E50 0.010" for t in ax.texts)
 
 
+def test_calibration_of_predictions_instead_of_bins_says_what_it_needs():
+    pred = pd.DataFrame({"p_model": [0.1, 0.2], "churned": [0, 1]})
+    with pytest.raises(ValueError, match="calibration_bins.*no column high, low, observed, p"):
+        S.plot_calibration(pred)
+
+
 def test_calibration_without_bins_says_so():
     empty = calibration_bins(pd.DataFrame({"p_model": [0.1], "churned": [0]})).iloc[:0]
     for bins in (None, empty):

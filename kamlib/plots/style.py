@@ -511,6 +511,17 @@ class StableConstrainedLayout(ConstrainedLayoutEngine):
     draw, so a figure saved twice can differ in the last digits (and SVG clip
     ids). This engine first puts every grid axes back at its grid position, so
     each draw starts from the same state and saving twice gives the same bytes.
+
+    Examples
+    --------
+    >>> fig = plt.figure(layout=StableConstrainedLayout())
+    >>> ax = fig.add_subplot()
+    >>> fig.canvas.draw()
+    >>> first = ax.get_position().bounds
+    >>> fig.canvas.draw()
+    >>> ax.get_position().bounds == first
+    True
+    >>> plt.close(fig)
     """
 
     def execute(self, fig: Figure) -> Any:

@@ -61,6 +61,16 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
 
     ``km`` is long: group, time, survival, low, high, at_risk (as from
     :func:`kamlib.models.survival.km_by`).
+
+    Examples
+    --------
+    >>> km = pd.DataFrame({"group": "key", "time": [0.0, 1.0, 2.0], "survival": [1, .9, .8],
+    ...                    "low": [1, .8, .7], "high": [1, .95, .9], "at_risk": [40, 35, 30]})
+    >>> ax = plot_km(km)
+    >>> [t.get_text() for t in ax.figure.axes[1].texts]
+    ['40', '35', '30']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     with house_style():
         n_groups = km["group"].nunique() if km is not None and len(km) else 0
@@ -153,6 +163,16 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
     ``exp(coef)``, ``exp(coef) lower 95%``, ``exp(coef) upper 95%``).
 
     ``truth`` optionally marks known true ratios (synthetic data).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"exp(coef)": [1.5], "exp(coef) lower 95%": [1.2],
+    ...                   "exp(coef) upper 95%": [1.9]}, index=["gap_30d"])
+    >>> ax = plot_forest(s)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Longest contact gap (per 30 days)']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     with house_style():
         ax = new_axes(ax, (8.0, 0.45 * max(len(summary), 3) + 1.4))
@@ -239,6 +259,10 @@ def plot_calibration(bins: pd.DataFrame, ax: Axes | None = None, title: str | No
         if bins is None or len(bins) == 0:
             no_data(ax)
             return ax
+        lacking = sorted({"p", "observed", "low", "high"} - set(bins.columns))
+        if lacking:
+            raise ValueError(f"plot_calibration draws risk bins (as from kamlib.models."
+                             f"diagnostics.calibration_bins); no column {', '.join(lacking)}")
         p = bins["p"].to_numpy(dtype=float)
         obs = bins["observed"].to_numpy(dtype=float)
         low, high = bins["low"].to_numpy(dtype=float), bins["high"].to_numpy(dtype=float)
@@ -260,7 +284,16 @@ def plot_calibration(bins: pd.DataFrame, ax: Axes | None = None, title: str | No
 @draws_plain_text
 def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                           currency: str = "EUR") -> Axes:
-    """Histogram of account CLV (log-spaced bins) with the median marked."""
+    """Histogram of account CLV (log-spaced bins) with the median marked.
+
+    Examples
+    --------
+    >>> ax = plot_clv_distribution(pd.DataFrame({"clv": [2e4, 5e4, 1e5, 4e5]}))
+    >>> [t.get_text() for t in ax.texts]
+    ['median EUR 75k']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+    """
     with house_style():
         ax = new_axes(ax)
         style_axes(ax)
@@ -292,7 +325,18 @@ def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str 
 def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                        label_col: str = "group", currency: str = "EUR", top: int = 15) -> Axes:
     """Horizontal bars of value at risk (CLV x next-year churn probability) per group,
-    largest first, with each group's total CLV written beside its bar."""
+    largest first, with each group's total CLV written beside its bar.
+
+    Examples
+    --------
+    >>> var = pd.DataFrame({"group": ["Acme", "Beta"], "value_at_risk": [5e4, 8e4],
+    ...                     "clv": [5e5, 4e5]})
+    >>> ax = plot_value_at_risk(var)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Acme', 'Beta']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+    """
     with house_style():
         f = var.sort_values("value_at_risk", ascending=False).head(top).iloc[::-1]
         ax = new_axes(ax, (8.0, 0.32 * max(len(f), 3) + 1.3))
@@ -324,6 +368,17 @@ def plot_cohort_retention(cohorts: pd.DataFrame, fit: pd.DataFrame | None = None
     with the shifted-beta-geometric fit and its projection (dashed past the data).
 
     ``cohorts``: cohort, year (0, 1, ...), share. ``fit``: year, share, observed (bool).
+
+    Examples
+    --------
+    >>> cohorts = pd.DataFrame({"cohort": "2024", "year": [0, 1], "share": [1.0, 0.8]})
+    >>> fit = pd.DataFrame({"year": [0, 1, 2], "share": [1.0, 0.8, 0.66],
+    ...                     "observed": [True, True, False]})
+    >>> ax = plot_cohort_retention(cohorts, fit)
+    >>> [line.get_label() for line in ax.lines]
+    ['2024', 'sBG fit', 'sBG projection']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     with house_style():
         ax = new_axes(ax)

@@ -34,6 +34,11 @@ class Card:
 
     ``fallback`` is shown instead when ``kpi`` has no value this quarter;
     ``secondary`` is a second KPI written on one line under the first.
+
+    Examples
+    --------
+    >>> Card("nps", "Net Promoter Score", "nps", theme="3 · Customer satisfaction").theme
+    '3 · Customer satisfaction'
     """
 
     kpi: str

@@ -49,6 +49,11 @@ class Kpi:
     n_unit : what ``n`` counts (accounts, responses, ...).
     period_word : how a figure's period is named when a page shows an earlier one
         (``"wave"`` for survey KPIs: "2026Q1 wave").
+
+    Examples
+    --------
+    >>> Kpi("Renewal rate", "pct", True, "contracts up for renewal").n_unit
+    'contracts up for renewal'
     """
 
     title: str

@@ -255,6 +255,16 @@ def latest_responses(bundle: Any) -> tuple[pd.DataFrame, str]:
     The quarter's own answers when it had a survey; otherwise those of the latest
     wave within the last 12 months (``responses_latest`` in the bundle); otherwise
     an empty frame and the reported quarter.
+
+    Examples
+    --------
+    >>> class B:
+    ...     meta = {"quarter": "2026Q2", "responses_period": "2026Q1"}
+    ...     def frame(self, name):
+    ...         return pd.DataFrame({"account_id": ["A1"]} if name == "responses_latest" else {})
+    >>> answers, period = latest_responses(B())
+    >>> list(answers.account_id), period
+    (['A1'], '2026Q1')
     """
     meta = getattr(bundle, "meta", {}) or {}
     here = str(meta.get("quarter", ""))

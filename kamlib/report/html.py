@@ -41,7 +41,19 @@ def notebook_html(nb_path: str | Path, title: str, quarter: str,
                   nav: Sequence[tuple[str, str]], footer: str, home: str) -> str:
     """An executed notebook as a report page: inputs hidden, images embedded, the
     report's frame (``nav`` as ``(href, text)`` pairs, ``home`` the link of the
-    brand) and a table of contents (:func:`with_toc`)."""
+    brand) and a table of contents (:func:`with_toc`).
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Churn")])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     nbformat.write(nb, f"{d}/page.ipynb")
+    ...     page = notebook_html(f"{d}/page.ipynb", "Churn", "2026Q3", [("index.html", "Home")],
+    ...                          "kamlib", "../index.html")
+    >>> "<title>Churn · 2026Q3</title>" in page and '<li><a href="#Churn">Churn</a></li>' in page
+    True
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
