@@ -689,7 +689,7 @@ def test_the_package_exports_every_plot_and_the_house_style():
         mod = importlib.import_module(f"kamlib.plots.{name}")
         assert mod.__doc__ and mod.__all__, name
         assert all(hasattr(mod, n) for n in mod.__all__), name
-        if name != "style":  # every plot is in the package; the style's helpers stay there
+        if name != "style":  # every plot is in the package; the style's building blocks stay there
             assert set(mod.__all__) <= set(P.__all__), name
     for n in ("PALETTE", "COLORS", "HOUSE", "fmt_money", "shorten", "subplots", "house_style",
               "use_house_style", "savefig_kwargs", "money_formatter", "percent_formatter"):

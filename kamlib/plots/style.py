@@ -1,4 +1,4 @@
-"""The house style of every plot: palette, rcParams, formatters, text and figure helpers.
+"""The house style of every plot: palette, rcParams, formatters, text and figure tools.
 
 Plot modules (:mod:`kamlib.plots.kpi`, :mod:`kamlib.plots.acquisition`,
 :mod:`kamlib.plots.survival`) draw with these, so all charts share one look:
@@ -550,7 +550,7 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any
         return plt.subplots(nrows, ncols, **kwargs)
 
 
-# -- helpers -------------------------------------------------------------------
+# -- axes ----------------------------------------------------------------------
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
