@@ -17,7 +17,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from kamlib.plots import kpi as P  # noqa: E402
+from kamlib import plots as P  # noqa: E402
 from kamlib.plots.survival import plot_clv_distribution  # noqa: E402
 
 
@@ -76,6 +76,21 @@ def nps_df() -> pd.DataFrame:
 
 def gaps_data() -> np.ndarray:
     return np.random.default_rng(2).gamma(3, 10, 300)
+
+
+def calibration_bins(pred: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
+    """Risk bins of equal counts with each bin's observed churn and its Wilson interval:
+    the input of plot_calibration (the models compute it for the report)."""
+    from kamlib.stats.intervals import wilson
+
+    f = pred.copy()
+    f["bin"] = pd.qcut(f.p_model.rank(method="first"), min(bins, len(f)), labels=False)
+    g = f.groupby("bin").agg(p=("p_model", "mean"), k=("churned", "sum"),
+                             n=("churned", "size")).reset_index(drop=True)
+    g["observed"] = g.k / g.n
+    est = [wilson(int(k), int(n)) for k, n in zip(g.k, g.n, strict=True)]
+    g["low"], g["high"] = [e.low for e in est], [e.high for e in est]
+    return g
 
 
 BUILDERS = {
@@ -507,14 +522,14 @@ def _hostile_forest() -> pd.DataFrame:
                          "exp(coef) upper 95%": [0.8, 1.1, 1.3, 1.9, 2.9]}, index=list(HOSTILE))
 
 
-def _hostile_funnel() -> P.Axes:
+def _hostile_funnel() -> Axes:
     df, lim = funnel_data()
     df.loc[:4, "group"] = list(HOSTILE)
     return P.plot_funnel(df, 0.8, limits=lim, highlight=list(HOSTILE), title=HOSTILE_TITLE,
                          note=HOSTILE_TITLE, target_label=HOSTILE_TITLE)
 
 
-def _hostile_touch(ax=None) -> P.Axes:
+def _hostile_touch(ax=None) -> Axes:
     curve, peaks = touch_data(list(HOSTILE))
     return P.plot_touch_curve(curve, peaks, ax=ax, title=HOSTILE_TITLE)
 
@@ -539,8 +554,8 @@ HOSTILE_BUILDERS = {
     "forest": lambda: S.plot_forest(_hostile_forest(), title=HOSTILE_TITLE),
     "forest_labels": lambda: S.plot_forest(_hostile_forest().rename(index=lambda s: f"c{len(s)}"),
                                            labels={f"c{len(s)}": s for s in HOSTILE}),
-    "calibration": lambda: S.plot_calibration(pd.DataFrame(
-        {"p_model": np.linspace(0.05, 0.6, 50), "churned": np.arange(50) % 3 == 0}),
+    "calibration": lambda: S.plot_calibration(calibration_bins(pd.DataFrame(
+        {"p_model": np.linspace(0.05, 0.6, 50), "churned": np.arange(50) % 3 == 0})),
         title=HOSTILE_TITLE),
     "clv_hist": lambda: S.plot_clv_distribution(pd.DataFrame({"clv": np.geomspace(1e3, 1e6, 40)}),
                                                 title=HOSTILE_TITLE),
@@ -610,3 +625,73 @@ def test_shorten_makes_one_short_line():
 
 def test_house_style_turns_maths_off():
     assert P.HOUSE["text.parse_math"] is False and P.HOUSE["text.usetex"] is False
+
+
+# -- calibration: drawn from precomputed bins ----------------------------------------------
+
+
+def test_calibration_draws_each_bin_at_its_observed_share_with_its_interval():
+    pred = pd.DataFrame({"p_model": np.linspace(0.05, 0.6, 50),
+                         "churned": np.arange(50) % 3 == 0})
+    bins = calibration_bins(pred)
+    ax = S.plot_calibration(bins, ici=0.0123, e50=0.01)
+    points = next(line for line in ax.lines if line.get_marker() == "o")
+    assert np.allclose(points.get_xdata(), bins.p) and np.allclose(points.get_ydata(), bins.observed)
+    bars = next(c for c in ax.collections if len(c.get_segments()) == len(bins))
+    for seg, lo, hi in zip(bars.get_segments(), bins.low, bins.high, strict=True):
+        assert np.allclose(sorted(seg[:, 1]), [lo, hi])
+    assert "Accounts in 5 risk groups (95 % interval)" in [
+        t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.get_text() == "ICI 0.012   E50 0.010" for t in ax.texts)
+
+
+def test_calibration_of_predictions_instead_of_bins_says_what_it_needs():
+    pred = pd.DataFrame({"p_model": [0.1, 0.2], "churned": [0, 1]})
+    with pytest.raises(ValueError, match="calibration_bins.*no column high, low, observed, p"):
+        S.plot_calibration(pred)
+
+
+def test_calibration_without_bins_says_so():
+    empty = calibration_bins(pd.DataFrame({"p_model": [0.1], "churned": [0]})).iloc[:0]
+    for bins in (None, empty):
+        ax = S.plot_calibration(bins)
+        assert [t.get_text() for t in ax.texts] == ["No data"]
+
+
+# -- the package ---------------------------------------------------------------------------
+
+
+PLOT_MODULES = ("style", "kpi", "acquisition", "survival")
+
+
+def test_plot_modules_use_only_public_names_of_each_other_and_no_statistics():
+    import ast
+    from pathlib import Path
+
+    import kamlib.plots
+
+    folder = Path(kamlib.plots.__file__).parent
+    for name in PLOT_MODULES:
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kamlib"):
+                assert not node.module.startswith("kamlib.stats"), name
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, (name, node.module, private)
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("kamlib.stats") for a in node.names), name
+
+
+def test_the_package_exports_every_plot_and_the_house_style():
+    import importlib
+
+    for name in PLOT_MODULES:
+        mod = importlib.import_module(f"kamlib.plots.{name}")
+        assert mod.__doc__ and mod.__all__, name
+        assert all(hasattr(mod, n) for n in mod.__all__), name
+        if name != "style":  # every plot is in the package; the style's building blocks stay there
+            assert set(mod.__all__) <= set(P.__all__), name
+    for n in ("PALETTE", "COLORS", "HOUSE", "fmt_money", "shorten", "subplots", "house_style",
+              "use_house_style", "savefig_kwargs", "money_formatter", "percent_formatter"):
+        assert n in P.__all__ and getattr(P, n) is getattr(importlib.import_module(
+            "kamlib.plots.style"), n)

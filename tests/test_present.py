@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib.present import core as P
+from kamlib import present as P
 
 NAN = float("nan")
 EVIL = "<script>alert('x')</script> & Co"

@@ -1,6 +1,8 @@
-"""Plots of the survival models and CLV, in the house style of :mod:`kamlib.plots.kpi`.
+"""Plots of the survival models and CLV, in the house style of :mod:`kamlib.plots.style`.
 
-Every function follows ``plot_x(data, ..., ax=None) -> Axes`` and does no I/O.
+Every function follows ``plot_x(data, ..., ax=None) -> Axes``, does no I/O and
+computes no statistics: curves, hazard ratios, calibration bins and values at
+risk come from :mod:`kamlib.models`.
 
 >>> import pandas as pd
 >>> km = pd.DataFrame({"time": [0, 1, 2], "survival": [1, .9, .8], "low": [1, .85, .7],
@@ -17,30 +19,41 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
-from kamlib.plots.kpi import (
+from kamlib.plots.style import (
     BAND_ALPHA,
     COLORS,
     LEGEND_MAX,
     PALETTE,
-    _draws_plain_text,
-    _legend_right,
-    _new_axes,
-    _no_data,
-    _pretty,
-    _style_axes,
-    _title,
+    draws_plain_text,
     fmt_money,
     house_style,
+    legend_right,
     money_formatter,
+    new_axes,
+    no_data,
     percent_formatter,
+    pretty_name,
     shorten,
+    style_axes,
     subplots,
+    title_text,
 )
 
+__all__ = [
+    "COVARIATE_LABELS",
+    "covariate_label",
+    "plot_calibration",
+    "plot_clv_distribution",
+    "plot_cohort_retention",
+    "plot_forest",
+    "plot_km",
+    "plot_value_at_risk",
+]
 
-@_draws_plain_text
+
+@draws_plain_text
 def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
             xlabel: str = "Tenure (years)", at_risk_times: list[float] | None = None,
             legend_title: str = "Group") -> Axes:
@@ -48,6 +61,16 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
 
     ``km`` is long: group, time, survival, low, high, at_risk (as from
     :func:`kamlib.models.survival.km_by`).
+
+    Examples
+    --------
+    >>> km = pd.DataFrame({"group": "key", "time": [0.0, 1.0, 2.0], "survival": [1, .9, .8],
+    ...                    "low": [1, .8, .7], "high": [1, .95, .9], "at_risk": [40, 35, 30]})
+    >>> ax = plot_km(km)
+    >>> [t.get_text() for t in ax.figure.axes[1].texts]
+    ['40', '35', '30']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     with house_style():
         n_groups = km["group"].nunique() if km is not None and len(km) else 0
@@ -57,10 +80,10 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                 gridspec_kw={"height_ratios": [5.0, 0.6 + 0.4 * n_groups]})
         else:
             tab = ax.inset_axes([0.0, -0.3 - 0.08 * n_groups, 1.0, 0.06 + 0.08 * n_groups])
-        _style_axes(ax)
-        ax.set_title(_title(title or "Customer survival (Kaplan-Meier)"))
+        style_axes(ax)
+        ax.set_title(title_text(title or "Customer survival (Kaplan-Meier)"))
         ax.set_ylabel("Still a customer (%)")
-        ax.set_xlabel(_title(xlabel))
+        ax.set_xlabel(title_text(xlabel))
         ax.yaxis.set_major_formatter(percent_formatter())
         for side in ("top", "right", "left", "bottom"):
             tab.spines[side].set_visible(False)
@@ -68,7 +91,7 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
         tab.grid(False)
         if km is None or len(km) == 0:
             tab.set_visible(False)
-            _no_data(ax)
+            no_data(ax)
             return ax
         groups = list(dict.fromkeys(km["group"]))
         tmax = float(km.time.max())
@@ -78,19 +101,19 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
             sub = km[km.group == g].sort_values("time")
             c = PALETTE[i % len(PALETTE)]
             ax.step(sub.time, sub.survival, where="post", color=c,
-                    label=shorten(_pretty(g), LEGEND_MAX))
+                    label=shorten(pretty_name(g), LEGEND_MAX))
             ax.fill_between(sub.time, sub["low"], sub["high"], step="post", color=c,
                             alpha=BAND_ALPHA, linewidth=0)
         ax.set_ylim(0, 1.02)
         xlim = (0, tmax * 1.02 if tmax > 0 else 1)
         ax.set_xlim(*xlim)
         ax.set_xticks(ticks)
-        _legend_right(ax, title=shorten(legend_title, LEGEND_MAX))
+        legend_right(ax, title=shorten(legend_title, LEGEND_MAX))
         # numbers at risk in a strip under the plot, aligned with the x ticks
         tab.set_xlim(*xlim)
         tab.set_ylim(0, len(groups) + 1)
         tab.set_yticks([len(groups) + 0.5] + [len(groups) - i - 0.5 for i in range(len(groups))],
-                       ["At risk"] + [shorten(_pretty(g), LEGEND_MAX) for g in groups])
+                       ["At risk"] + [shorten(pretty_name(g), LEGEND_MAX) for g in groups])
         for i, lab in enumerate(tab.get_yticklabels()):
             lab.set_fontsize(8)
             lab.set_color(COLORS["muted"] if i == 0 else PALETTE[(i - 1) % len(PALETTE)])
@@ -116,13 +139,23 @@ COVARIATE_LABELS = {
 
 
 def covariate_label(name: str, reference_segment: str | None = None) -> str:
+    """A readable name of a churn-model covariate, with its unit.
+
+    Segment dummies (``segment_<name>``) name the segment and, when given, the
+    reference segment they are compared with.
+
+    Examples
+    --------
+    >>> covariate_label("gap_30d"), covariate_label("segment_key", "mid_market")
+    ('Longest contact gap (per 30 days)', 'Segment Key vs Mid market')
+    """
     if name.startswith("segment_"):
-        ref = f" vs {_pretty(reference_segment)}" if reference_segment else ""
-        return f"Segment {_pretty(name[len('segment_'):])}{ref}"
-    return COVARIATE_LABELS.get(name, _pretty(name))
+        ref = f" vs {pretty_name(reference_segment)}" if reference_segment else ""
+        return f"Segment {pretty_name(name[len('segment_'):])}{ref}"
+    return COVARIATE_LABELS.get(name, pretty_name(name))
 
 
-@_draws_plain_text
+@draws_plain_text
 def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                 truth: dict[str, float] | None = None, labels: dict[str, str] | None = None
                 ) -> Axes:
@@ -130,14 +163,24 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
     ``exp(coef)``, ``exp(coef) lower 95%``, ``exp(coef) upper 95%``).
 
     ``truth`` optionally marks known true ratios (synthetic data).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"exp(coef)": [1.5], "exp(coef) lower 95%": [1.2],
+    ...                   "exp(coef) upper 95%": [1.9]}, index=["gap_30d"])
+    >>> ax = plot_forest(s)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Longest contact gap (per 30 days)']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     with house_style():
-        ax = _new_axes(ax, (8.0, 0.45 * max(len(summary), 3) + 1.4))
-        _style_axes(ax, grid_axis="x")
-        ax.set_title(_title(title or "What drives churn: hazard ratios"))
+        ax = new_axes(ax, (8.0, 0.45 * max(len(summary), 3) + 1.4))
+        style_axes(ax, grid_axis="x")
+        ax.set_title(title_text(title or "What drives churn: hazard ratios"))
         ax.set_xlabel("Hazard ratio (log scale; > 1 = more churn)")
         if summary is None or len(summary) == 0:
-            _no_data(ax)
+            no_data(ax)
             return ax
         names = list(summary.index)[::-1]
         y = np.arange(len(names))
@@ -165,48 +208,70 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
         ax.set_xscale("log")
         ax.set_yticks(y, [shorten((labels or {}).get(n, covariate_label(n))) for n in names])
         ax.set_xlim(lo_x, hi_x)
-        from matplotlib.ticker import FuncFormatter, LogLocator
-
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
-        _legend_right(ax)
+        legend_right(ax)
     return ax
 
 
-@_draws_plain_text
-def plot_calibration(pred: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
-                     bins: int = 5, ici: float | None = None, e50: float | None = None) -> Axes:
-    """Predicted against observed one-year churn: the accounts in risk bins (equal counts),
+@draws_plain_text
+def plot_calibration(bins: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
+                     ici: float | None = None, e50: float | None = None) -> Axes:
+    """Predicted against observed one-year churn: accounts in risk bins, each bin's
     observed share with its Wilson interval, and the diagonal of perfect calibration.
 
-    ``pred`` has columns p_model (predicted) and churned (0/1), as in the backtest.
-    """
-    from kamlib.stats import intervals as stats
+    Parameters
+    ----------
+    bins : one row per risk bin, as from
+        :func:`kamlib.models.diagnostics.calibration_bins`: ``p`` (mean predicted risk),
+        ``observed`` (share that churned) and ``low``/``high`` (its 95 % interval);
+        further columns (``k``, ``n``) are not drawn.
+    ax : axes to draw on; a new 6 x 5 in figure when None.
+    title : plot title.
+    ici, e50 : the integrated calibration index and the median gap, written in a
+        corner when given.
 
+    Returns
+    -------
+    The axes drawn on.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bins = pd.DataFrame({"p": [0.1, 0.3], "k": [1, 3], "n": [10, 10],
+    ...                      "observed": [0.1, 0.3], "low": [0.02, 0.11],
+    ...                      "high": [0.4, 0.6]})
+    >>> ax = plot_calibration(bins, ici=0.012, e50=0.01)
+    >>> ax.get_legend().get_texts()[1].get_text()
+    'Accounts in 2 risk groups (95 % interval)'
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+    """
     with house_style():
-        ax = _new_axes(ax, (6.0, 5.0))
-        _style_axes(ax, grid_axis="both")
-        ax.set_title(_title(title or "Calibration of one-year churn risk"))
+        ax = new_axes(ax, (6.0, 5.0))
+        style_axes(ax, grid_axis="both")
+        ax.set_title(title_text(title or "Calibration of one-year churn risk"))
         ax.set_xlabel("Predicted churn within a year (%)")
         ax.set_ylabel("Observed churn within a year (%)")
         ax.xaxis.set_major_formatter(percent_formatter())
         ax.yaxis.set_major_formatter(percent_formatter())
-        if pred is None or len(pred) == 0:
-            _no_data(ax)
+        if bins is None or len(bins) == 0:
+            no_data(ax)
             return ax
-        f = pred.copy()
-        f["bin"] = pd.qcut(f.p_model.rank(method="first"), min(bins, len(f)), labels=False)
-        g = f.groupby("bin").agg(p=("p_model", "mean"), k=("churned", "sum"),
-                                 n=("churned", "size"))
-        est = [stats.wilson(int(k), int(n)) for k, n in zip(g.k, g.n, strict=True)]
-        obs = np.array([e.value for e in est])
-        err = np.array([[e.value - e.low for e in est], [e.high - e.value for e in est]])
-        top = float(max(g.p.max(), np.nanmax([e.high for e in est]), 0.05)) * 1.1
+        lacking = sorted({"p", "observed", "low", "high"} - set(bins.columns))
+        if lacking:
+            raise ValueError(f"plot_calibration draws risk bins (as from kamlib.models."
+                             f"diagnostics.calibration_bins); no column {', '.join(lacking)}")
+        p = bins["p"].to_numpy(dtype=float)
+        obs = bins["observed"].to_numpy(dtype=float)
+        low, high = bins["low"].to_numpy(dtype=float), bins["high"].to_numpy(dtype=float)
+        err = np.array([obs - low, high - obs])
+        top = float(max(p.max(), np.nanmax(high), 0.05)) * 1.1
         ax.plot([0, top], [0, top], color=COLORS["reference"], linestyle="--", linewidth=1,
                 label="Perfect calibration")
-        ax.errorbar(g.p, obs, yerr=err, fmt="o", color=COLORS["main"], capsize=3,
-                    label=f"Accounts in {len(g)} risk groups (95 % interval)")
+        ax.errorbar(p, obs, yerr=err, fmt="o", color=COLORS["main"], capsize=3,
+                    label=f"Accounts in {len(bins)} risk groups (95 % interval)")
         ax.set_xlim(0, top)
         ax.set_ylim(0, top)
         if ici is not None:
@@ -216,27 +281,34 @@ def plot_calibration(pred: pd.DataFrame, ax: Axes | None = None, title: str | No
     return ax
 
 
-@_draws_plain_text
+@draws_plain_text
 def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                           currency: str = "EUR") -> Axes:
-    """Histogram of account CLV (log-spaced bins) with the median marked."""
+    """Histogram of account CLV (log-spaced bins) with the median marked.
+
+    Examples
+    --------
+    >>> ax = plot_clv_distribution(pd.DataFrame({"clv": [2e4, 5e4, 1e5, 4e5]}))
+    >>> [t.get_text() for t in ax.texts]
+    ['median EUR 75k']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+    """
     with house_style():
-        ax = _new_axes(ax)
-        _style_axes(ax)
-        ax.set_title(_title(title or "Customer lifetime value per account"))
-        ax.set_xlabel(_title(f"CLV ({currency}, log scale)"))
+        ax = new_axes(ax)
+        style_axes(ax)
+        ax.set_title(title_text(title or "Customer lifetime value per account"))
+        ax.set_xlabel(title_text(f"CLV ({currency}, log scale)"))
         ax.set_ylabel("Accounts (count)")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         v = pd.to_numeric(clv["clv"], errors="coerce").dropna()
         v = v[v > 0]
         if len(v) == 0:
-            _no_data(ax)
+            no_data(ax)
             return ax
         edges = np.logspace(np.log10(v.min() * 0.95), np.log10(v.max() * 1.05), 25)
         ax.hist(v, bins=edges, color=COLORS["main"], edgecolor="white", linewidth=0.5)
         ax.set_xscale("log")
-        from matplotlib.ticker import FuncFormatter, LogLocator
-
         ax.xaxis.set_major_locator(LogLocator(base=10))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_money(x, currency)))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _p: ""))
@@ -249,19 +321,30 @@ def plot_clv_distribution(clv: pd.DataFrame, ax: Axes | None = None, title: str 
     return ax
 
 
-@_draws_plain_text
+@draws_plain_text
 def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                        label_col: str = "group", currency: str = "EUR", top: int = 15) -> Axes:
     """Horizontal bars of value at risk (CLV x next-year churn probability) per group,
-    largest first, with each group's total CLV written beside its bar."""
+    largest first, with each group's total CLV written beside its bar.
+
+    Examples
+    --------
+    >>> var = pd.DataFrame({"group": ["Acme", "Beta"], "value_at_risk": [5e4, 8e4],
+    ...                     "clv": [5e5, 4e5]})
+    >>> ax = plot_value_at_risk(var)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Acme', 'Beta']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+    """
     with house_style():
         f = var.sort_values("value_at_risk", ascending=False).head(top).iloc[::-1]
-        ax = _new_axes(ax, (8.0, 0.32 * max(len(f), 3) + 1.3))
-        _style_axes(ax, grid_axis="x")
-        ax.set_title(_title(title or "Value at risk next year"))
-        ax.set_xlabel(_title(f"CLV x churn probability within a year ({currency})"))
+        ax = new_axes(ax, (8.0, 0.32 * max(len(f), 3) + 1.3))
+        style_axes(ax, grid_axis="x")
+        ax.set_title(title_text(title or "Value at risk next year"))
+        ax.set_xlabel(title_text(f"CLV x churn probability within a year ({currency})"))
         if len(f) == 0:
-            _no_data(ax)
+            no_data(ax)
             return ax
         y = np.arange(len(f))
         ax.barh(y, f.value_at_risk, color=COLORS["alert"], height=0.6)
@@ -278,23 +361,34 @@ def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | N
     return ax
 
 
-@_draws_plain_text
+@draws_plain_text
 def plot_cohort_retention(cohorts: pd.DataFrame, fit: pd.DataFrame | None = None,
                           ax: Axes | None = None, title: str | None = None) -> Axes:
     """Observed retention of acquisition cohorts (share still customers after k years)
     with the shifted-beta-geometric fit and its projection (dashed past the data).
 
     ``cohorts``: cohort, year (0, 1, ...), share. ``fit``: year, share, observed (bool).
+
+    Examples
+    --------
+    >>> cohorts = pd.DataFrame({"cohort": "2024", "year": [0, 1], "share": [1.0, 0.8]})
+    >>> fit = pd.DataFrame({"year": [0, 1, 2], "share": [1.0, 0.8, 0.66],
+    ...                     "observed": [True, True, False]})
+    >>> ax = plot_cohort_retention(cohorts, fit)
+    >>> [line.get_label() for line in ax.lines]
+    ['2024', 'sBG fit', 'sBG projection']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     with house_style():
-        ax = _new_axes(ax)
-        _style_axes(ax)
-        ax.set_title(_title(title or "Cohort retention and its projection"))
+        ax = new_axes(ax)
+        style_axes(ax)
+        ax.set_title(title_text(title or "Cohort retention and its projection"))
         ax.set_xlabel("Years since acquisition")
         ax.set_ylabel("Still customers (%)")
         ax.yaxis.set_major_formatter(percent_formatter())
         if cohorts is None or len(cohorts) == 0:
-            _no_data(ax)
+            no_data(ax)
             return ax
         for i, (c, sub) in enumerate(cohorts.groupby("cohort", sort=True)):
             ax.plot(sub.year, sub.share, marker="o", color=PALETTE[(i + 1) % len(PALETTE)],
@@ -307,5 +401,5 @@ def plot_cohort_retention(cohorts: pd.DataFrame, fit: pd.DataFrame | None = None
             ax.plot(ahead.year, ahead.share, color=COLORS["reference"], linewidth=2.2,
                     linestyle="--", label="sBG projection")
         ax.set_ylim(0, 1.02)
-        _legend_right(ax, title="Cohort")
+        legend_right(ax, title="Cohort")
     return ax

@@ -94,12 +94,12 @@ NAME_MAX = 120
 
 def display_name(name):
     """A name from the data as the pages show it: one line, at most :data:`NAME_MAX`
-    characters (see :func:`kamlib.plots.kpi.shorten`); missing stays missing.
+    characters (see :func:`kamlib.plots.style.shorten`); missing stays missing.
 
     >>> display_name("Kira  Moreau"), display_name("x" * 500)[-3:], display_name(None)
     ('Kira Moreau', 'xx…', None)
     """
-    from kamlib.plots.kpi import shorten
+    from kamlib.plots.style import shorten
 
     return None if name is None or (isinstance(name, float) and name != name) \
         else shorten(name, NAME_MAX)

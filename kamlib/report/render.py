@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import html
 import json
 import logging
 import os
@@ -47,10 +46,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kamlib import __version__
-from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, SOURCE_ROOT, Settings, load_settings
+from kamlib.config import NOTEBOOKS_DIR, SOURCE_ROOT, Settings, load_settings
 from kamlib.data.sources import fetch
 from kamlib.errors import KamError, ParameterError
 from kamlib.periods import Quarter
+from kamlib.report.html import notebook_html, quarter_index, root_index
 from kamlib.report.output import OutputError, write_csv, write_quarantine, write_text
 
 THEMES = (
@@ -64,36 +64,7 @@ THEMES = (
 )
 log = logging.getLogger(__name__)
 SCORECARD = "kam_scorecard"
-TEMPLATES = PACKAGE_DIR / "templates" / "nbconvert"
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
-
-CSS = """
-:root{--ink:#222;--muted:#666;--line:#e3e3e3;--brand:#0072B2;--bg:#fafafa}
-*{box-sizing:border-box}
-body{margin:0;font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:var(--ink);
-background:#fff;font-size:15px;line-height:1.5}
-a{color:var(--brand);text-decoration:none}a:hover{text-decoration:underline}
-.kam-header{display:flex;flex-wrap:wrap;gap:12px 24px;align-items:baseline;
-padding:12px 24px;border-bottom:3px solid var(--brand);background:var(--bg)}
-.kam-brand{font-weight:bold;font-size:18px}.kam-quarter{color:var(--muted);margin-left:6px}
-.kam-nav a{margin-right:14px;font-size:14px;white-space:nowrap}
-.kam-page{display:flex;max-width:1220px;margin:0 auto}
-.kam-toc{flex:0 0 210px;padding:20px 12px;font-size:13px;position:sticky;top:0;
-align-self:flex-start;max-height:100vh;overflow:auto}
-.kam-toc ol{list-style:none;padding-left:0;margin:0}.kam-toc li{margin:6px 0}
-.kam-toc .toc-title{font-weight:bold;color:var(--muted);margin-bottom:8px}
-.kam-main{flex:1;min-width:0;max-width:980px;padding:8px 24px 40px}
-.kam-main img{max-width:100%;height:auto}
-.kam-footer{border-top:1px solid var(--line);color:var(--muted);font-size:12px;
-padding:12px 24px;text-align:center}
-.jp-Cell{margin:0}.jp-OutputArea-output{overflow-x:auto}
-.jp-RenderedHTMLCommon table{border-collapse:collapse}
-a.anchor-link{display:none}
-h1{font-size:26px;margin:18px 0 8px}h2{font-size:20px;margin:28px 0 8px;
-border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:16px}
-.kam-list li{margin:4px 0}.kam-grid{columns:3 220px}
-@media (max-width:900px){.kam-toc{display:none}}
-"""
 
 
 class ReportError(KamError):
@@ -248,52 +219,14 @@ def clean_notebook(path: Path, name: str, parameters: dict | None = None) -> Non
 def export_html(nb_path: Path, out: Path, title: str, quarter: str, nav: list[tuple[str, str]],
                 footer: str, home: str) -> None:
     """HTML of an executed notebook: inputs hidden, images embedded, house template, TOC."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(nb_path, as_version=4)
-    exporter = HTMLExporter(template_name="kam", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
-    resources = {"kam": {"title": f"{title} · {quarter}", "quarter": quarter, "nav": nav,
-                         "footer": footer, "home": home, "css": CSS}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    out.write_text(_with_toc(body), encoding="utf-8")
-
-
-def _with_toc(page: str) -> str:
-    heads = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', page,
-                       flags=re.S)
-    items = "".join(f'<li><a href="#{hid}">{re.sub(r"<[^>]+>", "", text).strip()}</a></li>'
-                    for hid, text in heads)
-    toc = f'<div class="toc-title">On this page</div><ol>{items}</ol>' if items else ""
-    return page.replace("<!--KAM-TOC-->", toc, 1)
-
-
-def _page(title: str, quarter: str, nav, footer: str, home: str, body: str) -> str:
-    """A page in the report's frame, for the pages that are not notebooks (indexes)."""
-    e = html.escape
-    links = "".join(f'<a href="{e(h)}">{e(t)}</a>' for h, t in nav)
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-            f"<title>{e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            f'<header class="kam-header"><div class="kam-brand"><a href="{e(home)}">KAM report'
-            f'</a> <span class="kam-quarter">{e(quarter)}</span></div>'
-            f'<nav class="kam-nav">{links}</nav></header>\n<div class="kam-page">'
-            f'<main class="kam-main">\n{body}\n</main></div>\n'
-            f'<footer class="kam-footer">{e(footer)}</footer>\n</body>\n</html>\n')
+    out.write_text(notebook_html(nb_path, title, quarter, nav, footer, home), encoding="utf-8")
 
 
 def write_root_index(out: Path) -> None:
     """``<out>/index.html`` listing every rendered quarter, newest first."""
     quarters = sorted((p.name for p in out.iterdir() if p.is_dir() and QUARTER_DIR.match(p.name)
                        and (p / "index.html").exists()), reverse=True)
-    items = "".join(f'<li><a href="{q}/index.html">{q}</a></li>' for q in quarters)
-    body = ("<h1>Key account management reports</h1>"
-            f"<p>{len(quarters)} quarter(s), newest first.</p>"
-            f'<ul class="kam-list">{items}</ul>')
-    write_text(out / "index.html", _page("KAM reports", "all quarters", [], "kamlib reports",
-                                         "index.html", body))
+    write_text(out / "index.html", root_index(quarters))
 
 
 # --------------------------------------------------------------------------- one run at a time
@@ -593,26 +526,7 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
 
 
 def _write_quarter_index(staging: Path, q: Quarter, pages, names, footer, nav) -> None:
-    e = html.escape
-    themes = "".join(f'<li><a href="{e(p.html)}">{e(p.title)}</a></li>' for p in pages
-                     if p.kam_id is None)
-    cards = "".join(f'<li><a href="{e(p.html)}">{e(names.get(p.kam_id, p.kam_id))}</a> '
-                    f'<span class="kam-quarter">{e(p.kam_id)}</span></li>' for p in pages
-                    if p.kam_id is not None)
-    n_cards = sum(p.kam_id is not None for p in pages)
-    body = (f"<h1>Key account management report, {q}</h1>"
-            f"<p>Figures as of {q.end.isoformat()}. Every rate and score carries a 95 % "
-            "interval; small groups are shown with their wide intervals, never ranked bare.</p>"
-            f'<h2 id="themes">Themes</h2><ul class="kam-list">{themes}</ul>'
-            f'<h2 id="scorecards">Scorecards ({n_cards} account managers with customers '
-            f'in {q})</h2>'
-            f'<ul class="kam-list kam-grid">{cards}</ul>'
-            '<h2 id="files">Files</h2><ul class="kam-list">'
-            '<li><a href="kpis.csv">kpis.csv</a>: every KPI at every grain</li>'
-            '<li><a href="manifest.json">manifest.json</a>: parameters, input fingerprints, '
-            'versions</li><li><a href="quarantine/">quarantine/</a>: rows set aside</li></ul>')
-    write_text(staging / "index.html",
-               _page(f"KAM report {q}", str(q), nav, footer, "../index.html", body))
+    write_text(staging / "index.html", quarter_index(q, pages, names, footer, nav))
 
 
 def _publish(staging: Path, final: Path, out: Path) -> Path:
