@@ -37,6 +37,7 @@ from kamlib.kpis.registry import (
     GRAIN_ORDER,
     REGISTRY,
     SPECS,
+    THEMES,
     UNITS,
     families,
     reference_page,
@@ -62,26 +63,28 @@ def test_the_id_lists_are_the_registry():
     assert {name: f.__name__ for name, f in compute.FAMILIES.items()} == families()
 
 
-@pytest.mark.parametrize("kpi", IDS)
-def test_title_unit_and_direction_match_the_pages(kpi):
-    from kamlib.present.core import KPI_INFO
+def test_the_pages_read_titles_units_directions_and_cards_from_the_registry():
+    from kamlib.present import KPI_CARDS, KPI_INFO
 
-    spec, info = SPECS[kpi], KPI_INFO[kpi]
-    assert (spec.title, spec.unit, spec.higher_is_better) == (
-        info.title, info.kind, info.higher_is_better)
-
-
-def test_the_pages_know_no_other_id():
-    from kamlib.present.core import KPI_INFO
-
-    assert set(KPI_INFO) == set(SPECS)
+    assert list(KPI_INFO) == list(IDS)
+    for kpi, info in KPI_INFO.items():
+        s = SPECS[kpi]
+        assert (info.title, info.kind, info.higher_is_better, info.n_unit, info.period_word) == (
+            s.title, s.unit, s.higher_is_better, s.n_unit, s.period_word)
+    assert [c.kpi for c in KPI_CARDS] == [t.kpi for t in THEMES]
+    assert [t.number for t in THEMES] == list(range(1, 11))
+    for card, theme in zip(KPI_CARDS, THEMES, strict=True):
+        assert (card.title, card.kind, card.higher_is_better, card.theme) == (
+            theme.card_title, SPECS[theme.kpi].unit, SPECS[theme.kpi].higher_is_better,
+            theme.label)
+        assert {theme.fallback, theme.secondary} - {None} <= set(SPECS)
 
 
 @pytest.mark.parametrize("kpi", IDS)
 def test_entry_is_complete_and_consistent(kpi):
     s = SPECS[kpi]
     for f in dataclasses.fields(s):
-        if f.name not in ("higher_is_better", "settings"):
+        if f.name not in ("higher_is_better", "settings", "period_word"):
             assert getattr(s, f.name), f"{kpi}: {f.name} is empty"
     assert s.unit in UNITS and s.family in FAMILY_TITLES
     assert s.higher_is_better in (True, False, None)

@@ -32,8 +32,10 @@ __all__ = [
     "GRAIN_ORDER",
     "REGISTRY",
     "SPECS",
+    "THEMES",
     "UNITS",
     "KpiSpec",
+    "Theme",
     "families",
     "ids",
     "main",
@@ -130,6 +132,9 @@ class KpiSpec:
     tables : the input tables (and columns) it reads.
     settings : the :class:`kamlib.config.Settings` fields it depends on.
     example : a small case worked by hand.
+    n_unit : what ``n`` counts in a table column's words (accounts, responses, ...).
+    period_word : how a page names the period of an earlier figure (``"wave"`` for
+        survey KPIs: "2026Q1 wave"); empty for a quarter.
 
     Examples
     --------
@@ -152,6 +157,8 @@ class KpiSpec:
     tables: tuple[str, ...]
     settings: tuple[str, ...]
     example: str
+    n_unit: str = "accounts"
+    period_word: str = ""
 
     @property
     def direction(self) -> str:
@@ -202,10 +209,11 @@ def _wrap(text: str, indent: str = "") -> list[str]:
 def _spec(id: str, title: str, unit: str, higher_is_better: bool | None, n_counts: str,
           family: str, grains: Sequence[str], formula: str, maths: str, interval: str,
           reference: Sequence[str], compute: str, tables: Sequence[str],
-          settings: Sequence[str] = (), example: str = "") -> KpiSpec:
+          settings: Sequence[str] = (), example: str = "", n_unit: str = "accounts",
+          period_word: str = "") -> KpiSpec:
     return KpiSpec(id, title, unit, higher_is_better, n_counts, family, tuple(grains),
                    formula, maths, interval, tuple(reference), compute, tuple(tables),
-                   tuple(settings), example)
+                   tuple(settings), example, n_unit, period_word)
 
 
 _START = "accounts that were customers at the quarter's start"
@@ -222,7 +230,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "95 % Wilson score interval", (_WILSON, _PROJECT), "voice_kpis",
           ("nps_responses.would_reference",), ("confidence_level",),
           "Window (2025-09-30, 2026-09-30]: A answered yes, B no, C no (its yes on "
-          "2025-09-30 is outside); D never answered -> 1 / 3 = 0.333."),
+          "2025-09-30 is outside); D never answered -> 1 / 3 = 0.333.",
+          n_unit="accounts asked"),
     _spec("referral_acquisition_share", "New accounts that were referred", "pct", True,
           "new accounts of the quarter (first spell ever starting in it; win-backs "
           "excluded)",
@@ -234,7 +243,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           ("contracts", "accounts.referred_by", "accounts.acquisition_channel",
            "accounts.heard_about_us"), ("grace_days", "confidence_level"),
           "New in 2026Q3: N1 (referred_by set), N2 (heard about us: referral), N3 (trade "
-          "fair); a win-back and an old account do not count -> 2 / 3 = 0.667."),
+          "fair); a win-back and an old account do not count -> 2 / 3 = 0.667.",
+          n_unit="new accounts"),
     _spec("mention_net_sentiment", "Net sentiment of mentions (−1 to +1)", "score", True,
           "mentions of the quarter", "voice", _ALL,
           "(positive − negative mentions) / mentions of the quarter, a mention being "
@@ -245,7 +255,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "95 % adjusted-Wald interval of a net score, scaled to −1..1",
           (_ROCKS, _PROJECT), "voice_kpis", ("mentions",), ("confidence_level",),
           "Sentiments 0.8, 0.1, 0.05 (account A), −0.09, −0.1, −0.7 (B) and 0.5 (no "
-          "account): 3 positive, 2 negative, 2 neutral -> (3 − 2) / 7 = 0.143."),
+          "account): 3 positive, 2 negative, 2 neutral -> (3 − 2) / 7 = 0.143.",
+          n_unit="mentions"),
     _spec("nps", "Net Promoter Score", "nps", True, "responses of the quarter", "voice",
           _ALL,
           "100 × (promoters − detractors) / responses of the quarter; scores 9-10 promote, "
@@ -254,7 +265,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "95 % adjusted-Wald interval (3 pseudo-responses)", (_REICHHELD, _ROCKS),
           "voice_kpis", ("nps_responses",), ("confidence_level",),
           "Scores 10, 8, 6, 7, 9, 7, 8: promoters 10 and 9, detractor 6 -> "
-          "100 × (2 − 1) / 7 = 14.3."),
+          "100 × (2 − 1) / 7 = 14.3.",
+          n_unit="responses", period_word="wave"),
     _spec("nps_account_level", "NPS, one vote per account", "nps", True,
           "accounts with a response in the quarter", "voice", _ALL,
           "NPS with one vote per account: the mean score of its responses in the quarter, "
@@ -263,7 +275,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "95 % adjusted-Wald interval", (_REICHHELD, _ROCKS, _PROJECT), "voice_kpis",
           ("nps_responses",), ("confidence_level",),
           "Account means A 9 (promoter), B 6.5 (detractor), C 9 (promoter), D 7.5 "
-          "(passive) -> 100 × (2 − 1) / 4 = 25."),
+          "(passive) -> 100 × (2 − 1) / 4 = 25.",
+          n_unit="accounts", period_word="wave"),
     _spec("nps_change_qoq", "NPS change vs last quarter", "change_nps", True,
           "responses of the quarter", "voice", ("company", "segment", "kam"),
           "the quarter's NPS minus the NPS of the quarter before (empty when either has no "
@@ -272,7 +285,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "95 % interval of the difference, the two adjusted-Wald variances summed",
           (_ROCKS, _AGRESTI_CAFFO), "voice_kpis", ("nps_responses",), ("confidence_level",),
           "2026Q2 scores 10, 9, 3: NPS 100 × (2 − 1) / 3 = 33.3; 2026Q3 scores 10, 8, 6, 5: "
-          "100 × (1 − 2) / 4 = −25 -> change −25 − 33.3 = −58.3."),
+          "100 × (1 − 2) / 4 = −25 -> change −25 − 33.3 = −58.3.",
+          n_unit="responses", period_word="wave"),
     _spec("nps_change_yoy", "NPS change vs last year", "change_nps", True,
           "responses of the quarter", "voice", ("company", "segment", "kam"),
           "the quarter's NPS minus the NPS of the same quarter a year before (empty when "
@@ -280,7 +294,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "Δ = NPS(q) − NPS(q − 4)",
           "95 % interval of the difference, the two adjusted-Wald variances summed",
           (_ROCKS, _AGRESTI_CAFFO), "voice_kpis", ("nps_responses",), ("confidence_level",),
-          "2025Q3 scores 2, 3, 10: −33.3; 2026Q3: +14.3 -> change 14.3 + 33.3 = +47.6."),
+          "2025Q3 scores 2, 3, 10: −33.3; 2026Q3: +14.3 -> change 14.3 + 33.3 = +47.6.",
+          n_unit="responses", period_word="wave"),
     # ------------------------------------------------------------------ outcomes
     _spec("objectives_met_leading", "Leading objectives met", "pct", True,
           "leading objectives due in the quarter with an actual", "outcomes", _ALL,
@@ -292,7 +307,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "95 % Wilson score interval", (_WILSON, _PROJECT), "outcome_kpis",
           ("objectives",), ("confidence_level",),
           "Attainments 1.2, 0.99, 5 / 4 = 1.25 (lower is better), 5 / 6 = 0.83 -> 2 / 4 = "
-          "0.5."),
+          "0.5.",
+          n_unit="objectives"),
     _spec("objectives_met_lagging", "Lagging objectives met", "pct", True,
           "lagging objectives due in the quarter with an actual", "outcomes", _ALL,
           "lagging objectives due in the quarter that were met (attainment ≥ 1, as for the "
@@ -300,7 +316,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "r = #{a ≥ 1} / #{due, measured}", "95 % Wilson score interval",
           (_WILSON, _PROJECT), "outcome_kpis", ("objectives",), ("confidence_level",),
           "Attainments 50 / 50 = 1 (met) and 2 / 4 = 0.5 (lower is better) -> 1 / 2 = 0.5; "
-          "a lower-is-better target of 2 with an actual of 0 is met (2 / 0 = ∞)."),
+          "a lower-is-better target of 2 with an actual of 0 is met (2 / 0 = ∞).",
+          n_unit="objectives"),
     # ------------------------------------------------------------------ interaction
     _spec("touchpoints_per_account", "Touchpoints per account", "number", True, _END,
           "interaction", _ALL,
@@ -339,7 +356,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           (_KAPLAN_MEIER, _BROOKMEYER), "interaction_kpis",
           ("interactions.is_request", "interactions.resolved_at"), ("confidence_level",),
           "Times 4, 8+, 12, 30, 100+ hours (+ censored): Ŝ(4) = 0.8, Ŝ(12) = 0.8 × 2/3 = "
-          "0.533, Ŝ(30) = 0.267 -> median 30 h (the plain median would say 12)."),
+          "0.533, Ŝ(30) = 0.267 -> median 30 h (the plain median would say 12).",
+          n_unit="requests"),
     _spec("resolution_within_target", "Requests resolved within target", "pct", True,
           "requests whose target time has passed by the quarter's end", "interaction",
           _ALL,
@@ -354,7 +372,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           ("interactions.is_request", "interactions.resolved_at"),
           ("resolution_target_hours", "confidence_level"),
           "Target 48 h; due: 4, 12, 30 h and one unresolved 100 h old (one raised 8 h "
-          "before the end is not yet due); on time 4, 12, 30 -> 3 / 4 = 0.75."),
+          "before the end is not yet due); on time 4, 12, 30 -> 3 / 4 = 0.75.",
+          n_unit="requests"),
     # ------------------------------------------------------------------ growth
     _spec("referral_revenue_share", "Revenue from referred accounts", "pct", True,
           "accounts billed in the quarter with a positive net amount", "growth", _ALL,
@@ -373,13 +392,15 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "quarter",
           "r = #{billed in q and before} / #{billed in q}", "95 % Wilson score interval",
           (_WILSON, _PROJECT), "growth_kpis", ("invoices",), ("confidence_level",),
-          "Billed in Q3: A, B, C; billed before as well: A, C -> 2 / 3 = 0.667."),
+          "Billed in Q3: A, B, C; billed before as well: A, C -> 2 / 3 = 0.667.",
+          n_unit="billed accounts"),
     _spec("sla_compliance", "SLA compliance", "pct", True,
           "SLA checks whose period ends in the quarter", "growth", _ALL,
           "SLA checks met / SLA checks whose measuring period ends in the quarter",
           "r = #{met} / #{checks}", "95 % Wilson score interval", (_WILSON, _PROJECT),
           "growth_kpis", ("sla_checks",), ("confidence_level",),
-          "Checks ending in Q3: A met, A missed, B met, C met -> 3 / 4 = 0.75."),
+          "Checks ending in Q3: A met, A missed, B met, C met -> 3 / 4 = 0.75.",
+          n_unit="SLA checks"),
     _spec("renewal_rate", "Renewal rate", "pct", True,
           "contracts whose renewal window closes in the quarter", "growth", _ALL,
           "contracts whose renewal window closes in the quarter (end_on + grace_days + 1 "
@@ -390,7 +411,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           (_WILSON, _PROJECT), "growth_kpis", ("contracts", "contracts.renewal_of"),
           ("grace_days", "confidence_level"),
           "Windows closing in Q3: RA1 (renewed by RA2), RB1 (no successor), RC1 (successor "
-          "not named in renewal_of) -> 1 / 3 with renewal_of; 2 / 3 by the date rule."),
+          "not named in renewal_of) -> 1 / 3 with renewal_of; 2 / 3 by the date rule.",
+          n_unit="contracts up for renewal"),
     _spec("grr", "Gross revenue retention (12 months)", "ratio", True,
           "accounts that were customers 12 months before the quarter's end, with "
           "contracted value then", "growth", _ALL,
@@ -437,7 +459,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "95 % Wilson score interval", (_WILSON, _PROJECT), "acquisition_kpis",
           ("prospects",), ("conversion_window_days", "confidence_level"),
           "2026Q3 with 180 days shows the 2026Q1 cohort: converted after 50 and exactly 180 "
-          "days, one after 212 days, one never -> 2 / 4 = 0.5."),
+          "days, one after 212 days, one never -> 2 / 4 = 0.5.",
+          n_unit="prospects"),
     _spec("time_to_convert_median_days", "Median time to convert", "days", False,
           "prospects of the cohort", "acquisition", ("company",),
           "Kaplan-Meier median days from first contact to conversion in the cohort of "
@@ -447,7 +470,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           (_KAPLAN_MEIER, _BROOKMEYER), "acquisition_kpis", ("prospects",),
           ("conversion_window_days", "confidence_level"),
           "Converted after 10, 20 and 40 days, two not within 180: Ŝ(10) = 0.8, "
-          "Ŝ(20) = 0.6, Ŝ(40) = 0.4 -> median 40 days."),
+          "Ŝ(20) = 0.6, Ŝ(40) = 0.4 -> median 40 days.",
+          n_unit="prospects"),
     _spec("ideal_touches", "Ideal number of touches", "number", None,
           "prospects of the channel whose conversion window has closed", "acquisition",
           ("channel",),
@@ -461,7 +485,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "acquisition_kpis", ("prospects", "prospect_touches"),
           ("conversion_window_days", "bootstrap_draws", "seed", "confidence_level"),
           "1, 2 and 3 touches converting 2, 6 and 2 of 8: logits −ln 3, ln 3, −ln 3, "
-          "symmetric about 2 -> ideal number 2."),
+          "symmetric about 2 -> ideal number 2.",
+          n_unit="prospects"),
     # ------------------------------------------------------------------ expansion
     _spec("upsell_rate", "Upsell rate", "pct", True, _START, "expansion", _ALL,
           "customers at the quarter's start with an upsell invoice in the quarter / "
@@ -500,7 +525,8 @@ REGISTRY: tuple[KpiSpec, ...] = (
           ("employee_surveys", "account_managers.team"),
           ("min_group_size", "confidence_level"),
           "Answers 10, 9, 3 | 10, 8, 7 | 9, 9, 9, 7, 2: promoters 6, detractors 2 -> "
-          "100 × 4 / 11 = 36.4; the KAMs with 3 answers are suppressed."),
+          "100 × 4 / 11 = 36.4; the KAMs with 3 answers are suppressed.",
+          n_unit="answers", period_word="survey"),
     # ------------------------------------------------------------------ churn
     _spec("logo_churn_rate", "Logo churn (quarter)", "pct", False, _START, "churn", _ALL,
           "customers at the quarter's start whose churn became known in the quarter / "
@@ -607,6 +633,56 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+@dataclass(frozen=True)
+class Theme:
+    """One of the ten KPIs of key account management and the KPI id its card shows.
+
+    Attributes
+    ----------
+    number : its place among the ten (1-10).
+    name : the theme, e.g. "Customer satisfaction".
+    kpi : the KPI id shown on the theme's card (its unit and direction are the spec's).
+    card_title : the card's title, shorter than the KPI's own title.
+    fallback : a KPI id shown instead when ``kpi`` has no value in the quarter.
+    secondary : a second KPI id written on one line under the first.
+
+    Examples
+    --------
+    >>> THEMES[2].label, THEMES[2].kpi
+    ('3 · Customer satisfaction', 'nps')
+    """
+
+    number: int
+    name: str
+    kpi: str
+    card_title: str
+    fallback: str | None = None
+    secondary: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The numbered theme, as the cards show it."""
+        return f"{self.number} · {self.name}"
+
+
+THEMES: tuple[Theme, ...] = (
+    Theme(1, "Customer lifetime value", "clv_total", "Customer lifetime value"),
+    Theme(2, "Referenceable customers", "reference_rate", "Customers who would be a reference"),
+    Theme(3, "Customer satisfaction", "nps", "Net Promoter Score"),
+    Theme(4, "Customer outcomes", "objectives_met_leading", "Customer objectives met",
+          fallback="objectives_met_lagging"),
+    Theme(5, "Interaction", "touchpoints_per_account", "Touchpoints per account",
+          secondary="gap_alert_share"),
+    Theme(6, "Organic growth", "nrr", "Net revenue retention (12 months)"),
+    Theme(7, "Acquisition", "conversion_rate", "Prospects converted"),
+    Theme(8, "Upsell, cross-sell, renewal", "upsell_rate", "Accounts with an upsell",
+          secondary="renewal_rate"),
+    Theme(9, "Employee satisfaction", "enps", "Employee NPS (eNPS)"),
+    Theme(10, "Churn", "logo_churn_rate", "Logo churn this quarter"),
+)
+"""The ten KPIs of key account management, in their usual order: the report's cards."""
+
+
 def reference_page() -> str:
     """The text of ``docs/kpi-reference.md``, generated from :data:`REGISTRY`.
 
@@ -622,6 +698,14 @@ def reference_page() -> str:
            "Every KPI id of `kpis.csv`, with its definition. Conventions (periods, "
            "grains, customer status, contracted annual value) and the decisions behind the "
            "edge cases are in [kpis.md](kpis.md).", ""]
+    out += ["## The ten KPIs of key account management", "",
+            "The cards of the report's pages, one KPI id per theme.", "",
+            "| theme | KPI id | card | also shown |", "|---|---|---|---|"]
+    for t in THEMES:
+        also = [f"`{t.fallback}` when it has no value" if t.fallback else "",
+                f"`{t.secondary}` under it" if t.secondary else ""]
+        out += [f"| {t.label} | `{t.kpi}` | {t.card_title} | {'; '.join(a for a in also if a)} |"]
+    out += ["", "## KPIs by family", ""]
     out += [f"- [{title}](#{_anchor(title)})" for title in FAMILY_TITLES.values()]
     out += [""]
     for fam, title in FAMILY_TITLES.items():

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from kamlib.kpis.registry import SPECS, THEMES
 from kamlib.present.figures import LOOKBACK, kpi_info, latest, period_label
 from kamlib.present.format import DASH, MINUS, NA, NO_DATA, fmt, interval, missing, signed
 from kamlib.present.markup import MAIN, render
@@ -50,23 +51,11 @@ class Card:
     secondary: str | None = None
 
 
-#: The ten KPIs of key account management, in their usual order, as cards.
-KPI_CARDS: tuple[Card, ...] = (
-    Card("clv_total", "Customer lifetime value", "money", True, "1 · Customer lifetime value"),
-    Card("reference_rate", "Customers who would be a reference", "pct", True,
-         "2 · Referenceable customers"),
-    Card("nps", "Net Promoter Score", "nps", True, "3 · Customer satisfaction"),
-    Card("objectives_met_leading", "Customer objectives met", "pct", True,
-         "4 · Customer outcomes", fallback="objectives_met_lagging"),
-    Card("touchpoints_per_account", "Touchpoints per account", "number", True,
-         "5 · Interaction", secondary="gap_alert_share"),
-    Card("nrr", "Net revenue retention (12 months)", "ratio", True, "6 · Organic growth"),
-    Card("conversion_rate", "Prospects converted", "pct", True, "7 · Acquisition"),
-    Card("upsell_rate", "Accounts with an upsell", "pct", True,
-         "8 · Upsell, cross-sell, renewal", secondary="renewal_rate"),
-    Card("enps", "Employee NPS (eNPS)", "nps", True, "9 · Employee satisfaction"),
-    Card("logo_churn_rate", "Logo churn this quarter", "pct", False, "10 · Churn"),
-)
+#: The ten KPIs of key account management, in their usual order, as cards (from the
+#: KPI registry's :data:`kamlib.kpis.registry.THEMES`).
+KPI_CARDS: tuple[Card, ...] = tuple(
+    Card(t.kpi, t.card_title, SPECS[t.kpi].unit, SPECS[t.kpi].higher_is_better, t.label,
+         t.fallback, t.secondary) for t in THEMES)
 
 
 def cards(*kpis: str) -> tuple[Card, ...]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np  # noqa: F401 (the examples use it)
 import pandas as pd
 
+from kamlib.kpis.registry import REGISTRY
 from kamlib.present.format import label
 from kamlib.present.format import missing as _missing
 from kamlib.present.rows import kpi_row as _row
@@ -63,48 +64,10 @@ class Kpi:
     period_word: str = ""
 
 
-#: Every KPI id of the long table (README, "The KPIs") with its title, unit and direction.
+#: Every KPI id of the long table with its title, unit and direction, as the KPI
+#: registry (:mod:`kamlib.kpis.registry`) defines them.
 KPI_INFO: dict[str, Kpi] = {
-    "logo_churn_rate": Kpi("Logo churn (quarter)", "pct", False),
-    "logo_churn_rate_annualised": Kpi("Logo churn this quarter, as a yearly rate", "pct", False),
-    "revenue_churn_rate": Kpi("Revenue churn (quarter)", "pct", False),
-    "churn_risk_next_quarter": Kpi("Predicted churn risk, next quarter", "pct", False),
-    "upsell_rate": Kpi("Upsell rate", "pct", True),
-    "cross_sell_rate": Kpi("Cross-sell rate", "pct", True),
-    "expansion_revenue": Kpi("Expansion revenue (upsell + cross-sell)", "money", True),
-    "renewal_rate": Kpi("Renewal rate", "pct", True, "contracts up for renewal"),
-    "grr": Kpi("Gross revenue retention (12 months)", "ratio", True),
-    "nrr": Kpi("Net revenue retention (12 months)", "ratio", True),
-    "sow_growth": Kpi("Share-of-wallet growth (year on year)", "pct", True),
-    "repeat_customer_rate": Kpi("Repeat customers", "pct", True, "billed accounts"),
-    "referral_revenue_share": Kpi("Revenue from referred accounts", "pct", True),
-    "sla_compliance": Kpi("SLA compliance", "pct", True, "SLA checks"),
-    "nps": Kpi("Net Promoter Score", "nps", True, "responses", "wave"),
-    "nps_account_level": Kpi("NPS, one vote per account", "nps", True, "accounts", "wave"),
-    "nps_change_qoq": Kpi("NPS change vs last quarter", "change_nps", True, "responses",
-                          "wave"),
-    "nps_change_yoy": Kpi("NPS change vs last year", "change_nps", True, "responses", "wave"),
-    "reference_rate": Kpi("Would be a reference (12 months)", "pct", True, "accounts asked"),
-    "referral_acquisition_share": Kpi("New accounts that were referred", "pct", True,
-                                      "new accounts"),
-    "mention_net_sentiment": Kpi("Net sentiment of mentions (−1 to +1)", "score", True,
-                                 "mentions"),
-    "objectives_met_leading": Kpi("Leading objectives met", "pct", True, "objectives"),
-    "objectives_met_lagging": Kpi("Lagging objectives met", "pct", True, "objectives"),
-    "touchpoints_per_account": Kpi("Touchpoints per account", "number", True),
-    "inbound_share": Kpi("Inbound share of interactions", "pct", None),
-    "gap_alert_share": Kpi("Accounts with a long contact gap", "pct", False),
-    "resolution_median_hours": Kpi("Median time to resolve a request", "hours", False,
-                                   "requests"),
-    "resolution_within_target": Kpi("Requests resolved within target", "pct", True,
-                                    "requests"),
-    "conversion_rate": Kpi("Prospect conversion (latest cohort whose window closed)", "pct",
-                           True, "prospects"),
-    "time_to_convert_median_days": Kpi("Median time to convert", "days", False, "prospects"),
-    "ideal_touches": Kpi("Ideal number of touches", "number", None, "prospects"),
-    "enps": Kpi("Employee NPS (eNPS)", "nps", True, "answers", "survey"),
-    "clv_total": Kpi("Customer lifetime value (total)", "money", True),
-    "clv_naive_total": Kpi("CLV by the simple formula", "money", None),
+    s.id: Kpi(s.title, s.unit, s.higher_is_better, s.n_unit, s.period_word) for s in REGISTRY
 }
 
 
