@@ -28,13 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from kamlib.errors import KamError
-
-
-class ModelInputError(KamError, ValueError):
-    """The data cannot support the model (no events, constant covariate, NaN, ...)."""
-
-    exit_code = 2
+from kamlib.errors import ModelInputError
 
 
 class ChurnModel:

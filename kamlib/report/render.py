@@ -49,9 +49,9 @@ from pathlib import Path
 from kamlib import __version__
 from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, SOURCE_ROOT, Settings, load_settings
 from kamlib.data.sources import fetch
-from kamlib.errors import KamError, ParameterError
+from kamlib.errors import BusyError, OutputError, ParameterError, ReportError
 from kamlib.periods import Quarter
-from kamlib.report.output import OutputError, write_csv, write_quarantine, write_text
+from kamlib.report.output import write_csv, write_quarantine, write_text
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -94,18 +94,6 @@ border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:16px}
 .kam-list li{margin:4px 0}.kam-grid{columns:3 220px}
 @media (max-width:900px){.kam-toc{display:none}}
 """
-
-
-class ReportError(KamError):
-    """A report could not be rendered; the previous report is left in place."""
-
-    exit_code = 1
-
-
-class BusyError(KamError):
-    """Another run holds the output folder's lock for longer than we wait."""
-
-    exit_code = 2
 
 
 @dataclass
