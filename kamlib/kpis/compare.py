@@ -9,7 +9,7 @@ loses 5. :func:`compare_kams` turns a rate KPI of the long table into
 * shrunken rates: each KAM's rate pulled toward the company rate in proportion to
   how little data it rests on (beta-binomial empirical Bayes), with an interval
   that also carries the uncertainty of the company rate and of how much KAMs
-  truly differ (see :func:`kamlib.stats.intervals.shrink`), and the probability that the
+  truly differ (see :func:`kamlib.stats.comparison.shrink`), and the probability that the
   KAM is truly in the best quarter.
 
 One quarter of churn per KAM (ten customers, a few percent churn) holds about a
@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from kamlib.periods import Quarter
-from kamlib.stats import intervals as stats
+from kamlib.stats import comparison
+from kamlib.stats.intervals import level_name, wilson
 
 TRAILING_QUARTERS = 4
 """Quarters pooled per KAM by :func:`trailing_counts`."""
@@ -54,7 +55,7 @@ class KamComparison:
     funnel: pd.DataFrame
     limits: pd.DataFrame
     shrunk: pd.DataFrame
-    dispersion: dict | None  # stats.Overdispersion.to_dict()
+    dispersion: dict | None  # comparison.Overdispersion.to_dict()
 
 
 def compare_kams(kpis: pd.DataFrame, kpi: str, higher_is_better: bool = True,
@@ -86,16 +87,16 @@ def compare_kams(kpis: pd.DataFrame, kpi: str, higher_is_better: bool = True,
     if len(t) == 0:
         empty = pd.DataFrame()
         return KamComparison(kpi, target, empty, empty, empty, None)
-    funnel = stats.funnel_table(k, n, groups, p0=target)
+    funnel = comparison.funnel_table(k, n, groups, p0=target)
     disp = funnel.attrs.get("overdispersion")
     phi = float(funnel.phi.iloc[0]) if len(funnel) else 1.0
     grid = np.unique(np.r_[np.linspace(1, max(n.max() * 1.1, 2), 200), n]).astype(float)
     limits = pd.DataFrame({"n": grid})
     for level in (0.95, 0.998):
-        lo, hi = stats.funnel_limits(target, grid, level, phi=phi)
-        name = stats.level_name(level)
+        lo, hi = comparison.funnel_limits(target, grid, level, phi=phi)
+        name = level_name(level)
         limits[f"low_{name}"], limits[f"high_{name}"] = lo, hi
-    shrunk = stats.shrink(k, n, groups, higher_is_better=higher_is_better, draws=draws,
+    shrunk = comparison.shrink(k, n, groups, higher_is_better=higher_is_better, draws=draws,
                           seed=seed)
     return KamComparison(kpi, target, funnel, limits, shrunk, disp)
 
@@ -159,7 +160,7 @@ def trailing_counts(data, quarter: Quarter, settings, first: Quarter | None = No
         events = pooled[kpi].to_numpy()
         for grain, group, i in positions(pooled, ("company", "kam")):
             k, n = int(events[i].sum()), int(len(i))
-            e = stats.wilson(k, n, settings.confidence_level)
+            e = wilson(k, n, settings.confidence_level)
             rows.append({"kpi": kpi, "grain": grain, "group": group, "period": label,
                          "value": e.value, "low": e.low, "high": e.high, "n": n, "k": k,
                          "quarters": len(window)})
