@@ -9,5 +9,7 @@ The package is layered (see README, "How it works"):
 datetime.date(2026, 9, 30)
 """
 
+__all__ = ["__version__"]
+
 # the one place the version is written (pyproject.toml reads it; see CHANGELOG.md)
 __version__ = "0.2.0"

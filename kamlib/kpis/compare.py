@@ -35,9 +35,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlib.periods import Quarter
+from kamlib.config import Settings
+from kamlib.kpis.grains import positions
+from kamlib.panels.period import Period
+from kamlib.periods import Quarter, as_quarter
 from kamlib.stats import comparison
 from kamlib.stats.intervals import level_name, wilson
+
+__all__ = ["TRAILING_KPIS", "TRAILING_QUARTERS", "KamComparison", "compare_kams",
+           "trailing_counts", "trailing_window", "window_label"]
 
 TRAILING_QUARTERS = 4
 """Quarters pooled per KAM by :func:`trailing_counts`."""
@@ -101,13 +107,14 @@ def compare_kams(kpis: pd.DataFrame, kpi: str, higher_is_better: bool = True,
     return KamComparison(kpi, target, funnel, limits, shrunk, disp)
 
 
-def trailing_window(quarter: Quarter, first: Quarter | None = None,
+def trailing_window(quarter: Quarter | str, first: Quarter | None = None,
                     quarters: int = TRAILING_QUARTERS) -> list[Quarter]:
     """The ``quarters`` quarters up to ``quarter`` (those from ``first`` on).
 
-    >>> [str(q) for q in trailing_window(Quarter("2026Q3"))]
+    >>> [str(q) for q in trailing_window("2026Q3")]
     ['2025Q4', '2026Q1', '2026Q2', '2026Q3']
     """
+    quarter = as_quarter(quarter)
     return [q for q in Quarter.span(quarter.shift(-(quarters - 1)), quarter)
             if first is None or not q < first]
 
@@ -119,7 +126,8 @@ def window_label(window: list[Quarter]) -> str:
     return str(window[0]) if len(window) == 1 else f"{window[0]}–{window[-1]}"
 
 
-def trailing_counts(data, quarter: Quarter, settings, first: Quarter | None = None,
+def trailing_counts(data, quarter: Quarter | str, settings: Settings,
+                    first: Quarter | None = None,
                     quarters: int = TRAILING_QUARTERS, periods: dict | None = None
                     ) -> pd.DataFrame:
     """Per KAM and for the company, the rate KPIs of :data:`TRAILING_KPIS` pooled over
@@ -134,11 +142,9 @@ def trailing_counts(data, quarter: Quarter, settings, first: Quarter | None = No
     year counts four times. ``value`` is ``k / n`` with its Wilson interval;
     ``period`` is the window's label (``"2025Q4–2026Q3"``) and ``quarters`` the
     number of quarters pooled. ``periods`` maps quarters to already built
-    :class:`kamlib.kpis.compute.Period` objects to reuse.
+    :class:`kamlib.panels.period.Period` objects to reuse.
     """
-    from kamlib.kpis.compute import Period
-    from kamlib.kpis.grains import positions
-
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     window = trailing_window(quarter, first, quarters)
     label = window_label(window)
     parts = []
