@@ -47,9 +47,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kamlib import __version__
-from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, SOURCE_ROOT, Settings, load_settings
-from kamlib.data.sources import fetch
+from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, SOURCE_ROOT, Settings
+from kamlib.data.sources import engine_errors
 from kamlib.errors import BusyError, OutputError, ParameterError, ReportError
+from kamlib.panels import raw as raw_panels
 from kamlib.periods import Quarter
 from kamlib.report.output import write_csv, write_quarantine, write_text
 
@@ -119,7 +120,7 @@ def fingerprints(source) -> dict[str, str]:
             out[path.name] = h.hexdigest()
         return out
     for name in sorted(t for t in _table_names() if source.has(t)):
-        df = fetch(source.raw(name))
+        df = raw_panels.table_rows(source, name)
         out[name] = hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()
     return out
 
@@ -380,15 +381,12 @@ def _unknown_kams(kams: Iterable[str], known: Iterable[str]) -> None:
 def _check_kams_early(source, kams: list[str]) -> None:
     """Unknown ``--kam`` ids fail at once, before the data is checked (the check after
     it still applies: an id may name a quarantined row)."""
-    from kamlib.data.sources import engine_errors
-
     try:
-        t = source.raw("account_managers")
-        if t is None or "kam_id" not in t.columns:
-            return  # the check of the data reports it
-        known = fetch(t.select("kam_id")).kam_id.dropna().astype(str)
+        known = raw_panels.kam_ids(source)
     except engine_errors():
         return
+    if known is None:
+        return  # the check of the data reports it
     _unknown_kams(kams, known)
 
 
@@ -432,7 +430,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     from kamlib.report import bundle as bundle_mod
     from kamlib.report import runner
 
-    settings = settings or load_settings()
+    settings = settings if settings is not None else Settings()
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write the report into {out}: it is not a folder")
