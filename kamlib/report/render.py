@@ -48,10 +48,16 @@ from pathlib import Path
 
 from kamlib import __version__
 from kamlib.config import NOTEBOOKS_DIR, PACKAGE_DIR, SOURCE_ROOT, Settings
-from kamlib.data.sources import engine_errors
+from kamlib.data.contract import TABLES
+from kamlib.data.sources import display_name, engine_errors, is_url, open_source
+from kamlib.data.validate import validate
 from kamlib.errors import BusyError, OutputError, ParameterError, ReportError
+from kamlib.kpis.compute import resolve_quarter
 from kamlib.panels import raw as raw_panels
+from kamlib.panels.coverage import explain
 from kamlib.periods import Quarter
+from kamlib.report import bundle as bundle_mod
+from kamlib.report import runner
 from kamlib.report.output import write_csv, write_quarantine, write_text
 
 THEMES = (
@@ -126,8 +132,6 @@ def fingerprints(source) -> dict[str, str]:
 
 
 def _table_names():
-    from kamlib.data.contract import TABLES
-
     return list(TABLES)
 
 
@@ -424,12 +428,6 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     company's own edition of the pages. ``notify`` is told when the run waits for
     another one writing into ``out``.
     """
-    from kamlib.data.sources import display_name, open_source
-    from kamlib.data.validate import validate
-    from kamlib.kpis.compute import resolve_quarter
-    from kamlib.report import bundle as bundle_mod
-    from kamlib.report import runner
-
     settings = settings if settings is not None else Settings()
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
@@ -465,8 +463,6 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
         with validate(source, strict=strict, settings=settings) as vd:
             q = resolve_quarter(vd, quarter, settings)
             if quarter is None:  # say which quarter and why
-                from kamlib.panels.coverage import explain
-
                 step(explain(vd, settings, q))
             label = display_name(data)
             lock.acquire()
@@ -503,8 +499,6 @@ def _inside(folder: Path, path: Path) -> Path:
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
                   runner, notebooks: Path) -> Path:
-    from kamlib.data.sources import is_url
-
     # notebooks read the bundle; a URL is passed masked so no password reaches a page
     data_param = label if is_url(data) else str(Path(data).resolve())
     base = {"quarter": str(q), "data": data_param, "cache": str(cache)}
