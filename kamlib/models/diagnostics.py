@@ -49,13 +49,13 @@ def _outcomes(data, start: Quarter, settings: Settings, until: Quarter,
                          "event": event.astype(int).to_numpy()})
 
 
-def segment_km_baseline(data, quarter: Quarter, settings: Settings,
+def segment_km_baseline(data, quarter: Quarter | str, settings: Settings,
                         snap: pd.DataFrame, horizon_days: float) -> np.ndarray:
     """P(churn within ``horizon_days`` | alive at tenure t) from each segment's
     Kaplan-Meier curve (with late entry), for the rows of ``snap``."""
     from lifelines import KaplanMeierFitter
 
-    panel_spells = survival.spells_for_km(data, quarter, settings)
+    panel_spells = survival.spells_for_km(data, quarter, settings)  # takes a label too
     out = np.full(len(snap), np.nan)
     for seg, sub in panel_spells.groupby("segment"):
         km = KaplanMeierFitter().fit(sub.years * 365.25, sub.churned)
