@@ -34,6 +34,12 @@ from pathlib import Path
 import kamlib
 from kamlib.errors import ConfigError
 
+__all__ = [
+    "CACHE_DIR", "CHECKOUT", "CONFIG_FILE", "DATA_DIR", "NOTEBOOKS_DIR", "PACKAGE_DIR",
+    "PROJECT_ROOT", "REPORTS_DIR", "SAMPLE_DIR", "SECTIONS", "SOURCE_ROOT", "Settings",
+    "default_data", "find_checkout", "is_checkout", "load_settings",
+]
+
 
 def is_checkout(folder: Path) -> bool:
     """Whether ``folder`` is a kamlib source checkout (its pyproject.toml names kamlib)."""

@@ -6,6 +6,22 @@ turns it into a one-line message and a documented exit code, never a traceback.
 
 from __future__ import annotations
 
+__all__ = [
+    "BusyError",
+    "ConfigError",
+    "ContractError",
+    "InsufficientHistory",
+    "KamError",
+    "ModelInputError",
+    "NotFittedError",
+    "OutputError",
+    "ParameterError",
+    "ReportError",
+    "SourceError",
+    "StrictModeError",
+    "first_line",
+]
+
 
 class KamError(Exception):
     """Base class of every error kamlib raises on purpose."""
@@ -51,6 +67,46 @@ class StrictModeError(ContractError):
     """Row faults found while running with ``--strict``."""
 
     exit_code = 3
+
+
+class ModelInputError(KamError, ValueError):
+    """The data cannot support the model (no events, constant covariate, NaN, ...)."""
+
+    exit_code = 2
+
+
+class InsufficientHistory(ModelInputError):
+    """Too little history for a backtest of the churn model: e.g. no churn, or too few
+    accounts, in the quarters it scores."""
+
+
+class NotFittedError(KamError, RuntimeError):
+    """A model was asked for a prediction or a summary before it was fitted."""
+
+
+class ReportError(KamError):
+    """A report could not be rendered; the previous report is left in place."""
+
+    exit_code = 1
+
+
+class BusyError(KamError):
+    """Another run holds the output folder's lock for longer than we wait."""
+
+    exit_code = 2
+
+
+class OutputError(KamError):
+    """An output cannot be written: an unusable path (exit 2), or a failure while
+    writing, such as a full disk (exit 1)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, exit_code: int | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message  # what went wrong, without the path
+        if exit_code is not None:
+            self.exit_code = exit_code
 
 
 def first_line(exc: BaseException) -> str:

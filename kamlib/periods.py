@@ -1,7 +1,7 @@
 """Fiscal quarters.
 
-A fiscal year starts in ``fiscal_year_start_month`` (config, default January)
-and is named after the calendar year in which it **ends**: with an April start,
+A fiscal year starts in ``start_month`` (default January: pass
+``Settings.fiscal_year_start_month`` for the configured one) and is named after the calendar year in which it **ends**: with an April start,
 ``2026Q1`` runs from 2025-04-01 to 2025-06-30 and ``2026Q4`` ends on 2026-03-31.
 With a January start, fiscal and calendar quarters coincide.
 
@@ -14,6 +14,8 @@ With a January start, fiscal and calendar quarters coincide.
 datetime.date(2025, 4, 1)
 >>> Quarter.containing(date(2026, 8, 15))
 Quarter('2026Q3')
+>>> as_quarter("2026q1", start_month=4) == Quarter("2026Q1", 4)
+True
 """
 
 from __future__ import annotations
@@ -21,16 +23,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache, total_ordering
+from functools import total_ordering
+
+__all__ = ["Quarter", "as_quarter"]
 
 _LABEL = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def _configured_start_month() -> int:
-    from kamlib.config import load_settings
-
-    return load_settings().fiscal_year_start_month
 
 
 def _add_months(year: int, month: int, k: int) -> tuple[int, int]:
@@ -46,11 +43,11 @@ class Quarter:
     Parameters
     ----------
     label : ``"YYYYQn"`` (also accepts ``"YYYY-Qn"`` and lowercase ``q``).
-    start_month : first month of the fiscal year; default from the config.
+    start_month : first month of the fiscal year (default 1: calendar quarters).
     """
 
     label: str
-    start_month: int | None = field(default=None, compare=False)
+    start_month: int = field(default=1, compare=False)
     year: int = field(init=False, compare=True)
     number: int = field(init=False, compare=True)
 
@@ -58,7 +55,7 @@ class Quarter:
         m = _LABEL.match(str(self.label))
         if not m:
             raise ValueError(f"not a quarter: {self.label!r} (expected e.g. '2026Q3')")
-        sm = self.start_month if self.start_month is not None else _configured_start_month()
+        sm = self.start_month
         if not 1 <= sm <= 12:
             raise ValueError(f"fiscal start month must be 1..12, got {sm}")
         object.__setattr__(self, "start_month", sm)
@@ -104,16 +101,16 @@ class Quarter:
         return self.shift(-4)
 
     @classmethod
-    def containing(cls, day: date, start_month: int | None = None) -> Quarter:
+    def containing(cls, day: date, start_month: int = 1) -> Quarter:
         """The fiscal quarter that holds ``day``."""
-        sm = start_month if start_month is not None else _configured_start_month()
+        sm = start_month
         months_into_fy = (day.month - sm) % 12
         fy_start_year = day.year if day.month >= sm else day.year - 1
         fy_name = fy_start_year if sm == 1 else fy_start_year + 1
         return cls(f"{fy_name}Q{months_into_fy // 3 + 1}", start_month=sm)
 
     @classmethod
-    def latest_complete(cls, last_day: date, start_month: int | None = None) -> Quarter:
+    def latest_complete(cls, last_day: date, start_month: int = 1) -> Quarter:
         """The latest quarter whose last day is on or before ``last_day``."""
         q = cls.containing(last_day, start_month)
         return q if q.end <= last_day else q.previous()
@@ -138,3 +135,14 @@ class Quarter:
 
     def __repr__(self) -> str:
         return f"Quarter({self.label!r})"
+
+
+def as_quarter(quarter: Quarter | str, start_month: int = 1) -> Quarter:
+    """``quarter`` as a :class:`Quarter`: a label such as ``"2026Q3"`` is read with
+    ``start_month`` (pass ``Settings.fiscal_year_start_month``); a Quarter is returned
+    as it is.
+
+    >>> as_quarter("2026Q3").start, as_quarter(Quarter("2026Q3", 4), 1).start_month
+    (datetime.date(2026, 7, 1), 4)
+    """
+    return quarter if isinstance(quarter, Quarter) else Quarter(str(quarter), start_month)

@@ -257,7 +257,7 @@ class DataSet:
 
 # ---------------------------------------------------------------------- running KPIs
 def period(data, quarter: str = "2026Q3", settings: Settings = FAST):
-    from kamlib.kpis.compute import Period
+    from kamlib.panels.period import Period
 
     return Period(data, Quarter(quarter, settings.fiscal_year_start_month), settings)
 

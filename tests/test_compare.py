@@ -8,7 +8,8 @@ import pytest
 
 from kamlib.config import Settings
 from kamlib.kpis import compare
-from kamlib.kpis.compute import Period, churn_kpis, expansion_kpis
+from kamlib.kpis.compute import churn_kpis, expansion_kpis
+from kamlib.panels.period import Period
 from kamlib.periods import Quarter
 
 Q = Quarter("2026Q3", 1)

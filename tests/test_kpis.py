@@ -655,7 +655,7 @@ def test_enps_suppresses_small_groups(tmp_path):
 
 def test_enps_at_team_grain(tmp_path):
     from kamlib.kpis import team
-    from kamlib.kpis.compute import Period
+    from kamlib.panels.period import Period
 
     ds = DataSet()
     ds.contract("A", "2025-01-01", "2026-12-31")

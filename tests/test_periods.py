@@ -58,3 +58,23 @@ def test_every_day_is_in_exactly_its_quarter(day, start_month):
     assert q.previous().end < q.start and q.next().start > q.end
     assert q.next().start == date.fromordinal(q.end.toordinal() + 1)
     assert q.start.month in {(start_month - 1 + 3 * k) % 12 + 1 for k in range(4)}
+
+
+def test_a_quarter_never_reads_the_config(tmp_path, monkeypatch):
+    """The fiscal start month is an argument (default January), whatever kam.toml says."""
+    toml = tmp_path / "kam.toml"
+    toml.write_text("[settings]\nfiscal_year_start_month = 4\n")
+    monkeypatch.setenv("KAM_CONFIG", str(toml))
+    assert Quarter("2026Q1").start == date(2026, 1, 1)
+    assert Quarter.containing(date(2026, 4, 1)) == Quarter("2026Q2")
+    assert Quarter.latest_complete(date(2026, 4, 1)).start_month == 1
+
+
+def test_as_quarter_coerces_a_label_once():
+    from kamlib.periods import as_quarter
+
+    q = as_quarter(" 2026-q1 ", start_month=4)
+    assert q == Quarter("2026Q1", 4) and q.start == date(2025, 4, 1)
+    assert as_quarter(q) is q  # a Quarter keeps its own start month
+    with pytest.raises(ValueError, match="not a quarter"):
+        as_quarter("2026Q5")

@@ -1,4 +1,4 @@
-"""Shared statistics (kamlib.stats.intervals): published and hand-computed reference values.
+"""Shared statistics (kamlib.stats: intervals and comparison): published and hand-computed reference values.
 
 Every reference number below is either from a cited publication or computed by
 hand in the comment next to it (z_0.975 = 1.959964, z_0.995 = 2.575829).
@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import beta as stats_beta
 
-from kamlib.stats.intervals import (
+from kamlib.stats import (
     PRECISION_CAP,
     Estimate,
     NPSChange,
@@ -576,7 +576,7 @@ def test_vectorized_bootstrap_draws_the_same_resamples(xs, seed, draws):
 # --------------------------------------------------------------------------- shrinkage intervals
 #
 # The shrinkage interval is the hierarchical-Bayes posterior of each group's rate,
-# averaged over the posterior of (alpha, beta) (see kamlib.stats.intervals.shrink).
+# averaged over the posterior of (alpha, beta) (see kamlib.stats.comparison.shrink).
 
 
 def _jeffreys(k, n, level=0.95):
@@ -717,7 +717,7 @@ def test_beta_binomial_posterior_rat_tumours():
     # maximising the same density from there recovers it to the published two decimals.
     from scipy import optimize
 
-    from kamlib.stats.intervals import _bb_logpost, beta_binomial_posterior
+    from kamlib.stats.comparison import _bb_logpost, beta_binomial_posterior
 
     post = beta_binomial_posterior(_RAT_Y, _RAT_N)
     assert post.weight.sum() == pytest.approx(1.0)

@@ -181,7 +181,8 @@ def test_conditional_survival_never_rises(log_hr, scale, tenure, step):
 
 
 def test_kpis_write_the_survival_ids(sample_data):
-    from kamlib.kpis.compute import Period, survival_kpis
+    from kamlib.kpis.compute import survival_kpis
+    from kamlib.panels.period import Period
 
     rows = pd.DataFrame(survival_kpis(Period(sample_data, Quarter("2026Q3", 1), Settings())))
     assert {"clv_total", "clv_naive_total", "churn_risk_next_quarter"} <= set(rows.kpi)

@@ -279,19 +279,26 @@ def test_fast_path_and_full_check_agree_on_strict_values(case, tmp_path, monkeyp
 
 
 def test_the_money_bound_comes_from_the_settings(tmp_path, monkeypatch, check_cache):
-    """``max_money`` in kam.toml lowers the bound; a clean check cached under the old
-    bound is not reused."""
+    """``max_money`` in the settings lowers the bound; a clean check cached under the old
+    bound is not reused. ``validate`` never reads kam.toml behind the caller's back: the
+    command line loads it and passes it on."""
+    from test_cli import kam
     from test_corpus import materialise
+
+    from kamlib.config import Settings, load_settings
 
     folder = materialise(None, tmp_path / "data")
     assert _faults(folder) == []
     toml = tmp_path / "kam.toml"
     toml.write_text("[settings]\nmax_money = 100000\n")
     monkeypatch.setenv("KAM_CONFIG", str(toml))
-    assert _faults(folder) == [
-        {"table": "contracts", "rule": "out_of_range", "column": "annual_value", "rows": 2}]
-    from kamlib.config import Settings
-
+    assert _faults(folder) == []  # the documented defaults, whatever kam.toml says
+    with validate(open_source(folder), settings=load_settings()) as vd:
+        assert vd.faults[["table", "rule", "column", "rows"]].to_dict("records") == [
+            {"table": "contracts", "rule": "out_of_range", "column": "annual_value", "rows": 2}]
+    r = kam("validate", "--data", str(folder))  # the environment names the kam.toml
+    assert r.returncode == 0, r.stderr
+    assert "out_of_range" in r.stdout and "annual_value" in r.stdout
     with validate(open_source(folder), settings=Settings(max_money=1e6)) as vd:
         assert vd.faults.empty
 

@@ -29,6 +29,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "DECIMAL", "DIRECTIONS", "INDICATORS", "INTERACTION_CHANNELS", "INVOICE_KINDS",
+    "ISO_DATE", "ISO_TIMESTAMP", "MAX_MONEY", "PLAUSIBLE_FIRST_DAY", "PLAUSIBLE_LAST_DAY",
+    "PROSPECT_CHANNELS", "RULES", "TABLES", "TABLE_LIST", "VIEW_DATES", "Column", "Order",
+    "Table",
+]
+
 PLAUSIBLE_FIRST_DAY = "1900-01-01"
 PLAUSIBLE_LAST_DAY = "2100-12-31"
 

@@ -10,22 +10,39 @@ A folder is read by an embedded DuckDB engine; a URL (``postgresql://…``,
 
 from __future__ import annotations
 
+import csv
+import gzip
+import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+import duckdb
 import ibis
 import pandas as pd
+from ibis.common.exceptions import IbisError
 
+import kamlib
+from kamlib import config
 from kamlib.data.contract import TABLES
 from kamlib.errors import SourceError, first_line
+
+__all__ = [
+    "CHECK_CACHE_ENV", "CONNECT_TIMEOUT_S", "FIELD_LIMIT", "FILE_SUFFIXES", "HEADER_LIMIT",
+    "KEEP_CHECKS", "PROJECT_PARAMS", "PRUNE_AFTER_S", "SCHEMA_NAME", "SECRET_PARAMS", "Source",
+    "UrlParts", "accepted_params", "cannot_open", "check_cache_root", "connect_errors",
+    "connect_postgres", "display_name", "distinct_names", "engine_errors", "fetch",
+    "fingerprint", "is_postgres", "is_url", "mask_url", "open_source", "postgres_params",
+    "read_header", "scrub", "split_url", "url_schema", "url_secrets", "where",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,18 +64,22 @@ def engine_errors() -> tuple[type[BaseException], ...]:
     Programming errors (TypeError, KeyError, ...) are deliberately not included,
     so they surface as bugs instead of being reported as bad input.
     """
-    import duckdb
-    from ibis.common.exceptions import IbisError
-
     errs: list[type[BaseException]] = [duckdb.Error, IbisError, OSError, UnicodeError,
-                                       SourceError]
+                                       SourceError, sqlite3.Error]
     try:
-        import psycopg
+        import psycopg  # lazy: only a PostgreSQL URL needs the driver loaded
 
         errs.append(psycopg.Error)
     except ImportError:  # pragma: no cover - the postgres extra is installed by default
         pass
     return tuple(errs)
+
+
+def connect_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that mean "this URL cannot be opened": an engine's or driver's
+    error (:func:`engine_errors`), a URL no backend understands (ValueError) or whose
+    options it refuses (TypeError), and a backend that is not installed (ImportError)."""
+    return (*engine_errors(), ValueError, TypeError, ImportError)
 
 
 def fetch(expr, by: list[str] | str | None = None) -> pd.DataFrame:
@@ -123,14 +144,12 @@ def display_name(location: str) -> str:
     A folder inside the project is named relative to it (``data/sample``), any other
     folder by its own name; a URL with its password masked.
     """
-    from kamlib.config import PROJECT_ROOT
-
     if is_url(location):
         scheme, _, body = str(location).partition("://")
         return _mask_body(scheme, body)
     p = Path(location).resolve()
     try:
-        return str(p.relative_to(PROJECT_ROOT))
+        return str(p.relative_to(config.PROJECT_ROOT))
     except ValueError:
         return p.name
 
@@ -156,9 +175,6 @@ def read_header(path: Path) -> tuple[str, list[str]]:
     name, a header line over 1 MB or a field over 128 KB, and UnicodeDecodeError for
     a header that is not UTF-8.
     """
-    import csv
-    import gzip
-
     compressed = path.name.endswith(".gz")
     with open(path, "rb") as fh:
         magic = fh.read(2)
@@ -343,9 +359,7 @@ def check_cache_root() -> Path | None:
     value = os.environ.get(CHECK_CACHE_ENV, "")
     if value.lower() in ("0", "off", "no", "false"):
         return None
-    from kamlib.config import CACHE_DIR
-
-    return Path(value) if value else CACHE_DIR / "checks"
+    return Path(value) if value else config.CACHE_DIR / "checks"
 
 
 def fingerprint(folder: Path, files: dict[str, Path]) -> str:
@@ -358,11 +372,7 @@ def fingerprint(folder: Path, files: dict[str, Path]) -> str:
     depends on its parents' files too). Hashing reads every byte once, at about
     1 GB/s: a small cost next to parsing the same bytes.
     """
-    import hashlib
-
-    from kamlib import __version__
-
-    h = hashlib.blake2b(f"{__version__}|{folder.resolve()}".encode(), digest_size=20)
+    h = hashlib.blake2b(f"{kamlib.__version__}|{folder.resolve()}".encode(), digest_size=20)
     here = Path(__file__).parent
     for module in ("contract.py", "validate.py", "sources.py"):
         h.update((here / module).read_bytes())
@@ -575,7 +585,7 @@ def is_postgres(url: str) -> bool:
 def accepted_params() -> list[str]:
     """The query parameters a PostgreSQL URL may carry: libpq's connection keywords
     (those of the libpq in use) and kamlib's own ``schema``."""
-    from psycopg import pq
+    from psycopg import pq  # lazy: only a PostgreSQL URL needs the driver loaded
 
     keys = {o.keyword.decode() for o in pq.Conninfo.get_defaults()}
     return sorted(keys - _NOT_PASSED) + list(PROJECT_PARAMS)
@@ -666,7 +676,7 @@ def connect_postgres(url: str, autocommit: bool = False):
 
     Raises SourceError, naming the host and masking the password, when it fails.
     """
-    import psycopg
+    import psycopg  # lazy: only a PostgreSQL URL needs the driver loaded
 
     params = postgres_params(url)
     try:
@@ -702,12 +712,12 @@ def _open_url(url: str) -> Source:
                 host=params.pop("host", None), port=params.pop("port", None),
                 user=params.pop("user", None), password=params.pop("password", None),
                 database=params.pop("dbname", None), **params)
-        except Exception as exc:  # drivers raise many types; all mean "cannot open"
+        except connect_errors() as exc:  # drivers raise many types; all mean "cannot open"
             raise cannot_open(url, exc) from None
     else:
         try:
             con = ibis.connect(str(url).split("?")[0] if schema else url)
-        except Exception as exc:
+        except connect_errors() as exc:
             raise cannot_open(url, exc) from None
     if schema is not None:
         try:

@@ -52,6 +52,8 @@ from kamlib.data.contract import (
 from kamlib.data.sources import Source, engine_errors, fetch, mask_url
 from kamlib.errors import ContractError, SourceError, StrictModeError
 
+__all__ = ["ValidatedData", "describe", "has_value", "parse", "text", "validate"]
+
 # Names of the columns the checks add. A column outside the contract is carried
 # through the checks under a positional name (``_extra_0``, ...) and gets its own
 # name back in the used rows, so no name of the input can collide with these.
@@ -195,7 +197,7 @@ def describe(table: Table, rule: str, column: str, max_money: float | None = Non
 
 
 # --------------------------------------------------------------------------- result
-@dataclass
+@dataclass(eq=False)  # one object per checked source: equal only to itself (and hashable)
 class ValidatedData:
     """The contract-checked tables of one source.
 
@@ -214,7 +216,6 @@ class ValidatedData:
     summary: pd.DataFrame
     faults: pd.DataFrame
     _checked: dict[str, object] = field(default_factory=dict, repr=False)
-    memo: dict[str, object] = field(default_factory=dict, repr=False)  # small derived frames
 
     @property
     def con(self):
@@ -464,21 +465,15 @@ def validate(
     source : an opened source (:func:`kamlib.data.sources.open_source`).
     strict : turn any row fault into :class:`~kamlib.errors.StrictModeError`.
     progress : called with each table's name before it is checked.
-    settings : where ``max_money`` comes from (default: the project's config file).
+    settings : where ``max_money`` comes from (default: ``Settings()``, the documented
+        defaults; the command line passes the project's ``kam.toml``).
 
     Raises
     ------
     ContractError : structural faults, one message per fault.
     StrictModeError : with ``strict=True``, when any row was quarantined.
     """
-    if settings is None:
-        from kamlib.config import load_settings
-
-        try:
-            settings = load_settings()
-        except BaseException:
-            source.close()
-            raise
+    settings = settings if settings is not None else Settings()
     nul = source.kind == "folder" or getattr(source.con, "name", "") == "duckdb"
     if nul:
         try:

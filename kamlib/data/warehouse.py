@@ -35,15 +35,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamlib.config import Settings
 from kamlib.data.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
 from kamlib.data.sources import (
     connect_postgres,
     display_name,
     is_postgres,
+    is_url,
+    open_source,
     scrub,
     url_schema,
     where,
 )
+from kamlib.data.validate import validate
 from kamlib.errors import SourceError, first_line
 
 _PG_TYPE = {
@@ -118,6 +122,7 @@ def load_db(
     url: str,
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Load a contract folder into a PostgreSQL schema; returns rows loaded per table.
 
@@ -131,6 +136,7 @@ def load_db(
         Objects of others that depend on those tables (a view, a foreign key) are
         never dropped: the load is refused, naming them, and nothing changes.
     progress : called with each table's name before it is loaded.
+    settings : the settings of the folder's check (``max_money``); default ``Settings()``.
 
     Raises
     ------
@@ -138,10 +144,7 @@ def load_db(
     SourceError : the URL is not PostgreSQL, the server cannot be reached or refuses
         the load (the message names the host and masks the password).
     """
-    import psycopg
-
-    from kamlib.data.sources import is_url, open_source
-    from kamlib.data.validate import validate
+    import psycopg  # lazy: only loading into PostgreSQL needs the driver loaded
 
     if is_url(str(data_dir)):
         raise SourceError(f"load-db reads a folder of contract files, not "
@@ -153,7 +156,7 @@ def load_db(
     schema = target_schema(url)  # an unsafe name is refused before connecting
     rows: list[dict] = []
     # the server is reached first, so an unreachable one fails before the folder is read
-    with _connect(url) as pg, validate(open_source(data_dir)) as vd, \
+    with _connect(url) as pg, validate(open_source(data_dir), settings=settings) as vd, \
             tempfile.TemporaryDirectory(prefix="kam-load-") as tmp:
         try:
             _load(vd, pg, schema, replace, Path(tmp), rows, progress)

@@ -34,12 +34,20 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from kamlib.data.sources import fetch
-from kamlib.periods import Quarter
+from kamlib.panels.prospects import prospect_touches
+from kamlib.periods import Quarter, as_quarter
+
+__all__ = ["MIN_PEAK_SHARE", "NO_PEAK", "PEAK_COLUMNS", "closed_cohort", "fit_touch_curve",
+           "ideal_touches", "prospect_frame"]
 
 
-def closed_cohort(quarter: Quarter, window_days: int) -> Quarter:
-    """The latest quarter whose prospects' conversion windows all closed by ``quarter.end``."""
+def closed_cohort(quarter: Quarter | str, window_days: int) -> Quarter:
+    """The latest quarter whose prospects' conversion windows all closed by ``quarter.end``.
+
+    >>> str(closed_cohort("2026Q3", 180))
+    '2026Q1'
+    """
+    quarter = as_quarter(quarter)
     c = quarter
     while c.end + timedelta(days=window_days) > quarter.end:
         c = c.previous()
@@ -59,10 +67,7 @@ def prospect_frame(data, as_of: date, window_days: int) -> pd.DataFrame:
         & (p.converted_on <= pd.Timestamp(as_of))
     p["converted"] = conv
     p["days_to_convert"] = (p.converted_on - p.first_contact_on).dt.days
-    t = data.table("prospect_touches")
-    t = t.filter(t.occurred_at < pd.Timestamp(as_of) + pd.Timedelta(days=1))
-    touches = fetch(t.select("prospect_id", "channel", day=t.occurred_at.date()))
-    touches["day"] = pd.to_datetime(touches["day"])
+    touches = prospect_touches(data, as_of)
     m = touches.merge(p[["prospect_id", "channel", "first_contact_on", "converted_on"]],
                       on="prospect_id", suffixes=("", "_p"))
     limit = m.first_contact_on + pd.Timedelta(days=window_days)

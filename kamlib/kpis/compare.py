@@ -9,7 +9,7 @@ loses 5. :func:`compare_kams` turns a rate KPI of the long table into
 * shrunken rates: each KAM's rate pulled toward the company rate in proportion to
   how little data it rests on (beta-binomial empirical Bayes), with an interval
   that also carries the uncertainty of the company rate and of how much KAMs
-  truly differ (see :func:`kamlib.stats.intervals.shrink`), and the probability that the
+  truly differ (see :func:`kamlib.stats.comparison.shrink`), and the probability that the
   KAM is truly in the best quarter.
 
 One quarter of churn per KAM (ten customers, a few percent churn) holds about a
@@ -35,8 +35,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlib.periods import Quarter
-from kamlib.stats import intervals as stats
+from kamlib.config import Settings
+from kamlib.kpis.grains import positions
+from kamlib.panels.period import Period
+from kamlib.periods import Quarter, as_quarter
+from kamlib.stats import comparison
+from kamlib.stats.intervals import level_name, wilson
+
+__all__ = ["TRAILING_KPIS", "TRAILING_QUARTERS", "KamComparison", "compare_kams",
+           "trailing_counts", "trailing_window", "window_label"]
 
 TRAILING_QUARTERS = 4
 """Quarters pooled per KAM by :func:`trailing_counts`."""
@@ -54,7 +61,7 @@ class KamComparison:
     funnel: pd.DataFrame
     limits: pd.DataFrame
     shrunk: pd.DataFrame
-    dispersion: dict | None  # stats.Overdispersion.to_dict()
+    dispersion: dict | None  # comparison.Overdispersion.to_dict()
 
 
 def compare_kams(kpis: pd.DataFrame, kpi: str, higher_is_better: bool = True,
@@ -86,27 +93,28 @@ def compare_kams(kpis: pd.DataFrame, kpi: str, higher_is_better: bool = True,
     if len(t) == 0:
         empty = pd.DataFrame()
         return KamComparison(kpi, target, empty, empty, empty, None)
-    funnel = stats.funnel_table(k, n, groups, p0=target)
+    funnel = comparison.funnel_table(k, n, groups, p0=target)
     disp = funnel.attrs.get("overdispersion")
     phi = float(funnel.phi.iloc[0]) if len(funnel) else 1.0
     grid = np.unique(np.r_[np.linspace(1, max(n.max() * 1.1, 2), 200), n]).astype(float)
     limits = pd.DataFrame({"n": grid})
     for level in (0.95, 0.998):
-        lo, hi = stats.funnel_limits(target, grid, level, phi=phi)
-        name = stats.level_name(level)
+        lo, hi = comparison.funnel_limits(target, grid, level, phi=phi)
+        name = level_name(level)
         limits[f"low_{name}"], limits[f"high_{name}"] = lo, hi
-    shrunk = stats.shrink(k, n, groups, higher_is_better=higher_is_better, draws=draws,
+    shrunk = comparison.shrink(k, n, groups, higher_is_better=higher_is_better, draws=draws,
                           seed=seed)
     return KamComparison(kpi, target, funnel, limits, shrunk, disp)
 
 
-def trailing_window(quarter: Quarter, first: Quarter | None = None,
+def trailing_window(quarter: Quarter | str, first: Quarter | None = None,
                     quarters: int = TRAILING_QUARTERS) -> list[Quarter]:
     """The ``quarters`` quarters up to ``quarter`` (those from ``first`` on).
 
-    >>> [str(q) for q in trailing_window(Quarter("2026Q3"))]
+    >>> [str(q) for q in trailing_window("2026Q3")]
     ['2025Q4', '2026Q1', '2026Q2', '2026Q3']
     """
+    quarter = as_quarter(quarter)
     return [q for q in Quarter.span(quarter.shift(-(quarters - 1)), quarter)
             if first is None or not q < first]
 
@@ -118,7 +126,8 @@ def window_label(window: list[Quarter]) -> str:
     return str(window[0]) if len(window) == 1 else f"{window[0]}–{window[-1]}"
 
 
-def trailing_counts(data, quarter: Quarter, settings, first: Quarter | None = None,
+def trailing_counts(data, quarter: Quarter | str, settings: Settings,
+                    first: Quarter | None = None,
                     quarters: int = TRAILING_QUARTERS, periods: dict | None = None
                     ) -> pd.DataFrame:
     """Per KAM and for the company, the rate KPIs of :data:`TRAILING_KPIS` pooled over
@@ -133,11 +142,9 @@ def trailing_counts(data, quarter: Quarter, settings, first: Quarter | None = No
     year counts four times. ``value`` is ``k / n`` with its Wilson interval;
     ``period`` is the window's label (``"2025Q4–2026Q3"``) and ``quarters`` the
     number of quarters pooled. ``periods`` maps quarters to already built
-    :class:`kamlib.kpis.compute.Period` objects to reuse.
+    :class:`kamlib.panels.period.Period` objects to reuse.
     """
-    from kamlib.kpis.compute import Period
-    from kamlib.kpis.grains import positions
-
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     window = trailing_window(quarter, first, quarters)
     label = window_label(window)
     parts = []
@@ -159,7 +166,7 @@ def trailing_counts(data, quarter: Quarter, settings, first: Quarter | None = No
         events = pooled[kpi].to_numpy()
         for grain, group, i in positions(pooled, ("company", "kam")):
             k, n = int(events[i].sum()), int(len(i))
-            e = stats.wilson(k, n, settings.confidence_level)
+            e = wilson(k, n, settings.confidence_level)
             rows.append({"kpi": kpi, "grain": grain, "group": group, "period": label,
                          "value": e.value, "low": e.low, "high": e.high, "n": n, "k": k,
                          "quarters": len(window)})

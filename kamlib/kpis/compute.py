@@ -16,16 +16,13 @@ and :mod:`kamlib.models.clv`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_promoter
-from kamlib.data.sources import fetch
+from kamlib.errors import ParameterError
 from kamlib.kpis import acquisition, registry
 from kamlib.kpis.grains import (
     GRAINS,
@@ -39,9 +36,14 @@ from kamlib.kpis.grains import (
     ratio_rows,
     row,
 )
+from kamlib.kpis.team import enps_answers
+from kamlib.panels import coverage
 from kamlib.panels import quarter as panels
-from kamlib.panels.invoices import derive_kinds
-from kamlib.periods import Quarter
+from kamlib.panels.customers import customers_on
+from kamlib.panels.mentions import mentions_in
+from kamlib.panels.outcomes import objectives_in, sla_counts
+from kamlib.panels.period import Period
+from kamlib.periods import Quarter, as_quarter
 from kamlib.stats import intervals as stats
 
 __all__ = [
@@ -57,62 +59,6 @@ ALL_IDS = KPI_IDS + SURVIVAL_IDS
 """The ids of :data:`kamlib.kpis.registry.REGISTRY` (defined there, see
 docs/kpi-reference.md): KPI_IDS from the event tables, SURVIVAL_IDS from the survival
 models."""
-
-
-@dataclass
-class Period:
-    """Everything the KPI families share for one quarter; each piece is built once."""
-
-    data: object
-    quarter: Quarter
-    settings: Settings
-    cache: dict = field(default_factory=dict)
-    grains: tuple[str, ...] = GRAINS  # e.g. ("company", "segment") for cheap trend quarters
-
-    @property
-    def label(self) -> str:
-        return str(self.quarter)
-
-    @cached_property
-    def state(self) -> panels.ContractState:
-        return panels.contract_state(self.data, self.quarter, self.settings)
-
-    @cached_property
-    def accounts(self) -> pd.DataFrame:
-        """Accounts that were customers at some time in the period (panels.account_frame)."""
-        return panels.account_frame(self.data, self.quarter, self.settings, self.state)
-
-    @cached_property
-    def attribution(self) -> pd.DataFrame:
-        """Every account with its segment and the KAM credited for the period."""
-        acc = self.data.frame("accounts")
-        owners = panels.owners_on(self.data, acc, self.quarter.start - timedelta(days=1),
-                                  self.quarter.end)
-        out = acc[["account_id", "segment", "acquisition_channel", "referred_by",
-                   "heard_about_us"]].copy()
-        out["kam_id"] = out.account_id.map(owners)
-        return out
-
-    def attribute(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Add segment and kam_id to a frame keyed by account_id."""
-        return df.merge(self.attribution[["account_id", "segment", "kam_id"]],
-                        on="account_id", how="left")
-
-    @cached_property
-    def interactions(self) -> pd.DataFrame:
-        return panels.interaction_panel(self.data, self.quarter)
-
-    @cached_property
-    def invoices(self) -> pd.DataFrame:
-        kinds = None
-        if not self.data.has_column("invoices", "kind"):
-            inv = self.data.frame("invoices")
-            inv["issued_on"] = pd.to_datetime(inv["issued_on"])
-            inv = inv[inv.issued_on <= pd.Timestamp(self.quarter.end)]
-            r = self.state.renewals
-            renewed_by = dict(zip(r.contract_id[r.renewed], r.renewed_by[r.renewed], strict=True))
-            kinds = derive_kinds(inv, self.state.contracts, renewed_by)
-        return panels.invoice_panel(self.data, self.quarter, kinds)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -193,8 +139,6 @@ def growth_kpis(p: Period) -> list[dict]:
     # trailing 12 months on contracted annual value, accounts that were customers then
     d0 = q.shift(-4).end
     start = panels.acv_on(p.state.contracts, d0, s.grace_days)
-    from kamlib.panels.customers import customers_on
-
     was = customers_on(p.state.spells, pd.Timestamp(d0))
     now_cust = customers_on(p.state.spells, pd.Timestamp(q.end))
     now = panels.acv_on(p.state.contracts, q.end, s.grace_days)
@@ -218,10 +162,7 @@ def growth_kpis(p: Period) -> list[dict]:
     inv["ref_rev"] = inv.ref_rev.clip(lower=0)
     rows += ratio_rows("referral_revenue_share", p.label, inv, "ref_rev", "pos_rev", **_boot(p), grains=p.grains)
     if p.data.has("sla_checks"):
-        t = p.data.table("sla_checks")
-        t = t.filter((t.period_end >= q.start) & (t.period_end <= q.end))
-        sla = fetch(t.group_by("account_id").aggregate(checks=t.count(), met=t.met.sum()),
-                    by="account_id")
+        sla = sla_counts(p.data, q)
         rows += rate_rows("sla_compliance", p.label, p.attribute(sla), "met", "checks",
                           level=_level(p), grains=p.grains)
     return rows
@@ -250,9 +191,7 @@ def voice_kpis(p: Period) -> list[dict]:
     new["ref"] = referral_acquired(new).astype(int).to_numpy()
     rows += rate_rows("referral_acquisition_share", p.label, new, "ref", "one", level=_level(p), grains=p.grains)
     if p.data.has("mentions"):
-        t = p.data.table("mentions")
-        m = fetch(t.filter((t.occurred_on >= q.start) & (t.occurred_on <= q.end))
-                  .select("account_id", "sentiment"))
+        m = mentions_in(p.data, q)
         m["promoters"] = (m.sentiment >= 0.1).astype(int)
         m["detractors"] = (m.sentiment <= -0.1).astype(int)
         m["passives"] = 1 - m.promoters - m.detractors
@@ -306,9 +245,7 @@ def outcome_kpis(p: Period) -> list[dict]:
 def objectives_due(p: Period) -> pd.DataFrame:
     """Objectives due in the period with attainment (actual/target, or target/actual when
     lower is better) and met (attainment >= 1); attainment is NaN when not measured."""
-    t = p.data.table("objectives")
-    o = fetch(t.filter((t.due_on >= p.quarter.start) & (t.due_on <= p.quarter.end)),
-              by="objective_id")
+    o = objectives_in(p.data, p.quarter)
     hib = o.higher_is_better.astype("boolean").fillna(True).astype(bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         att = np.where(hib, o.actual / o.target, o.target / o.actual)
@@ -376,8 +313,6 @@ def team_kpis(p: Period) -> list[dict]:
     ``account_managers``), suppressed below ``min_group_size`` answers."""
     if not p.data.has("employee_surveys"):
         return []
-    from kamlib.kpis.team import enps_answers
-
     e = enps_answers(p.data, p.quarter)
     e["account_id"] = e.kam_id
     e["segment"] = "all"
@@ -435,20 +370,16 @@ in the order they run; the registry says which family computes which id."""
 def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:
     """The first quarter with a contract and the latest complete quarter of the data,
     judged from the bulk of the activity (:func:`kamlib.panels.coverage.data_quarters`)."""
-    from kamlib.panels.coverage import data_quarters as covered
-
-    return covered(data, settings)
+    return coverage.data_quarters(data, settings)
 
 
-def resolve_quarter(data, quarter: str | None, settings: Settings) -> Quarter:
+def resolve_quarter(data, quarter: Quarter | str | None, settings: Settings) -> Quarter:
     """``quarter`` checked against the data, or the latest complete quarter when None."""
-    from kamlib.errors import ParameterError
-
     first, last = data_quarters(data, settings)
     if quarter is None:
         return last
     try:
-        q = Quarter(quarter, settings.fiscal_year_start_month)
+        q = as_quarter(quarter, settings.fiscal_year_start_month)
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
     if not first <= q <= last:
@@ -466,16 +397,14 @@ def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
     ----------
     data : a :class:`~kamlib.data.validate.ValidatedData`.
     quarter : the reporting quarter (its last day is ``as_of``).
-    settings : defaults from the project config.
+    settings : the settings (default ``Settings()``, the documented defaults; the command
+        line passes the project's ``kam.toml``).
     progress : called with each family's name before it runs.
     period : a :class:`Period` to compute in, so that a caller can reuse what the
         families cached (the churn model, CLV) instead of computing it again.
     """
-    from kamlib.config import load_settings
-
-    settings = settings or load_settings()
-    q = quarter if isinstance(quarter, Quarter) else Quarter(quarter,
-                                                            settings.fiscal_year_start_month)
+    settings = settings if settings is not None else Settings()
+    q = as_quarter(quarter, settings.fiscal_year_start_month)
     p = period if period is not None else Period(data, q, settings)
     rows: list[dict] = []
     for name, fam in FAMILIES.items():

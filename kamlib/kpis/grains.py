@@ -24,10 +24,13 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from kamlib.panels.period import GRAINS
 from kamlib.stats import intervals as stats
 
+__all__ = ["COLUMNS", "GRAINS", "ORDER", "column", "frame", "groups", "mean_rows", "nps_rows",
+           "positions", "rate_rows", "ratio_rows", "row"]
+
 COLUMNS = ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
-GRAINS = ("company", "segment", "kam", "account")
 _KEY = {"segment": "segment", "kam": "kam_id", "team": "team", "account": "account_id"}
 ORDER = ("company", "segment", "kam", "team", "account", "channel")
 """The order of the grains in the long table (``team`` is eNPS's grain, the KAMs' team)."""

@@ -24,17 +24,21 @@ import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_passive, is_promoter
-from kamlib.data.sources import fetch
-from kamlib.periods import Quarter
+from kamlib.kpis.grains import nps_rows
+from kamlib.panels import quarter as panels
+from kamlib.panels.period import Period
+from kamlib.panels.surveys import employee_answers, kam_satisfaction
+from kamlib.periods import Quarter, as_quarter
 from kamlib.stats import intervals as stats
 
+__all__ = ["NO_TEAM", "association", "enps_answers", "enps_by_team", "kam_outcomes",
+           "terciles"]
 
-def kam_outcomes(data, quarters: Iterable[Quarter], settings: Settings) -> pd.DataFrame:
+
+def kam_outcomes(data, quarters: Iterable[Quarter | str], settings: Settings) -> pd.DataFrame:
     """Per KAM, pooled over ``quarters``: customer-quarters at risk, churns, NPS counts,
     and the mean eNPS score of the KAM's own answers (``satisfaction``)."""
-    from kamlib.kpis.compute import Period
-    from kamlib.panels import quarter as panels
-
+    quarters = [as_quarter(q, settings.fiscal_year_start_month) for q in quarters]
     rows = []
     for q in quarters:
         p = Period(data, q, settings)
@@ -48,10 +52,7 @@ def kam_outcomes(data, quarters: Iterable[Quarter], settings: Settings) -> pd.Da
     out.index.name = "kam_id"
     first, last = min(quarters), max(quarters)
     if data.has("employee_surveys"):
-        t = data.table("employee_surveys")
-        t = t.filter((t.responded_on >= first.start) & (t.responded_on <= last.end))
-        e = fetch(t.group_by("kam_id").aggregate(satisfaction=t.score.mean(), answers=t.count()),
-                  by="kam_id")
+        e = kam_satisfaction(data, first.start, last.end)
         out = out.join(e.set_index("kam_id"), how="left")
     out = out.reset_index()
     total = out[["promoters", "passives", "detractors"]].sum(axis=1)
@@ -84,14 +85,12 @@ def terciles(outcomes: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def enps_answers(data, quarter: Quarter) -> pd.DataFrame:
+def enps_answers(data, quarter: Quarter | str) -> pd.DataFrame:
     """The eNPS answers of the period, one row per answer: ``response_id``, ``kam_id``,
     ``team`` (the KAM's team from ``account_managers``, NaN when none), ``score``,
     the dimensions present (``workload``, ``recognition``, ``growth``) and
     ``promoters``, ``passives``, ``detractors`` (0/1: scores 9-10, 7-8, 0-6)."""
-    t = data.table("employee_surveys")
-    e = fetch(t.filter((t.responded_on >= quarter.start) & (t.responded_on <= quarter.end)),
-              by="response_id")
+    e = employee_answers(data, quarter)
     kams = data.frame("account_managers")
     team = kams.set_index("kam_id")["team"] if "team" in kams else pd.Series(dtype=object)
     e["team"] = e.kam_id.map(team)
@@ -104,7 +103,7 @@ def enps_answers(data, quarter: Quarter) -> pd.DataFrame:
 NO_TEAM = "(no team)"
 
 
-def enps_by_team(data, quarter: Quarter, min_group_size: int = 5,
+def enps_by_team(data, quarter: Quarter | str, min_group_size: int = 5,
                  level: float = 0.95) -> pd.DataFrame:
     """eNPS and dimension means per team and for the company; small groups suppressed.
 
@@ -112,8 +111,7 @@ def enps_by_team(data, quarter: Quarter, min_group_size: int = 5,
     KPI table (:func:`kamlib.kpis.grains.nps_rows` on :func:`enps_answers`); answers of
     KAMs without a team form the group "(no team)".
     """
-    from kamlib.kpis.grains import nps_rows
-
+    quarter = as_quarter(quarter)
     e = enps_answers(data, quarter)
     e["team"] = e["team"].fillna(NO_TEAM)
     est = {(r["grain"], r["group"]): r

@@ -17,14 +17,16 @@ average lifetime taken as 1 / yearly churn rate, is kept as the naive baseline.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.data.sources import fetch
-from kamlib.periods import Quarter
+from kamlib.panels.customers import customers_on
+from kamlib.panels.money import realised_margin, trailing_margin
+from kamlib.periods import Quarter, as_quarter
+
+__all__ = ["NAIVE_LIFETIME_CAP_YEARS", "account_clv", "clv_values", "naive_lifetime_years",
+           "naive_total", "trailing_churn_rate", "value_at_risk_by"]
 
 
 def clv_values(margin: np.ndarray, survival: np.ndarray, discount_rate: float) -> np.ndarray:
@@ -35,37 +37,16 @@ def clv_values(margin: np.ndarray, survival: np.ndarray, discount_rate: float) -
     return m * (s * disc).sum(axis=1)
 
 
-def trailing_margin(data, as_of, settings: Settings) -> pd.Series:
-    """Gross margin invoiced in the 12 months up to ``as_of``, per account."""
-    t = data.table("invoices")
-    lo = as_of - timedelta(days=365)
-    t = t.filter((t.issued_on > lo) & (t.issued_on <= as_of))
-    if data.has_column("invoices", "gross_margin"):
-        value = t.gross_margin.fill_null(t.amount * settings.margin_rate)
-    else:
-        value = t.amount * settings.margin_rate
-    f = fetch(t.mutate(v=value).group_by("account_id").aggregate(margin=lambda x: x.v.sum()),
-              by="account_id")
-    return f.set_index("account_id")["margin"]
-
-
-def realised_margin(data, as_of) -> pd.Series:
-    """Gross margin (or revenue when absent) invoiced up to ``as_of``, per account."""
-    t = data.table("invoices")
-    t = t.filter(t.issued_on <= as_of)
-    col = t.gross_margin if data.has_column("invoices", "gross_margin") else t.amount
-    f = fetch(t.mutate(v=col).group_by("account_id").aggregate(v=lambda x: x.v.sum()),
-              by="account_id")
-    return f.set_index("account_id")["v"]
-
-
-def account_clv(data, quarter: Quarter, settings: Settings, risk: pd.DataFrame) -> pd.DataFrame:
+def account_clv(data, quarter: Quarter | str, settings: Settings,
+                risk: pd.DataFrame) -> pd.DataFrame:
     """Per account alive at ``quarter.end``: margin, CLV, naive CLV, value at risk.
 
-    ``risk`` is :func:`kamlib.models.survival.predict_risk` output (with ``s_1 .. s_H``).
+    ``risk`` is :func:`kamlib.models.survival.predict_risk` output (with ``s_1 .. s_H``);
+    the margins come from :mod:`kamlib.panels.money`.
     """
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     h = settings.horizon_years
-    margin = trailing_margin(data, quarter.end, settings)
+    margin = trailing_margin(data, quarter.end, settings.margin_rate)
     f = risk.copy()
     f["margin"] = f.account_id.map(margin).fillna(0.0).clip(lower=0)
     s = f[[f"s_{k}" for k in range(1, h + 1)]].to_numpy()
@@ -77,10 +58,9 @@ def account_clv(data, quarter: Quarter, settings: Settings, risk: pd.DataFrame) 
     return f
 
 
-def trailing_churn_rate(spells: pd.DataFrame, quarter: Quarter) -> float:
+def trailing_churn_rate(spells: pd.DataFrame, quarter: Quarter | str) -> float:
     """Share of the customers of a year ago whose churn became known in the 12 months since."""
-    from kamlib.panels.customers import customers_on
-
+    quarter = as_quarter(quarter)
     d0 = pd.Timestamp(quarter.shift(-4).end)
     base = customers_on(spells, d0)
     if len(base) == 0:

@@ -19,6 +19,8 @@ rejects a covariate at the 1 % level, in which case the report says so.
 >>> m = ChurnModel().fit(load_rossi(), duration_col="week", event_col="arrest")
 >>> round(float(m.params_["fin"]), 4)
 -0.3794
+>>> m
+<kamlib.models.cox.ChurnModel: penalizer=0.0, fitted on 432 rows (114 events), 7 covariates, concordance 0.640>
 """
 
 from __future__ import annotations
@@ -28,16 +30,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from kamlib.errors import KamError
+from kamlib.errors import ModelInputError
+from kamlib.models.base import Model
+
+__all__ = ["ChurnModel", "ModelInputError"]
 
 
-class ModelInputError(KamError, ValueError):
-    """The data cannot support the model (no events, constant covariate, NaN, ...)."""
-
-    exit_code = 2
-
-
-class ChurnModel:
+class ChurnModel(Model):
     """Cox proportional-hazards model of churn with input checks.
 
     Parameters
@@ -53,8 +52,19 @@ class ChurnModel:
     covariates_ : covariate names in order.
     """
 
+    _fitted_attr = "model_"
+    _fit_hint = "call fit(df, duration_col, event_col) first"
+
     def __init__(self, penalizer: float = 0.0):
         self.penalizer = penalizer
+
+    def _params(self) -> dict:
+        return {"penalizer": self.penalizer}
+
+    def _fit_description(self) -> str:
+        k = len(self.covariates_)
+        return (f"fitted on {self.n_rows_} rows ({self.n_events_} events), {k} "
+                f"covariate{'s' if k != 1 else ''}, concordance {self.concordance_:.3f}")
 
     # ------------------------------------------------------------------ checks
     @staticmethod
@@ -114,11 +124,12 @@ class ChurnModel:
             try:
                 cph.fit(data, duration_col=duration_col, event_col=event_col,
                         entry_col=entry_col, strata=strata)
-            except Exception as exc:  # lifelines raises ConvergenceError and LinAlgError
+            except (ValueError, ArithmeticError) as exc:  # ConvergenceError, LinAlgError
                 raise ModelInputError(f"the churn model did not converge: {exc}") from None
         self.model_ = cph
         self.duration_col, self.event_col, self.entry_col = duration_col, event_col, entry_col
         self.covariates_ = list(covariates)
+        self.n_rows_, self.n_events_ = len(data), int(data[event_col].sum())
         self.params_ = cph.params_
         self.baseline_ = self._breslow(data)
         self.concordance_ = float(cph.concordance_index_)
@@ -127,10 +138,13 @@ class ChurnModel:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """lifelines' summary table: coef, exp(coef), their intervals, z and p."""
+        self.check_fitted()
         return self.model_.summary
 
     @property
     def hazard_ratios_(self) -> pd.Series:
+        self.check_fitted()
         return np.exp(self.params_)
 
     def ph_check(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +159,7 @@ class ChurnModel:
         from lifelines import CoxPHFitter
         from lifelines.statistics import proportional_hazard_test
 
+        self.check_fitted()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if not self.entry_col:
@@ -166,6 +181,8 @@ class ChurnModel:
 
     # ------------------------------------------------------------------ predict
     def partial_hazard(self, df: pd.DataFrame) -> np.ndarray:
+        """exp((x - mean) beta) for each row of ``df``."""
+        self.check_fitted()
         x = df[self.covariates_].astype(float).to_numpy()
         mean = self.model_._norm_mean.to_numpy()
         return np.exp((x - mean) @ self.params_.to_numpy())
@@ -193,6 +210,7 @@ class ChurnModel:
 
     def baseline(self) -> pd.Series:
         """Baseline cumulative hazard H0(t) at the mean covariates (Breslow, late entry)."""
+        self.check_fitted()
         return self.baseline_
 
     def cumulative_hazard(self, t: np.ndarray, tail_window: float | None = None) -> np.ndarray:
@@ -214,6 +232,7 @@ class ChurnModel:
 
         Covariates are held at their latest values. Returns an array rows x horizons.
         """
+        self.check_fitted()
         t = df[tenure_col].to_numpy(float)[:, None]
         hz = np.asarray(horizons, float)[None, :]
         dh = self.cumulative_hazard(t + hz) - self.cumulative_hazard(t)

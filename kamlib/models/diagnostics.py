@@ -8,26 +8,34 @@
 * **Backtest**: fit with data up to four quarters before ``as_of``, predict churn in
   the next four quarters for every account alive then, and compare with what
   happened, next to a naive baseline (the segment's Kaplan-Meier curve). Reported:
-  Brier score of both, and the lift of the top risk decile.
+  Brier score of both, and the lift of the top risk decile; the accounts in risk bins
+  with their observed churn (:func:`calibration_bins`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.periods import Quarter
+from kamlib.errors import InsufficientHistory, ModelInputError
+from kamlib.models import survival
+from kamlib.panels.quarter import spells_as_of
+from kamlib.periods import Quarter, as_quarter
+from kamlib.stats.intervals import wilson
+
+__all__ = ["CALIBRATION_COLUMNS", "TRUTH_COVARIATES", "backtest", "brier", "calibration", "calibration_bins",
+           "segment_km_baseline", "top_decile_lift", "truth_coverage"]
 
 
 def _outcomes(data, start: Quarter, settings: Settings, until: Quarter,
               accounts: pd.Series) -> pd.DataFrame:
     """For accounts alive at ``start.end``: days to churn (event time = last end_on)
     within the following year, as known at ``until.end``."""
-    from kamlib.panels.quarter import spells_as_of
-
     sp = spells_as_of(data, until.end, settings.grace_days)
     t0 = pd.Timestamp(start.end)
     cur = sp[(sp.start_on <= t0) & (sp.last_day >= t0)]
@@ -41,15 +49,13 @@ def _outcomes(data, start: Quarter, settings: Settings, until: Quarter,
                          "event": event.astype(int).to_numpy()})
 
 
-def segment_km_baseline(data, quarter: Quarter, settings: Settings,
+def segment_km_baseline(data, quarter: Quarter | str, settings: Settings,
                         snap: pd.DataFrame, horizon_days: float) -> np.ndarray:
     """P(churn within ``horizon_days`` | alive at tenure t) from each segment's
     Kaplan-Meier curve (with late entry), for the rows of ``snap``."""
     from lifelines import KaplanMeierFitter
 
-    from kamlib.models import survival
-
-    panel_spells = survival.spells_for_km(data, quarter, settings)
+    panel_spells = survival.spells_for_km(data, quarter, settings)  # takes a label too
     out = np.full(len(snap), np.nan)
     for seg, sub in panel_spells.groupby("segment"):
         km = KaplanMeierFitter().fit(sub.years * 365.25, sub.churned)
@@ -88,9 +94,6 @@ def calibration(p_event: np.ndarray, outcomes: pd.DataFrame, t0: float, ax=None)
     own = ax is None
     if own:
         fig, ax = plt.subplots()
-    import contextlib
-    import io
-
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")  # lifelines prints ICI/E50; keep reports clean
         _, ici, e50 = survival_probability_calibration(model, outcomes.reset_index(drop=True),
@@ -114,11 +117,25 @@ def top_decile_lift(p: np.ndarray, y: np.ndarray) -> float:
     return float(y[top].mean() / y.mean())
 
 
-def backtest(data, quarter: Quarter, settings: Settings, lag_quarters: int = 4) -> dict:
-    """Fit on data up to ``quarter - lag`` and score the next ``lag`` quarters."""
-    from lifelines.utils import concordance_index
+def backtest(data, quarter: Quarter | str, settings: Settings, lag_quarters: int = 4) -> dict:
+    """Fit on data up to ``quarter - lag`` and score the next ``lag`` quarters.
 
-    from kamlib.models import survival
+    Raises :class:`~kamlib.errors.InsufficientHistory` (a
+    :class:`~kamlib.errors.ModelInputError`) when the history cannot support it: no
+    churn to fit on before the scored window, or too few accounts or churns in it to
+    score (its message says why).
+    """
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
+    try:
+        return _backtest(data, quarter, settings, lag_quarters)
+    except InsufficientHistory:
+        raise
+    except (ModelInputError, ValueError, ArithmeticError) as exc:  # e.g. no churn, no pairs
+        raise InsufficientHistory(str(exc)) from exc
+
+
+def _backtest(data, quarter: Quarter, settings: Settings, lag_quarters: int) -> dict:
+    from lifelines.utils import concordance_index
 
     start = quarter.shift(-lag_quarters)
     model, panel = survival.fit_churn_model(data, start, settings)
@@ -141,6 +158,35 @@ def backtest(data, quarter: Quarter, settings: Settings, lag_quarters: int = 4) 
     res["predictions"] = pd.DataFrame({"account_id": snap.account_id, "p_model": p_model,
                                        "p_km": p_km, "churned": y})
     return res
+
+
+CALIBRATION_COLUMNS = ["p", "k", "n", "observed", "low", "high"]
+
+
+def calibration_bins(pred: pd.DataFrame, bins: int = 5, level: float = 0.95) -> pd.DataFrame:
+    """The accounts of a backtest in ``bins`` risk groups of equal size: per group the
+    mean predicted risk ``p``, the churned count ``k``, the accounts ``n``, the observed
+    share ``observed`` (``k / n``) and its Wilson interval ``low``, ``high``.
+
+    ``pred`` has columns ``p_model`` (predicted risk) and ``churned`` (0/1), as the
+    backtest's ``predictions``. Accounts are binned by the rank of their risk (ties in
+    row order), so the groups have equal counts whatever the ties.
+
+    >>> pred = pd.DataFrame({"p_model": [0.1, 0.2, 0.3, 0.4], "churned": [0, 0, 1, 1]})
+    >>> calibration_bins(pred, bins=2)[["p", "k", "n", "observed"]].values.tolist()
+    [[0.15000000000000002, 0.0, 2.0, 0.0], [0.35, 2.0, 2.0, 1.0]]
+    """
+    if pred is None or len(pred) == 0:
+        return pd.DataFrame(columns=CALIBRATION_COLUMNS)
+    f = pred.copy()
+    f["bin"] = pd.qcut(f.p_model.rank(method="first"), min(bins, len(f)), labels=False)
+    g = f.groupby("bin").agg(p=("p_model", "mean"), k=("churned", "sum"),
+                             n=("churned", "size"))
+    est = [wilson(int(k), int(n), level) for k, n in zip(g.k, g.n, strict=True)]
+    g["observed"] = [e.value for e in est]
+    g["low"] = [e.low for e in est]
+    g["high"] = [e.high for e in est]
+    return g[CALIBRATION_COLUMNS]
 
 
 # model column -> (truth.json key, truth's unit in the column's own units)

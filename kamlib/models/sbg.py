@@ -60,6 +60,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from kamlib.models.base import Model
+
 __all__ = ["ShiftedBetaGeometric", "sbg_log_likelihood"]
 
 _LOG_BOUND = 15.0
@@ -323,7 +325,7 @@ def _start_values(c: _Counts) -> list[np.ndarray]:
 
 
 # --------------------------------------------------------------------------- model
-class ShiftedBetaGeometric:
+class ShiftedBetaGeometric(Model):
     r"""The shifted-beta-geometric (sBG) model of Fader & Hardie (2007).
 
     A customer with churn probability :math:`\theta` renews each period with
@@ -443,6 +445,9 @@ class ShiftedBetaGeometric:
     >>> list(m.summary.columns)
     ['coef', 'se(coef)', 'coef lower 95%', 'coef upper 95%']
     """
+
+    _fitted_attr = "alpha_"
+    _fit_hint = "call fit(survivors) or ShiftedBetaGeometric.from_params(alpha, beta) first"
 
     def __init__(self, level: float = 0.95):
         if not 0.0 < float(level) < 1.0:
@@ -592,7 +597,7 @@ class ShiftedBetaGeometric:
         Columns ``coef``, ``se(coef)``, ``coef lower 95%``, ``coef upper 95%``
         (the percentage follows ``level``), index ``alpha``, ``beta``.
         """
-        self._require_fit()
+        self.check_fitted()
         out = pd.DataFrame(
             {"coef": [self.alpha_, self.beta_], "se(coef)": self.standard_errors_.to_numpy()},
             index=pd.Index(["alpha", "beta"], name="param"),
@@ -613,7 +618,7 @@ class ShiftedBetaGeometric:
         float or numpy.ndarray
             Same shape as ``t``; ``S(0) = 1``.
         """
-        self._require_fit()
+        self.check_fitted()
         tt = _periods(t, "t", minimum=0)
         out = np.exp(_log_s(self.alpha_, self.beta_, tt))
         return float(out) if np.ndim(out) == 0 else out
@@ -624,7 +629,7 @@ class ShiftedBetaGeometric:
         The share of the customers alive at ``t - 1`` who renew at ``t``; it
         rises with ``t`` (sorting of a heterogeneous cohort).
         """
-        self._require_fit()
+        self.check_fitted()
         tt = _periods(t, "t", minimum=1)
         a, b = self.alpha_, self.beta_
         out = (b + tt - 1.0) / (a + b + tt - 1.0)
@@ -636,7 +641,7 @@ class ShiftedBetaGeometric:
         >>> ShiftedBetaGeometric.from_params(1.0, 1.0).predict_survivors(100, 3).round(2).tolist()
         [100.0, 50.0, 33.33, 25.0]
         """
-        self._require_fit()
+        self.check_fitted()
         size = float(cohort_size)
         if not (size >= 0 and math.isfinite(size)):
             raise ValueError(f"cohort_size must be a non-negative number, got {cohort_size}")
@@ -672,7 +677,7 @@ class ShiftedBetaGeometric:
         -------
         float or numpy.ndarray
         """
-        self._require_fit()
+        self.check_fitted()
         d = _discount(discount_rate)
         n = _periods(renewals, "renewals", minimum=0) + 1.0
         a, b = self.alpha_, self.beta_
@@ -692,31 +697,19 @@ class ShiftedBetaGeometric:
         is the expected lifetime ``(alpha + beta - 1) / (alpha - 1)`` when
         ``alpha > 1`` (else ``inf``).
         """
-        self._require_fit()
+        self.check_fitted()
         d = _discount(discount_rate)
         a, b = self.alpha_, self.beta_
         return float(_hyp2f1_unit(b, a + b, 1.0 / (1.0 + d)))
 
     # ------------------------------------------------------------------ misc
-    def _require_fit(self) -> None:
-        if not hasattr(self, "alpha_"):
-            raise RuntimeError(
-                "this ShiftedBetaGeometric is not fitted: call fit(survivors) or "
-                "ShiftedBetaGeometric.from_params(alpha, beta) first"
-            )
-
-    def __repr__(self) -> str:
-        name = f"{type(self).__module__}.{type(self).__name__}"
-        if not hasattr(self, "alpha_"):
-            return f"<{name}: not fitted>"
+    def _fit_description(self) -> str:
         params = f"alpha={self.alpha_:.3f}, beta={self.beta_:.3f}"
         if not self.n_cohorts_:
-            return f"<{name}: {params}, given (not fitted to data)>"
+            return f"{params}, given (not fitted to data)"
         k = self.n_cohorts_
-        return (
-            f"<{name}: {params}, fitted on {k} cohort{'s' if k != 1 else ''} of "
-            f"{_count(self.n_customers_)} customers>"
-        )
+        return (f"{params}, fitted on {k} cohort{'s' if k != 1 else ''} of "
+                f"{_count(self.n_customers_)} customers")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -28,11 +28,13 @@ import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.data.sources import fetch
+from kamlib.models.cox import ChurnModel
 from kamlib.models.sbg import ShiftedBetaGeometric  # the contractual cohort model (public name)
+from kamlib.panels import monthly
 from kamlib.panels import quarter as panels
-from kamlib.panels.customers import derive_spells
-from kamlib.periods import Quarter
+from kamlib.panels.coverage import first_interaction
+from kamlib.panels.customers import customers_on, derive_spells
+from kamlib.periods import Quarter, as_quarter
 
 __all__ = ["COVARIATES", "ShiftedBetaGeometric", "covariates", "survival_panel", "snapshot",
            "align", "predict_risk", "fit_churn_model", "km_table", "km_by", "spells_for_km",
@@ -42,16 +44,7 @@ COVARIATES = ["recent_nps", "gap_30d", "inbound_share", "sla_compliance", "kam_s
               "revenue_trend"]
 
 
-# --------------------------------------------------------------------------- monthly sums
-def _monthly(data, table: str, key: str, date_col: str, as_of, **aggs) -> pd.DataFrame:
-    """Engine-side sums per key and calendar month (``ym`` = year * 12 + month - 1)."""
-    t = data.table(table)
-    d = t[date_col].date() if t[date_col].type().is_timestamp() else t[date_col]
-    t = t.filter(d <= as_of).mutate(ym=d.year() * 12 + d.month() - 1)
-    return fetch(t.group_by([key, "ym"]).aggregate(**{k: f(t) for k, f in aggs.items()}),
-                 by=[key, "ym"])
-
-
+# --------------------------------------------------------------------------- quarters
 def _quarter_index(ym: pd.Series, start_month: int) -> pd.Series:
     """Fiscal quarter ordinal (year * 4 + q - 1) of a calendar month ordinal."""
     shifted = ym - (start_month - 1)
@@ -73,34 +66,31 @@ def _rolling4(frame: pd.DataFrame, key: str, cols: list[str], quarters: list[int
 
 
 # --------------------------------------------------------------------------- panel
-def covariates(data, quarters: list[Quarter], settings: Settings) -> pd.DataFrame:
+def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.DataFrame:
     """Per account and quarter: the covariates measured on that quarter."""
     if not quarters:
         return pd.DataFrame()
     sm = settings.fiscal_year_start_month
+    quarters = [as_quarter(q, sm) for q in quarters]
     last = max(quarters).end
     qis = [_qidx(q) for q in quarters]
-    resp = _monthly(data, "nps_responses", "account_id", "responded_on", last,
-                    answers=lambda t: t.count(), score_sum=lambda t: t.score.sum())
+    resp = monthly.monthly_responses(data, last)
     resp["qi"] = _quarter_index(resp.ym, sm)
     nps = _rolling4(resp, "account_id", ["answers", "score_sum"], qis)
-    rev = _monthly(data, "invoices", "account_id", "issued_on", last,
-                   revenue=lambda t: t.amount.sum())
+    rev = monthly.monthly_revenue(data, last)
     rev["qi"] = _quarter_index(rev.ym, sm)
     rev_now = _rolling4(rev, "account_id", ["revenue"], qis)
     rev_before = _rolling4(rev, "account_id", ["revenue"], [q - 4 for q in qis])
     rev_before["qi"] += 4
     rows = []
     if data.has("sla_checks"):
-        sla = _monthly(data, "sla_checks", "account_id", "period_end", last,
-                       checks=lambda t: t.count(), met=lambda t: t.met.ifelse(1, 0).sum())
+        sla = monthly.monthly_sla(data, last)
         sla["qi"] = _quarter_index(sla.ym, sm)
         sla4 = _rolling4(sla, "account_id", ["checks", "met"], qis)
     else:
         sla4 = pd.DataFrame(columns=["account_id", "checks", "met", "qi"])
     if data.has("employee_surveys"):
-        emp = _monthly(data, "employee_surveys", "kam_id", "responded_on", last,
-                       answers=lambda t: t.count(), score_sum=lambda t: t.score.sum())
+        emp = monthly.monthly_enps(data, last)
         emp["qi"] = _quarter_index(emp.ym, sm)
         emp4 = _rolling4(emp, "kam_id", ["answers", "score_sum"], qis)
     else:
@@ -143,19 +133,21 @@ def _spell_starts(data, q: Quarter, settings: Settings) -> pd.DataFrame:
     return live.rename(columns={"start_on": "spell_start"})[["account_id", "spell_start"]]
 
 
-def survival_panel(data, as_of: Quarter, settings: Settings,
-                   first: Quarter | None = None) -> pd.DataFrame:
+def survival_panel(data, as_of: Quarter | str, settings: Settings,
+                   first: Quarter | str | None = None) -> pd.DataFrame:
     """The counting-process panel up to ``as_of`` (see module docstring).
 
     ``first`` is the first risk quarter (default: the quarter after the first one
     with interactions, so that every row has lagged covariates).
     """
+    sm = settings.fiscal_year_start_month
+    as_of = as_quarter(as_of, sm)
     c = panels.contracts_frame(data)
     spells = derive_spells(c, as_of.end, settings.grace_days)
-    sm = settings.fiscal_year_start_month
-    if first is None:
-        t = data.table("interactions")
-        d0 = t.occurred_at.min().execute()
+    if first is not None:
+        first = as_quarter(first, sm)
+    else:
+        d0 = first_interaction(data)
         if d0 is None or pd.isna(d0):  # no interactions: start after the first contract
             d0 = c.start_on.min()
         first = min(Quarter.containing(pd.Timestamp(d0).date(), sm).next(), as_of)
@@ -212,11 +204,10 @@ def model_columns(panel: pd.DataFrame) -> list[str]:
 
 
 # --------------------------------------------------------------------------- risk
-def snapshot(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
+def snapshot(data, quarter: Quarter | str, settings: Settings) -> pd.DataFrame:
     """Accounts that are customers on ``quarter.end`` with their tenure (days) and the
     covariates measured on ``quarter``: the input for next-period predictions."""
-    from kamlib.panels.customers import customers_on
-
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     sp = panels.spells_as_of(data, quarter.end, settings.grace_days)
     alive = customers_on(sp, pd.Timestamp(quarter.end))
     cur = sp[sp.account_id.isin(alive) & (sp.start_on <= pd.Timestamp(quarter.end))]
@@ -260,10 +251,8 @@ def predict_risk(model, snap: pd.DataFrame, quarter_days: int = 92,
     return pd.concat([out.reset_index(drop=True), yearly], axis=1)
 
 
-def fit_churn_model(data, quarter: Quarter, settings: Settings, penalizer: float = 0.0):
+def fit_churn_model(data, quarter: Quarter | str, settings: Settings, penalizer: float = 0.0):
     """Build the panel up to ``quarter`` and fit the Cox model; returns (model, panel)."""
-    from kamlib.models.cox import ChurnModel
-
     panel = survival_panel(data, quarter, settings)
     model = ChurnModel(penalizer=penalizer).fit(panel, "tenure", "event",
                                                 covariates=model_columns(panel),
@@ -286,9 +275,10 @@ def km_table(durations, events, entry=None, level: float = 0.95) -> pd.DataFrame
                          .to_numpy()})
 
 
-def spells_for_km(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
+def spells_for_km(data, quarter: Quarter | str, settings: Settings) -> pd.DataFrame:
     """Spells with duration in years, event flag, segment and acquisition cohort (year of
     the spell's start)."""
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     sp = panels.spells_as_of(data, quarter.end, settings.grace_days)
     seg = data.frame("accounts").set_index("account_id")["segment"]
     return pd.DataFrame({"account_id": sp.account_id, "segment": sp.account_id.map(seg),

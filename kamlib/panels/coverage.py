@@ -14,6 +14,9 @@ few stray rows (a typo dated 2062, a test row) cannot move it:
    more than that is ignored;
 3. the default quarter is the latest quarter that ends on or before the last day.
 
+:func:`data_end` queries the data each time it is called; a caller that needs the end
+more than once computes it once and passes it on (the ``end`` parameters).
+
 Rows later than the last day are valid (a date up to 2100 is plausible): they are
 outside the view of every quarter up to theirs, and :func:`explain` names them.
 
@@ -34,7 +37,10 @@ import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.data.sources import fetch
-from kamlib.periods import Quarter
+from kamlib.periods import Quarter, as_quarter
+
+__all__ = ["ACTIVITY", "MAX_SLACK", "MIN_SLACK", "TAIL", "ActivityEnd", "activity_end",
+           "data_end", "data_quarters", "explain", "first_interaction", "tail_size"]
 
 ACTIVITY = (("interactions", "occurred_at"), ("invoices", "issued_on"),
             ("contracts", "start_on"))
@@ -88,8 +94,6 @@ def activity_end(dates: Iterable[date], n: int | None = None) -> ActivityEnd:
 
 def data_end(data) -> ActivityEnd:
     """The end of a validated data set's activity (two small queries per table)."""
-    if "activity_end" in data.memo:
-        return data.memo["activity_end"]
     tables = [(name, col) for name, col in ACTIVITY if data.has(name)]
     counts = {name: int(data.table(name).count().execute()) for name, _ in tables}
     m = tail_size(sum(counts.values()))
@@ -100,26 +104,36 @@ def data_end(data) -> ActivityEnd:
             v = t[col] if t[col].type().is_date() else t[col].date()
             top = fetch(t.select(d=v).order_by(ibis.desc("d")).limit(m))["d"]
             dates += [pd.Timestamp(d).date() for d in top]
-    end = activity_end(dates, sum(counts.values()))
-    data.memo["activity_end"] = end
-    return end
+    return activity_end(dates, sum(counts.values()))
 
 
-def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:
+def first_interaction(data):
+    """The earliest ``occurred_at`` of the interactions (None or NaT when there are
+    none), as the engine returns it."""
+    return data.table("interactions").occurred_at.min().execute()
+
+
+def data_quarters(data, settings: Settings, end: ActivityEnd | None = None
+                  ) -> tuple[Quarter, Quarter]:
     """The first quarter with a contract and the latest complete quarter of the data
-    (the latest quarter ending on or before the activity's last day)."""
+    (the latest quarter ending on or before the activity's last day). ``end`` is the
+    data's :func:`data_end` when the caller has it already."""
     sm = settings.fiscal_year_start_month
     first = data.table("contracts").start_on.min().execute()
     first_q = Quarter.containing(pd.Timestamp(first).date(), sm)
-    return first_q, Quarter.latest_complete(data_end(data).last, sm)
+    end = end if end is not None else data_end(data)
+    return first_q, Quarter.latest_complete(end.last, sm)
 
 
-def explain(data, settings: Settings, quarter: Quarter | None = None) -> str:
+def explain(data, settings: Settings, quarter: Quarter | str | None = None,
+            end: ActivityEnd | None = None) -> str:
     """One line saying which quarter is the default and why, e.g.
     ``quarter 2026Q3 (latest complete quarter of the data: activity runs to 2026-10-01;
-    3 later rows, up to 2026-10-21, stand apart from the bulk and do not count)``."""
-    end = data_end(data)
-    q = quarter or data_quarters(data, settings)[1]
+    3 later rows, up to 2026-10-21, stand apart from the bulk and do not count)``.
+    ``end`` is the data's :func:`data_end` when the caller has it already."""
+    end = end if end is not None else data_end(data)
+    q = as_quarter(quarter, settings.fiscal_year_start_month) if quarter is not None \
+        else data_quarters(data, settings, end)[1]
     why = f"latest complete quarter of the data: activity runs to {end.last}"
     if end.ignored == 1:
         why += f"; 1 later row ({end.latest}) stands apart from the bulk and does not count"

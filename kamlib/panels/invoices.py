@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+__all__ = ["derive_kinds"]
+
 
 def derive_kinds(invoices: pd.DataFrame, contracts: pd.DataFrame,
                  renewed_by: dict[str, str]) -> pd.DataFrame:

@@ -4,7 +4,8 @@ Event tables (interactions, invoices, responses, touches) are aggregated by the
 engine with Ibis; only one row per account (or prospect) comes back to pandas.
 Contracts, accounts and assignments are small and are read whole.
 
-All functions take the period explicitly; nothing reads the clock.
+All functions take the period explicitly (a :class:`~kamlib.periods.Quarter`, or a
+label such as ``"2026Q3"``); nothing reads the clock.
 
 >>> from kamlib.periods import Quarter
 >>> owner_column_name = "kam_id"
@@ -12,6 +13,7 @@ All functions take the period explicitly; nothing reads the clock.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,7 +24,11 @@ from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_passive, is_promoter
 from kamlib.data.sources import fetch
 from kamlib.panels.customers import customers_on, derive_renewals, derive_spells
-from kamlib.periods import Quarter
+from kamlib.periods import Quarter, as_quarter
+
+__all__ = ["DAY", "ContractState", "account_frame", "acv_on", "contact_gaps", "contract_state",
+           "contracts_frame", "interaction_panel", "invoice_panel", "owners_on",
+           "reference_panel", "requests_frame", "response_panel", "spells_as_of"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -73,18 +79,25 @@ class ContractState:
     contracts: pd.DataFrame
 
 
+_CONTRACTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`contracts_frame` of each data set, read once: every quarter's panels (and the
+survival model's, one per quarter) start from the same contracts. Keyed on the data
+object itself and gone with it."""
+
+
 def contracts_frame(data) -> pd.DataFrame:
     """All used contracts as pandas, dates at day resolution; ``renewal_of`` only when
-    the export carries it (its absence switches renewals to the date rule)."""
-    memo = getattr(data, "memo", {})
-    if "contracts" not in memo:
+    the export carries it (its absence switches renewals to the date rule).
+
+    Read once per data object (a copy is returned each time)."""
+    if data not in _CONTRACTS:
         c = data.frame("contracts")
         for col in ("start_on", "end_on"):
             c[col] = pd.to_datetime(c[col])
         if not data.has_column("contracts", "renewal_of"):
             c = c.drop(columns=["renewal_of"], errors="ignore")
-        memo["contracts"] = c.sort_values("contract_id").reset_index(drop=True)
-    return memo["contracts"].copy()
+        _CONTRACTS[data] = c.sort_values("contract_id").reset_index(drop=True)
+    return _CONTRACTS[data].copy()
 
 
 def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
@@ -92,7 +105,9 @@ def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
     return derive_spells(contracts_frame(data), day, grace_days)
 
 
-def contract_state(data, quarter: Quarter, settings: Settings) -> ContractState:
+def contract_state(data, quarter: Quarter | str, settings: Settings) -> ContractState:
+    """Spells, renewals and the contracts in the view of the quarter's last day."""
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     c = contracts_frame(data)
     spells = derive_spells(c, quarter.end, settings.grace_days)
     renewals = derive_renewals(c, quarter.end, settings.grace_days)
@@ -132,7 +147,7 @@ def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
     return live.combine_first(grace).rename("acv")
 
 
-def account_frame(data, quarter: Quarter, settings: Settings,
+def account_frame(data, quarter: Quarter | str, settings: Settings,
                   state: ContractState | None = None) -> pd.DataFrame:
     """One row per account that was a customer at some time in the period.
 
@@ -143,6 +158,7 @@ def account_frame(data, quarter: Quarter, settings: Settings,
     (customer at the start whose churn became known in the period), acv_start,
     acv_end, spell_start (start of the spell current at the period end or at churn).
     """
+    quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     state = state or contract_state(data, quarter, settings)
     acc = data.frame("accounts")
     start_day = quarter.start - timedelta(days=1)
@@ -172,13 +188,14 @@ def account_frame(data, quarter: Quarter, settings: Settings,
 
 
 # --------------------------------------------------------------------------- interactions
-def interaction_panel(data, quarter: Quarter) -> pd.DataFrame:
+def interaction_panel(data, quarter: Quarter | str) -> pd.DataFrame:
     """Per account, from interactions dated up to the period end (engine-side).
 
     Columns: account_id, touches, inbound, outbound, first_day, last_day (dates in
     the period), inner_gap (longest stretch in days between consecutive touch days
     within the period), prev_day (last touch day before the period).
     """
+    quarter = as_quarter(quarter)
     t = data.table("interactions")
     lo, hi = ibis.timestamp(quarter.start), _next_ts(quarter.end)
     inq = t.filter((t.occurred_at >= lo) & (t.occurred_at < hi))
@@ -205,7 +222,7 @@ def interaction_panel(data, quarter: Quarter) -> pd.DataFrame:
     return res.sort_values("account_id").reset_index(drop=True)
 
 
-def contact_gaps(accounts: pd.DataFrame, panel: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+def contact_gaps(accounts: pd.DataFrame, panel: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
     """Longest contact gap and days since last touch at the period end, per account.
 
     The gap counts the stretch from the last touch before the period (or from the
@@ -213,6 +230,7 @@ def contact_gaps(accounts: pd.DataFrame, panel: pd.DataFrame, quarter: Quarter) 
     touch in it, the stretches between touch days, and the stretch up to the
     period's last day. ``accounts`` needs account_id and spell_start.
     """
+    quarter = as_quarter(quarter)
     f = accounts[["account_id", "spell_start"]].merge(panel, on="account_id", how="left")
     end = _ts(quarter.end)
     t0 = f["prev_day"].fillna(f["spell_start"].clip(lower=_ts(quarter.start)))
@@ -227,7 +245,7 @@ def contact_gaps(accounts: pd.DataFrame, panel: pd.DataFrame, quarter: Quarter) 
     return f.drop(columns=["spell_start"])
 
 
-def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
+def requests_frame(data, quarter: Quarter | str) -> pd.DataFrame:
     """Requests raised in the period with their resolution time (hours) and status.
 
     Unresolved requests, and those resolved after ``as_of``, are censored at the end
@@ -235,6 +253,7 @@ def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
     ``as_of`` (an exclusive bound); ``hours`` is the time to resolution or, when
     censored, to that bound, and ``age_hours`` the time from the request to that bound.
     """
+    quarter = as_quarter(quarter)
     t = data.table("interactions")
     if not data.has_column("interactions", "is_request"):
         return pd.DataFrame(columns=["account_id", "resolved", "hours", "age_hours"])
@@ -252,11 +271,12 @@ def requests_frame(data, quarter: Quarter) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- invoices
-def invoice_panel(data, quarter: Quarter, kinds: pd.DataFrame | None = None) -> pd.DataFrame:
+def invoice_panel(data, quarter: Quarter | str, kinds: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per account: revenue in the period, by invoice kind, and whether billed before.
 
     ``kinds`` (invoice_id, kind) overrides the ``kind`` column, e.g. when derived.
     """
+    quarter = as_quarter(quarter)
     t = data.table("invoices")
     lo, hi = ibis.date(quarter.start), ibis.date(quarter.end)
     if kinds is not None:
@@ -277,9 +297,10 @@ def invoice_panel(data, quarter: Quarter, kinds: pd.DataFrame | None = None) -> 
 
 
 # --------------------------------------------------------------------------- responses
-def response_panel(data, quarter: Quarter) -> pd.DataFrame:
+def response_panel(data, quarter: Quarter | str) -> pd.DataFrame:
     """Per account: promoters, passives, detractors and mean score of the period's
     responses (engine-side)."""
+    quarter = as_quarter(quarter)
     t = data.table("nps_responses")
     r = t.filter((t.responded_on >= ibis.date(quarter.start))
                  & (t.responded_on <= ibis.date(quarter.end)))

@@ -22,6 +22,9 @@ import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings, load_settings
+from kamlib.panels.coverage import data_quarters, first_interaction
+from kamlib.panels.mentions import mention_counts
+from kamlib.panels.raw import row_counts
 from kamlib.periods import Quarter
 
 log = logging.getLogger(__name__)
@@ -186,10 +189,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
                 for qq in Quarter.span(quarter.shift(-7), quarter) if qq >= first]
         frames["objectives_history"] = pd.concat(hist, ignore_index=True)
     if data.has("mentions"):
-        t = data.table("mentions")
-        t = t.filter((t.occurred_on >= quarter.start) & (t.occurred_on <= quarter.end))
-        meta["mentions"] = {"all": int(t.count().execute()),
-                            "unlinked": int(t.account_id.isnull().sum().execute() or 0)}
+        meta["mentions"] = mention_counts(data, quarter)
     step("acquisition")
     cohort = acquisition.closed_cohort(quarter, settings.conversion_window_days)
     meta["conversion_cohort"] = {"quarter": str(cohort), "start": cohort.start.isoformat(),
@@ -219,7 +219,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
         spells = survival.spells_for_km(data, quarter, settings)
         frames["km_segment"] = survival.km_by(spells, "segment", settings.confidence_level)
         frames["km_cohort"] = survival.km_by(spells, "cohort", settings.confidence_level)
-        d0 = pd.Timestamp(data.table("interactions").occurred_at.min().execute())
+        d0 = pd.Timestamp(first_interaction(data))
         surv = survival.cohort_survivors(p.state.spells, quarter.end,
                                          first_year=int(d0.year) if not pd.isna(d0) else None)
         frames["cohorts"] = survival.cohort_table(surv)
@@ -318,8 +318,6 @@ def _fit_into(p, settings: Settings) -> bool:
 
 
 def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
-    from kamlib.kpis.compute import data_quarters
-
     return data_quarters(data, settings)
 
 
@@ -379,18 +377,7 @@ def _cache_key(data: str, quarter: str, settings: Settings) -> str:
 
 def _row_counts(url: str) -> list[tuple[str, int]]:
     """Rows per contract table at a database URL, in one query."""
-    from kamlib.data.contract import TABLE_LIST
-    from kamlib.data.sources import fetch, open_source
-
-    src = open_source(url)
-    try:
-        parts = [src.raw(t.name).count().name(t.name) for t in TABLE_LIST if src.has(t.name)]
-        if not parts:
-            return []
-        counts = fetch(parts[0].as_table().cross_join(*[p.as_table() for p in parts[1:]]))
-        return sorted((k, int(v)) for k, v in counts.iloc[0].items())
-    finally:
-        src.close()
+    return row_counts(url)
 
 
 def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | None = None

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kamlib import __version__
-from kamlib.config import REPORTS_DIR, SAMPLE_DIR
+from kamlib.config import REPORTS_DIR, SAMPLE_DIR, load_settings
 from kamlib.errors import KamError, first_line
 
 DEFAULT_SEED = 8  # kamlib.data.synth.DEFAULT_SEED, repeated to keep `kam --help` fast
@@ -106,7 +106,8 @@ def validate(
     from kamlib.report.output import write_quarantine
 
     try:
-        with run(open_source(data), strict=strict) as vd:
+        settings = load_settings()
+        with run(open_source(data), strict=strict, settings=settings) as vd:
             print_summary(vd)
             if quarantine is not None and len(vd.faults):
                 paths = write_quarantine(vd, quarantine)
@@ -159,14 +160,13 @@ def kpis(
         check_target(out_file)  # an unusable --out fails before any work
     except OutputError as exc:
         _fail(exc)
-    from kamlib.config import load_settings
     from kamlib.data.sources import open_source
     from kamlib.data.validate import validate as run
     from kamlib.kpis.compute import compute_kpis, resolve_quarter
 
     try:
         settings = load_settings()
-        with run(open_source(data), strict=strict) as vd:
+        with run(open_source(data), strict=strict, settings=settings) as vd:
             q = resolve_quarter(vd, quarter, settings)
             if quarter is None:  # say which quarter and why
                 from kamlib.panels.coverage import explain
@@ -207,7 +207,6 @@ def report(
     One report at a time is written into an --out folder; another run waits for it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kamlib.config import load_settings
     from kamlib.report.render import render
 
     t0 = time.perf_counter()
@@ -267,7 +266,7 @@ def load_db(
     t0 = time.perf_counter()
     try:
         with err.status("checking the folder against the contract") as status:
-            summary = run(data, url, replace=replace,
+            summary = run(data, url, replace=replace, settings=load_settings(),
                           progress=lambda t: status.update(f"loading {t}"))
     except _errors() as exc:
         _fail(exc)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kamlib.errors import KamError
+from kamlib.errors import OutputError
 
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -24,19 +24,6 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-class OutputError(KamError):
-    """An output cannot be written: an unusable path (exit 2), or a failure while
-    writing, such as a full disk (exit 1)."""
-
-    exit_code = 2
-
-    def __init__(self, message: str, exit_code: int | None = None, reason: str | None = None):
-        super().__init__(message)
-        self.reason = reason or message  # what went wrong, without the path
-        if exit_code is not None:
-            self.exit_code = exit_code
 
 
 def neutralise(cell):

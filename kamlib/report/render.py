@@ -46,12 +46,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kamlib import __version__
-from kamlib.config import NOTEBOOKS_DIR, SOURCE_ROOT, Settings, load_settings
-from kamlib.data.sources import fetch
-from kamlib.errors import KamError, ParameterError
+from kamlib.config import NOTEBOOKS_DIR, SOURCE_ROOT, Settings
+from kamlib.data.contract import TABLES
+from kamlib.data.sources import display_name, engine_errors, is_url, open_source
+from kamlib.data.validate import validate
+from kamlib.errors import BusyError, OutputError, ParameterError, ReportError
+from kamlib.kpis.compute import resolve_quarter
+from kamlib.panels import raw as raw_panels
+from kamlib.panels.coverage import explain
 from kamlib.periods import Quarter
+from kamlib.report import bundle as bundle_mod
+from kamlib.report import runner
 from kamlib.report.html import notebook_html, quarter_index, root_index
-from kamlib.report.output import OutputError, write_csv, write_quarantine, write_text
+from kamlib.report.output import write_csv, write_quarantine, write_text
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -65,18 +72,6 @@ THEMES = (
 log = logging.getLogger(__name__)
 SCORECARD = "kam_scorecard"
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
-
-
-class ReportError(KamError):
-    """A report could not be rendered; the previous report is left in place."""
-
-    exit_code = 1
-
-
-class BusyError(KamError):
-    """Another run holds the output folder's lock for longer than we wait."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -102,14 +97,12 @@ def fingerprints(source) -> dict[str, str]:
             out[path.name] = h.hexdigest()
         return out
     for name in sorted(t for t in _table_names() if source.has(t)):
-        df = fetch(source.raw(name))
+        df = raw_panels.table_rows(source, name)
         out[name] = hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()
     return out
 
 
 def _table_names():
-    from kamlib.data.contract import TABLES
-
     return list(TABLES)
 
 
@@ -325,15 +318,12 @@ def _unknown_kams(kams: Iterable[str], known: Iterable[str]) -> None:
 def _check_kams_early(source, kams: list[str]) -> None:
     """Unknown ``--kam`` ids fail at once, before the data is checked (the check after
     it still applies: an id may name a quarantined row)."""
-    from kamlib.data.sources import engine_errors
-
     try:
-        t = source.raw("account_managers")
-        if t is None or "kam_id" not in t.columns:
-            return  # the check of the data reports it
-        known = fetch(t.select("kam_id")).kam_id.dropna().astype(str)
+        known = raw_panels.kam_ids(source)
     except engine_errors():
         return
+    if known is None:
+        return  # the check of the data reports it
     _unknown_kams(kams, known)
 
 
@@ -371,13 +361,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     company's own edition of the pages. ``notify`` is told when the run waits for
     another one writing into ``out``.
     """
-    from kamlib.data.sources import display_name, open_source
-    from kamlib.data.validate import validate
-    from kamlib.kpis.compute import resolve_quarter
-    from kamlib.report import bundle as bundle_mod
-    from kamlib.report import runner
-
-    settings = settings or load_settings()
+    settings = settings if settings is not None else Settings()
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write the report into {out}: it is not a folder")
@@ -412,8 +396,6 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
         with validate(source, strict=strict, settings=settings) as vd:
             q = resolve_quarter(vd, quarter, settings)
             if quarter is None:  # say which quarter and why
-                from kamlib.panels.coverage import explain
-
                 step(explain(vd, settings, q))
             label = display_name(data)
             lock.acquire()
@@ -450,8 +432,6 @@ def _inside(folder: Path, path: Path) -> Path:
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
                   runner, notebooks: Path) -> Path:
-    from kamlib.data.sources import is_url
-
     # notebooks read the bundle; a URL is passed masked so no password reaches a page
     data_param = label if is_url(data) else str(Path(data).resolve())
     base = {"quarter": str(q), "data": data_param, "cache": str(cache)}

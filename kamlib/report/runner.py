@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kamlib.config import SOURCE_ROOT
+
 #: the kernel named in the notebooks (``make venv`` registers it for JupyterLab and the
 #: papermill command); ``kam report`` does not need it, see :func:`kernel_manager`
 KERNEL_NAME = "kam"
@@ -94,8 +96,6 @@ def _engine():
                 _KM = kernel_manager(kernel_name)
                 # the kernel imports the same kamlib as this process: a checkout's code
                 # is put first on its path (an installed kamlib is found where it is)
-                from kamlib.config import SOURCE_ROOT
-
                 env = dict(os.environ)
                 if SOURCE_ROOT is not None:
                     env["PYTHONPATH"] = os.pathsep.join(
@@ -120,9 +120,11 @@ def _engine():
 def _run(task: Task, kernel_name: str | None, timeout: int) -> Outcome:
     import logging
 
+    import nbformat
     import papermill as pm
+    import zmq
     from papermill.engines import papermill_engines
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillException, PapermillExecutionError
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     if "kam-reuse" not in papermill_engines._engines:
@@ -137,7 +139,10 @@ def _run(task: Task, kernel_name: str | None, timeout: int) -> Outcome:
         index, src = _failed_cell(task.output_path)
         return Outcome(task.name, task.output_path, False, index, src,
                        f"{exc.ename}: {exc.evalue}")
-    except Exception as exc:  # dead kernel, timeout, unreadable notebook ...
+    except (PapermillException, RuntimeError, OSError, ValueError, KeyError,
+            nbformat.ValidationError, zmq.ZMQBaseError) as exc:
+        # a dead kernel (RuntimeError), a timeout (TimeoutError, an OSError), a missing
+        # kernel (KeyError), an unreadable notebook (ValueError, ValidationError), ...
         return Outcome(task.name, task.output_path, False, None, "",
                        f"{type(exc).__name__}: {exc}")
 
@@ -153,7 +158,7 @@ def _failed_cell(path: str) -> tuple[int | None, str]:
 
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception:  # the saved notebook only helps the message
+    except (OSError, ValueError, nbformat.ValidationError):  # it only helps the message
         return None, ""
     n = 0
     for cell in nb.cells:

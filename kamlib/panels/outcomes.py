@@ -1,0 +1,32 @@
+"""What was promised and what was met: customer objectives and SLA checks of a quarter.
+
+Both are read where the data lives; only the quarter's rows (objectives) or one row
+per account (SLA checks) come back to pandas.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kamlib.data.sources import fetch
+from kamlib.periods import Quarter, as_quarter
+
+__all__ = ["objectives_in", "sla_counts"]
+
+
+def objectives_in(data, quarter: Quarter | str) -> pd.DataFrame:
+    """The objectives due in the quarter (``due_on`` within it), every column of the
+    table, ordered by ``objective_id``."""
+    q = as_quarter(quarter)
+    t = data.table("objectives")
+    return fetch(t.filter((t.due_on >= q.start) & (t.due_on <= q.end)), by="objective_id")
+
+
+def sla_counts(data, quarter: Quarter | str) -> pd.DataFrame:
+    """Per account, the SLA checks whose period ends in the quarter: ``checks`` and
+    ``met``, ordered by ``account_id``."""
+    q = as_quarter(quarter)
+    t = data.table("sla_checks")
+    t = t.filter((t.period_end >= q.start) & (t.period_end <= q.end))
+    return fetch(t.group_by("account_id").aggregate(checks=t.count(), met=t.met.sum()),
+                 by="account_id")
