@@ -15,7 +15,7 @@ and :mod:`kamlib.models.clv`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
@@ -37,6 +37,7 @@ from kamlib.kpis.grains import (
     ratio_rows,
     row,
 )
+from kamlib.kpis.lifetime import SurvivalFit, fit_survival
 from kamlib.panels import quarter as panels
 from kamlib.panels.invoices import derive_kinds
 from kamlib.periods import Quarter
@@ -63,7 +64,6 @@ class Period:
     data: object
     quarter: Quarter
     settings: Settings
-    cache: dict = field(default_factory=dict)
     grains: tuple[str, ...] = GRAINS  # e.g. ("company", "segment") for cheap trend quarters
 
     @property
@@ -110,6 +110,11 @@ class Period:
             renewed_by = dict(zip(r.contract_id[r.renewed], r.renewed_by[r.renewed], strict=True))
             kinds = derive_kinds(inv, self.state.contracts, renewed_by)
         return panels.invoice_panel(self.data, self.quarter, kinds)
+
+    @cached_property
+    def survival(self) -> SurvivalFit:
+        """The churn model and CLV of the quarter (:func:`kamlib.kpis.lifetime.fit_survival`)."""
+        return fit_survival(self)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -386,24 +391,16 @@ def team_kpis(p: Period) -> list[dict]:
 
 
 def survival_kpis(p: Period) -> list[dict]:
-    """CLV (survival-based and naive) and next-quarter churn risk per account."""
-    from kamlib.models import clv, survival
-    from kamlib.models.cox import ModelInputError
+    """CLV (survival-based and naive) and next-quarter churn risk per account, from the
+    quarter's churn model (:attr:`Period.survival`)."""
+    from kamlib.models import clv
 
     s = p.settings
-    try:
-        model, panel = survival.fit_churn_model(p.data, p.quarter, s)
-    except ModelInputError as exc:  # e.g. no churn yet: the survival KPIs say "no data"
-        p.cache["survival_error"] = str(exc)
+    fit = p.survival
+    if not fit.fitted:  # e.g. no churn yet: the survival KPIs say "no data"
         return [row(kpi, "company", "all", p.label, stats.Estimate(np.nan, np.nan, np.nan, 0))
                 for kpi in SURVIVAL_IDS]
-    snap = survival.align(survival.snapshot(p.data, p.quarter, s), panel)
-    days = (p.quarter.next().end - p.quarter.end).days
-    risk = survival.predict_risk(model, snap, quarter_days=days, horizon_years=s.horizon_years)
-    f = clv.account_clv(p.data, p.quarter, s, risk)
-    f = f.drop(columns=["segment"]).merge(
-        p.attribution[["account_id", "segment", "kam_id"]], on="account_id", how="left")
-    p.cache.update(model=model, panel=panel, risk=risk, clv=f)
+    f = fit.clv
     rows = []
     for g, grp, sub in groups(f, GRAINS[:3]):
         tot = stats.bootstrap(sub.clv.to_numpy(), np.sum, draws=s.bootstrap_draws, seed=s.seed,

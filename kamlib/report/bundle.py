@@ -127,7 +127,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     step("KPIs")
     first, _last = _data_first(data, settings)
     p = Period(data, quarter, settings)
-    kpis = compute_kpis(data, quarter, settings, period=p)  # p keeps the model and CLV
+    kpis = compute_kpis(data, quarter, settings, period=p)  # p keeps the churn model
     frames["kpis"] = kpis
     step("trends")
     cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, 200))
@@ -201,9 +201,10 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     frames["touch_peaks"], frames["touch_curves"] = peaks, curves
 
     step("survival")
-    if "model" in p.cache or _fit_into(p, settings):
-        model, panel = p.cache["model"], p.cache["panel"]
-        frames["clv"] = p.cache["clv"]
+    fit = p.survival
+    if fit.fitted:
+        model, panel = fit.model, fit.panel
+        frames["clv"] = fit.clv
         frames["model_summary"] = model.summary.reset_index()
         frames["ph_check"] = model.ph_check(panel)
         meta["model"] = {"choice": model.choice_, "concordance": model.concordance_,
@@ -237,7 +238,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
                 meta["sbg"] = {"error": str(exc)}
         meta["clv"] = {"annual_churn": clv.trailing_churn_rate(p.state.spells, quarter)}
     else:
-        meta["model"] = {"error": p.cache.get("survival_error", "no model")}
+        meta["model"] = {"error": fit.error or "no model"}
 
     step("team")
     if data.has("employee_surveys"):
@@ -308,13 +309,6 @@ def earlier_kpis(data, quarter: Quarter, first: Quarter, settings: Settings,
         found = t[(t.grain == "company") & t.value.notna()].kpi
         missing -= set(found)
     return pd.concat(out, ignore_index=True)
-
-
-def _fit_into(p, settings: Settings) -> bool:
-    from kamlib.kpis.compute import survival_kpis
-
-    survival_kpis(p)
-    return "model" in p.cache
 
 
 def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
