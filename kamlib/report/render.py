@@ -247,11 +247,18 @@ def clean_notebook(path: Path, name: str, parameters: dict | None = None) -> Non
 
 def export_html(nb_path: Path, out: Path, title: str, quarter: str, nav: list[tuple[str, str]],
                 footer: str, home: str) -> None:
-    """HTML of an executed notebook: inputs hidden, images embedded, house template, TOC."""
+    """HTML of an executed notebook: inputs hidden, images embedded, house template, TOC.
+
+    Warnings (a cell's ``stderr`` output) stay in the executed notebook for analysts and
+    are left out of the page."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.output_type == "stream" and o.get("name") == "stderr")]
     exporter = HTMLExporter(template_name="kam", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
