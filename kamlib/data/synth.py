@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from kamlib import __version__
 from kamlib.periods import Quarter
 
 DEFAULT_SEED = 8
@@ -885,8 +886,6 @@ def _expected_score(mu: float, sd: float) -> float:
 
 
 def _truth(cfg: SynthConfig, peak_curve: dict, dec: dict) -> dict:
-    from kamlib import __version__
-
     h_sd = math.sqrt(0.6**2 + 0.3**2 / (1 - 0.9**2))
     score_sd = math.sqrt((1.3 * h_sd) ** 2 + 1.3**2)
     n_dec = len(dec["churn"])

@@ -16,6 +16,7 @@ and :mod:`kamlib.models.clv`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,9 @@ from kamlib.kpis.grains import (
     ratio_rows,
     row,
 )
+from kamlib.kpis.lifetime import SurvivalFit, fit_survival
 from kamlib.kpis.team import enps_answers
+from kamlib.models import clv
 from kamlib.panels import coverage
 from kamlib.panels import quarter as panels
 from kamlib.panels.customers import customers_on
@@ -47,7 +50,7 @@ from kamlib.periods import Quarter, as_quarter
 from kamlib.stats import intervals as stats
 
 __all__ = [
-    "ALL_IDS", "FAMILIES", "KPI_IDS", "SURVIVAL_IDS", "Period", "acquisition_kpis",
+    "ALL_IDS", "FAMILIES", "KPI_IDS", "KpiPeriod", "SURVIVAL_IDS", "Period", "acquisition_kpis",
     "churn_kpis", "compute_kpis", "data_quarters", "expansion_kpis", "growth_kpis",
     "interaction_kpis", "objectives_due", "outcome_kpis", "referral_acquired",
     "resolve_quarter", "survival_kpis", "team_kpis", "voice_kpis",
@@ -59,6 +62,17 @@ ALL_IDS = KPI_IDS + SURVIVAL_IDS
 """The ids of :data:`kamlib.kpis.registry.REGISTRY` (defined there, see
 docs/kpi-reference.md): KPI_IDS from the event tables, SURVIVAL_IDS from the survival
 models."""
+
+
+class KpiPeriod(Period):
+    """A :class:`~kamlib.panels.period.Period` that also holds the quarter's churn model
+    and CLV (:attr:`survival`), fitted once and read by :func:`survival_kpis` and by the
+    report's CLV page alike."""
+
+    @cached_property
+    def survival(self) -> SurvivalFit:
+        """The churn model and CLV of the quarter (:func:`kamlib.kpis.lifetime.fit_survival`)."""
+        return fit_survival(self)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -323,25 +337,16 @@ def team_kpis(p: Period) -> list[dict]:
                     min_n=p.settings.min_group_size)
 
 
-def survival_kpis(p: Period) -> list[dict]:
-    """CLV (survival-based and naive) and next-quarter churn risk per account."""
-    from kamlib.models import clv, survival
-    from kamlib.models.cox import ModelInputError
+def survival_kpis(p: KpiPeriod) -> list[dict]:
+    """CLV (survival-based and naive) and next-quarter churn risk per account, from the
+    quarter's churn model (:attr:`Period.survival`)."""
 
     s = p.settings
-    try:
-        model, panel = survival.fit_churn_model(p.data, p.quarter, s)
-    except ModelInputError as exc:  # e.g. no churn yet: the survival KPIs say "no data"
-        p.cache["survival_error"] = str(exc)
+    fit = p.survival
+    if not fit.fitted:  # e.g. no churn yet: the survival KPIs say "no data"
         return [row(kpi, "company", "all", p.label, stats.Estimate(np.nan, np.nan, np.nan, 0))
                 for kpi in SURVIVAL_IDS]
-    snap = survival.align(survival.snapshot(p.data, p.quarter, s), panel)
-    days = (p.quarter.next().end - p.quarter.end).days
-    risk = survival.predict_risk(model, snap, quarter_days=days, horizon_years=s.horizon_years)
-    f = clv.account_clv(p.data, p.quarter, s, risk)
-    f = f.drop(columns=["segment"]).merge(
-        p.attribution[["account_id", "segment", "kam_id"]], on="account_id", how="left")
-    p.cache.update(model=model, panel=panel, risk=risk, clv=f)
+    f = fit.clv
     rows = []
     for g, grp, sub in groups(f, GRAINS[:3]):
         tot = stats.bootstrap(sub.clv.to_numpy(), np.sum, draws=s.bootstrap_draws, seed=s.seed,
@@ -390,7 +395,7 @@ def resolve_quarter(data, quarter: Quarter | str | None, settings: Settings) -> 
 
 def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
                  progress: Callable[[str], None] | None = None,
-                 period: Period | None = None) -> pd.DataFrame:
+                 period: KpiPeriod | None = None) -> pd.DataFrame:
     """The long KPI table for one quarter.
 
     Parameters
@@ -400,12 +405,12 @@ def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
     settings : the settings (default ``Settings()``, the documented defaults; the command
         line passes the project's ``kam.toml``).
     progress : called with each family's name before it runs.
-    period : a :class:`Period` to compute in, so that a caller can reuse what the
-        families cached (the churn model, CLV) instead of computing it again.
+    period : a :class:`KpiPeriod` to compute in, so that a caller can reuse what the
+        families computed (the churn model, CLV) instead of computing it again.
     """
     settings = settings if settings is not None else Settings()
     q = as_quarter(quarter, settings.fiscal_year_start_month)
-    p = period if period is not None else Period(data, q, settings)
+    p = period if period is not None else KpiPeriod(data, q, settings)
     rows: list[dict] = []
     for name, fam in FAMILIES.items():
         if progress:

@@ -26,6 +26,7 @@ from kamlib.present.markup import render
 from kamlib.present.rows import kpi_row as _row
 from kamlib.present.rows import shift_quarter as _shift
 from kamlib.present.tables import table
+from kamlib.stats import intervals as stats
 
 __all__ = [
     "account_view",
@@ -339,7 +340,6 @@ def objective_link(objectives: pd.DataFrame, level: float = 0.95) -> str:
     >>> "All leading objectives met" in h and "None met" in h
     True
     """
-    from kamlib.stats import intervals as stats
 
     need = {"account_id", "indicator", "due_on", "attainment", "met"}
     if objectives is None or len(objectives) == 0 or not need <= set(objectives.columns):

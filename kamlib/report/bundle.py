@@ -1,12 +1,21 @@
 """The shared results of one quarter, computed once and read by every notebook.
 
 ``kam report`` validates the data and builds a :class:`Bundle` once; each report
-notebook then only reads it (``Bundle.load(cache)``), so notebooks never
-recompute each other's work. An analyst opening a notebook in JupyterLab without
-a cache gets the same bundle built on the fly by :func:`open_bundle`.
+notebook then only reads it (:meth:`Bundle.load`) and shows what it holds: every
+figure, list, verdict and model check of a page is computed by :func:`build`, the
+notebooks only format and display. An analyst opening a notebook in JupyterLab
+without a cache gets the same bundle built on the fly by :func:`open_bundle`.
 
-Frames are stored as Parquet and small results as JSON, so a bundle is a plain
-folder that can be inspected.
+A bundle is a typed container: named frames (``b.kpis``, ``b.accounts``,
+``b.risk_ranking``, ...; a frame a quarter cannot have, such as the churn model's
+without a model, is None) and small typed results (:mod:`kamlib.report.facts`).
+It is stored as a plain folder that can be inspected: one Parquet file per frame and
+``meta.json`` for the rest.
+
+>>> b = Bundle(Quarter("2026Q3"), Settings(), date(2026, 9, 30),
+...            kpis=pd.DataFrame({"kpi": ["nps"], "value": [12.0]}))
+>>> float(b.kpis.value.iloc[0]), b.clv is None, b.meta["quarter"]
+(12.0, True, '2026Q3')
 """
 
 from __future__ import annotations
@@ -14,307 +23,350 @@ from __future__ import annotations
 import json
 import logging
 import time
+import typing
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from kamlib.config import Settings, load_settings
-from kamlib.panels.coverage import data_quarters, first_interaction
-from kamlib.panels.mentions import mention_counts
+import kamlib
+from kamlib.config import CACHE_DIR, Settings, default_data, load_settings
+from kamlib.data.sources import display_name, is_url, open_source
+from kamlib.data.validate import validate
+from kamlib.kpis.compare import KamComparison
+from kamlib.kpis.compute import KpiPeriod, resolve_quarter
+from kamlib.panels.coverage import data_quarters
 from kamlib.panels.raw import row_counts
 from kamlib.periods import Quarter
+from kamlib.report import churn_model, themes
+from kamlib.report.facts import (
+    BacktestFacts,
+    CohortModelFacts,
+    Comparison,
+    ContactGapFacts,
+    ConversionCohort,
+    DataQualityFacts,
+    LifetimeFacts,
+    Mentions,
+    ModelFacts,
+    Window,
+    from_json,
+    to_json,
+)
+from kamlib.report.pages import page_results
+
+__all__ = ["Bundle", "build", "code_hash", "open_bundle"]
 
 log = logging.getLogger(__name__)
-TREND_QUARTERS = 8
-#: Quarters before the reported one that a page may fall back on when a KPI has no
-#: observations in it (with the quarter itself: the last 12 months).
-LOOKBACK_QUARTERS = 3
 
 
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (np.floating, float)):
-        return None if not np.isfinite(v) else float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    return v
+def _frames() -> Any:
+    return field(default_factory=pd.DataFrame)
 
 
+@dataclass(eq=False, repr=False)
 class Bundle:
-    """Read access to a built bundle folder: ``b.frame("kpis")``, ``b.meta``."""
+    """Everything the report shows for one quarter: named frames and typed results.
 
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self.meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
-        self._frames: dict[str, pd.DataFrame] = {}
+    Frames typed ``DataFrame | None`` are None when the quarter cannot have them (no
+    churn model, no survey, no employee survey, no objectives); the others are always
+    there, maybe empty. ``b.frame(name)`` and ``b.meta`` (the stored ``meta.json``)
+    serve code that reads a bundle by name. :meth:`save` and :meth:`load` write and
+    read the bundle's folder.
+    """
+
+    quarter: Quarter
+    settings: Settings
+    as_of: date
+    source: str = ""
+
+    # -- results --------------------------------------------------------------------------
+    #: the trailing quarters over which managers are compared
+    window: Window = field(default_factory=Window)
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    #: the quarter of the survey answers shown when the quarter had none
+    responses_period: str | None = None
+    mentions: Mentions | None = None
+    conversion_cohort: ConversionCohort = field(default_factory=ConversionCohort)
+    contact_gaps: ContactGapFacts = field(default_factory=ContactGapFacts)
+    #: why the link between leading and lagging objectives cannot be shown ("" when it can)
+    objective_link_note: str = ""
+    churn_model: ModelFacts = field(default_factory=ModelFacts)
+    backtest_scores: BacktestFacts = field(default_factory=BacktestFacts)
+    cohort_model: CohortModelFacts = field(default_factory=CohortModelFacts)
+    lifetime: LifetimeFacts = field(default_factory=LifetimeFacts)
+    #: the most managers behind a correlation of satisfaction with customer outcomes
+    enps_managers: int = 0
+    data_quality: DataQualityFacts = field(default_factory=DataQualityFacts)
+
+    # -- KPIs --------------------------------------------------------------------------------
+    kpis: pd.DataFrame = _frames()
+    #: company and segment rows of the eight quarters up to this one
+    trend: pd.DataFrame = _frames()
+    #: KAM rows of the latest quarter with data for KPIs without data this quarter
+    earlier: pd.DataFrame = _frames()
+
+    # -- accounts and managers -------------------------------------------------------------
+    accounts: pd.DataFrame = _frames()
+    kams: pd.DataFrame = _frames()
+    #: one row per current account with what the pages show about it
+    account_view: pd.DataFrame = _frames()
+    #: the same, the largest lifetime value first (each manager's book on a scorecard)
+    books: pd.DataFrame = _frames()
+    #: current accounts with a value at risk, ranked for the whole company (``rank``)
+    risk_ranking: pd.DataFrame = _frames()
+    #: accounts over the contact-gap threshold, most urgent first
+    contact_alerts: pd.DataFrame = _frames()
+    value_at_risk_kam: pd.DataFrame = _frames()
+    value_at_risk_segment: pd.DataFrame = _frames()
+    #: one row per manager for the head of a scorecard
+    kam_summary: pd.DataFrame = _frames()
+
+    # -- managers compared (long, with a ``kpi`` column; see :meth:`comparison`) ------------
+    kam_trailing: pd.DataFrame = _frames()
+    kam_funnel: pd.DataFrame = _frames()
+    kam_funnel_limits: pd.DataFrame = _frames()
+    kam_shrunk: pd.DataFrame = _frames()
+
+    # -- customer voice ----------------------------------------------------------------------
+    responses: pd.DataFrame = _frames()
+    responses_latest: pd.DataFrame | None = None
+    #: answers (detractors, passives, promoters) of the latest wave by segment, by manager
+    nps_segment: pd.DataFrame = _frames()
+    nps_kam: pd.DataFrame = _frames()
+
+    # -- objectives --------------------------------------------------------------------------
+    objectives: pd.DataFrame | None = None
+    objectives_history: pd.DataFrame | None = None
+    #: objectives due this quarter below 80 % of target, with account and manager
+    objectives_short: pd.DataFrame = _frames()
+    #: lagging objectives met by how many leading ones were met the year before
+    objective_link: pd.DataFrame = _frames()
+
+    # -- acquisition -------------------------------------------------------------------------
+    touch_peaks: pd.DataFrame = _frames()
+    touch_curves: pd.DataFrame = _frames()
+
+    # -- churn model (None without a model) ---------------------------------------------------
+    clv: pd.DataFrame | None = None
+    #: hazard ratios, indexed by covariate
+    model_summary: pd.DataFrame | None = None
+    ph_check: pd.DataFrame | None = None
+    #: the backtest's predictions per account, their calibration in risk groups, and its
+    #: measures (model against benchmark)
+    backtest: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
+    backtest_measures: pd.DataFrame | None = None
+    km_segment: pd.DataFrame | None = None
+    km_cohort: pd.DataFrame | None = None
+    km_recent_cohorts: pd.DataFrame | None = None
+    cohorts: pd.DataFrame | None = None
+    cohort_fit: pd.DataFrame | None = None
+
+    # -- team (None without employee surveys) -------------------------------------------------
+    enps_teams: pd.DataFrame | None = None
+    kam_outcomes: pd.DataFrame | None = None
+    enps_association: pd.DataFrame | None = None
+    enps_terciles: pd.DataFrame | None = None
+
+    # -- data quality ------------------------------------------------------------------------
+    validation: pd.DataFrame = _frames()
+    faults: pd.DataFrame = _frames()
+    rules: pd.DataFrame = _frames()
+
+    # -- reading ---------------------------------------------------------------------------
+    @classmethod
+    def frame_names(cls) -> tuple[str, ...]:
+        """The names of every frame a bundle can hold."""
+        return tuple(f.name for f in fields(cls) if "DataFrame" in str(f.type))
 
     @property
-    def quarter(self) -> Quarter:
-        return Quarter(self.meta["quarter"], self.meta["settings"]["fiscal_year_start_month"])
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(**self.meta["settings"])
+    def names(self) -> list[str]:
+        """The frames this bundle holds (not None), sorted."""
+        return sorted(n for n in self.frame_names() if getattr(self, n) is not None)
 
     def frame(self, name: str) -> pd.DataFrame:
-        if name not in self._frames:
-            p = self.folder / f"{name}.parquet"
-            self._frames[name] = pd.read_parquet(p) if p.exists() else pd.DataFrame()
-        return self._frames[name].copy()
+        """A copy of frame ``name``; an empty frame when the bundle has none by that name."""
+        f = getattr(self, name) if name in self.frame_names() else None
+        return f.copy() if f is not None else pd.DataFrame()
 
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if (self.folder / f"{name}.parquet").exists():
-            return self.frame(name)
-        raise AttributeError(f"the bundle has no frame {name!r}")
+    def rows(self, name: str, head: int | None = None, **where: Any) -> pd.DataFrame:
+        """The rows of frame ``name`` whose columns equal ``where``, in the frame's order,
+        the first ``head`` of them (all when None).
+
+        >>> b = Bundle(Quarter("2026Q3"), Settings(), date(2026, 9, 30),
+        ...            risk_ranking=pd.DataFrame({"kam_id": ["K1", "K2", "K1"], "rank": [1, 2, 3]}))
+        >>> b.rows("risk_ranking", kam_id="K1")["rank"].tolist(), len(b.rows("risk_ranking", head=2))
+        ([1, 3], 2)
+        """
+        f = self.frame(name)
+        for col, value in where.items():
+            f = f[f[col] == value] if col in f else f.iloc[0:0]
+        return f if head is None else f.head(head)
+
+    def comparison(self, kpi: str):
+        """The comparison of the managers on ``kpi`` (a :class:`kamlib.kpis.compare.KamComparison`:
+        funnel table with each ``manager``'s name, limits, shrunken rates by name)."""
+
+        facts = self.comparisons.get(kpi, Comparison(kpi=kpi))
+
+        def part(name: str) -> pd.DataFrame:
+            f = self.rows(name, kpi=kpi)
+            return f.drop(columns="kpi").reset_index(drop=True) if len(f) else pd.DataFrame()
+
+        target = facts.target if facts.target is not None else float("nan")
+        return KamComparison(kpi, target, part("kam_funnel"), part("kam_funnel_limits"),
+                             part("kam_shrunk"), facts.dispersion)
+
+    @property
+    def kam_names(self) -> dict[str, str]:
+        """kam id -> the manager's name as the pages show it."""
+        if len(self.kams) == 0:
+            return {}
+        return dict(zip(self.kams.kam_id, self.kams.name, strict=True))
 
     @property
     def history(self) -> pd.DataFrame:
         """KPI rows of earlier quarters that a page may show when the quarter has none:
         the trend (company and segment grains, 8 quarters) and, for KPIs without
         observations this quarter, the KAM grain of the last 12 months
-        (:func:`earlier_kpis`)."""
-        parts = [f for f in (self.frame("trend"), self.frame("earlier")) if len(f)]
+        (:func:`kamlib.report.themes.earlier_kpis`)."""
+        parts = [f for f in (self.trend, self.earlier) if len(f)]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     @property
-    def names(self) -> list[str]:
-        return sorted(p.stem for p in self.folder.glob("*.parquet"))
+    def meta(self) -> dict[str, Any]:
+        """Everything but the frames as plain JSON values (the bundle's ``meta.json``):
+        ``quarter``, ``as_of``, ``settings``, ``source`` and each result by field name."""
+        out: dict[str, Any] = {"quarter": str(self.quarter), "as_of": self.as_of.isoformat(),
+                               "settings": asdict(self.settings), "source": self.source}
+        out.update((f.name, to_json(getattr(self, f.name))) for f in fields(self)
+                   if f.name not in out and f.name not in self.frame_names())
+        return out
+
+    def __repr__(self) -> str:
+        rows = [f"  {n}: {len(getattr(self, n)):,} rows" for n in self.names]
+        return (f"Bundle {self.quarter} (as of {self.as_of}), {len(rows)} frames:\n"
+                + "\n".join(rows))
+
+    # -- storing ---------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """Write the bundle into ``folder``: ``<frame>.parquet`` per frame, ``meta.json``.
+
+        Parquet wants one type per column: object columns are stored as text (missing
+        values stay missing). A frame keeps its index only when the index is named (the model
+        summary's covariates).
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self.frame_names():
+            df = getattr(self, name)
+            path = folder / f"{name}.parquet"
+            if df is None:
+                path.unlink(missing_ok=True)
+                continue
+            _write_parquet(df, path)
+        (folder / "meta.json").write_text(
+            json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Bundle:
+        """The bundle stored in ``folder`` by :meth:`save`."""
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        settings = Settings(**meta["settings"])
+        hints = typing.get_type_hints(cls)
+        kwargs: dict[str, Any] = {
+            "quarter": Quarter(meta["quarter"], settings.fiscal_year_start_month),
+            "settings": settings, "as_of": date.fromisoformat(meta["as_of"]),
+            "source": meta.get("source", "")}
+        for f in fields(cls):
+            if f.name in kwargs:
+                continue
+            if f.name in cls.frame_names():
+                path = folder / f"{f.name}.parquet"
+                if path.exists():
+                    kwargs[f.name] = pd.read_parquet(path)
+            elif f.name in meta:
+                kwargs[f.name] = from_json(hints[f.name], meta[f.name])
+        return cls(**kwargs)
 
 
-#: names longer than this are shortened with "…" on every page (ids are never shortened)
-NAME_MAX = 120
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    df = df.copy()
+    for c in df.columns:  # Parquet wants one type per column
+        if df[c].dtype == object:
+            df[c] = df[c].map(_as_text)
+    if df.index.name is None:
+        df.reset_index(drop=True).to_parquet(path, index=False)
+    else:
+        df.to_parquet(path, index=True)
 
 
-def display_name(name):
-    """A name from the data as the pages show it: one line, at most :data:`NAME_MAX`
-    characters (see :func:`kamlib.plots.style.shorten`); missing stays missing.
+def _as_text(v: Any) -> str | None:
+    """A value of a column of mixed types as text; missing (None, NaN, NaT) stays missing.
 
-    >>> display_name("Kira  Moreau"), display_name("x" * 500)[-3:], display_name(None)
-    ('Kira Moreau', 'xx…', None)
+    >>> _as_text(3), _as_text(float("nan")), _as_text("x")
+    ('3', None, 'x')
     """
-    from kamlib.plots.style import shorten
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
+        return None
+    return v if isinstance(v, str) else str(v)
 
-    return None if name is None or (isinstance(name, float) and name != name) \
-        else shorten(name, NAME_MAX)
 
-
+# -- building ----------------------------------------------------------------------------------
 def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = None,
           progress: Callable[[str], None] | None = None, source_label: str = "") -> Bundle:
-    """Compute everything the report shows for ``quarter`` and store it in ``out``."""
-    from kamlib.kpis import acquisition, attention, compare, team
-    from kamlib.kpis.compute import Period, compute_kpis
-    from kamlib.models import clv, diagnostics, survival
-    from kamlib.panels import quarter as panels
-
-    settings = settings or load_settings()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    frames: dict[str, pd.DataFrame] = {}
-    meta: dict = {"quarter": str(quarter), "as_of": quarter.end.isoformat(),
-                  "settings": asdict(settings), "source": source_label}
-
-    def step(name):
-        if progress:
-            progress(name)
-
-    step("KPIs")
-    first, _last = _data_first(data, settings)
-    p = Period(data, quarter, settings)
-    kpis = compute_kpis(data, quarter, settings, period=p)  # p keeps the model and CLV
-    frames["kpis"] = kpis
-    step("trends")
-    cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, 200))
-    trend = []
-    family_of: dict[str, str] = {}  # KPI id -> the family that computes it
-    for q in Quarter.span(quarter.shift(-(TREND_QUARTERS - 1)), quarter.previous()):
-        if q < first:
-            continue
-        from kamlib.kpis.compute import FAMILIES, frame
-
-        pq = Period(data, q, cheap, grains=("company", "segment"))
-        rows = []
-        for fam in ("churn", "expansion", "growth", "voice", "outcomes", "interaction", "team"):
-            fam_rows = FAMILIES[fam](pq)
-            family_of.update((r["kpi"], fam) for r in fam_rows)
-            rows += fam_rows
-        t = frame(rows)
-        trend.append(t[t.grain.isin(["company", "segment"])])
-    trend.append(kpis[kpis.grain.isin(["company", "segment"])])
-    frames["trend"] = pd.concat(trend, ignore_index=True)
-    step("latest figures")
-    frames["earlier"] = earlier_kpis(data, quarter, first, settings, kpis, family_of)
-
-    step("KAM comparison")
-    # one quarter of churn per KAM is too few events to compare: pool the last four
-    window = compare.trailing_window(quarter, first)
-    frames["kam_trailing"] = compare.trailing_counts(data, quarter, settings, first=first,
-                                                     periods={quarter: p})
-    meta["kam_trailing"] = {"quarters": [str(q) for q in window],
-                            "label": compare.window_label(window)}
-
-    step("accounts")
-    acc = p.accounts.copy()
-    gaps = panels.contact_gaps(acc[acc.customer_end], p.interactions, quarter)
-    acc = acc.merge(gaps, on="account_id", how="left")
-    acc["next_renewal_on"] = acc.account_id.map(attention.next_renewal_on(p.state.renewals))
-    frames["accounts"] = acc.assign(name=acc["name"].map(display_name))
-    kams = data.frame("account_managers").sort_values("kam_id")
-    frames["kams"] = kams.assign(name=kams["name"].map(display_name))
-    resp = p.attribute(panels.response_panel(data, quarter))
-    frames["responses"] = resp
-    if len(resp) == 0:  # no survey this quarter: the latest wave within the last 12 months
-        for qq in _lookback(quarter, first):
-            pq = Period(data, qq, settings)
-            r = pq.attribute(panels.response_panel(data, qq))
-            if len(r):
-                frames["responses_latest"] = r
-                meta["responses_period"] = str(qq)
-                break
-    if data.has("objectives"):
-        from kamlib.kpis.compute import objectives_due
-
-        frames["objectives"] = objectives_due(p)
-        # the last eight quarters, for the link between leading and lagging objectives
-        hist = [objectives_due(Period(data, qq, settings))
-                for qq in Quarter.span(quarter.shift(-7), quarter) if qq >= first]
-        frames["objectives_history"] = pd.concat(hist, ignore_index=True)
-    if data.has("mentions"):
-        meta["mentions"] = mention_counts(data, quarter)
-    step("acquisition")
-    cohort = acquisition.closed_cohort(quarter, settings.conversion_window_days)
-    meta["conversion_cohort"] = {"quarter": str(cohort), "start": cohort.start.isoformat(),
-                                 "end": cohort.end.isoformat()}
-    pros = acquisition.prospect_frame(data, quarter.end, settings.conversion_window_days)
-    peaks, curves = acquisition.ideal_touches(pros, draws=settings.bootstrap_draws,
-                                              seed=settings.seed,
-                                              level=settings.confidence_level)
-    frames["touch_peaks"], frames["touch_curves"] = peaks, curves
-
-    step("survival")
-    if "model" in p.cache or _fit_into(p, settings):
-        model, panel = p.cache["model"], p.cache["panel"]
-        frames["clv"] = p.cache["clv"]
-        frames["model_summary"] = model.summary.reset_index()
-        frames["ph_check"] = model.ph_check(panel)
-        meta["model"] = {"choice": model.choice_, "concordance": model.concordance_,
-                         "rows": len(panel), "events": int(panel.event.sum()),
-                         "reference_segment": panel.attrs.get("reference_segment")}
-        step("backtest")
-        try:
-            bt = diagnostics.backtest(data, quarter, settings)
-            frames["backtest"] = bt.pop("predictions")
-            meta["backtest"] = bt
-        except Exception as exc:  # too little history for a backtest: say so
-            meta["backtest"] = {"error": str(exc)}
-        spells = survival.spells_for_km(data, quarter, settings)
-        frames["km_segment"] = survival.km_by(spells, "segment", settings.confidence_level)
-        frames["km_cohort"] = survival.km_by(spells, "cohort", settings.confidence_level)
-        d0 = pd.Timestamp(first_interaction(data))
-        surv = survival.cohort_survivors(p.state.spells, quarter.end,
-                                         first_year=int(d0.year) if not pd.isna(d0) else None)
-        frames["cohorts"] = survival.cohort_table(surv)
-        if surv:
-            try:
-                sbg = survival.ShiftedBetaGeometric().fit(list(surv.values()))
-                years = np.arange(0, settings.horizon_years + 1)
-                seen = max(len(v) for v in surv.values()) - 1
-                frames["cohort_fit"] = pd.DataFrame({
-                    "year": years, "share": sbg.survival_function(years),
-                    "observed": years <= seen})
-                meta["sbg"] = {"alpha": sbg.alpha_, "beta": sbg.beta_,
-                               "del": sbg.del_(settings.discount_rate)}
-            except ValueError as exc:
-                meta["sbg"] = {"error": str(exc)}
-        meta["clv"] = {"annual_churn": clv.trailing_churn_rate(p.state.spells, quarter)}
-    else:
-        meta["model"] = {"error": p.cache.get("survival_error", "no model")}
-
-    step("team")
-    if data.has("employee_surveys"):
-        frames["enps_teams"] = team.enps_by_team(data, quarter, settings.min_group_size,
-                                                 settings.confidence_level)
-        window = [q for q in Quarter.span(quarter.shift(-7), quarter) if q >= first]
-        outcomes = team.kam_outcomes(data, window, settings)
-        frames["kam_outcomes"] = outcomes
-        frames["enps_association"] = team.association(outcomes, settings.confidence_level)
-        frames["enps_terciles"] = team.terciles(outcomes, settings.confidence_level)
-    step("data quality")
-    frames["validation"] = data.summary
-    frames["faults"] = data.faults
-
-    for name, df in frames.items():
-        df = df.copy()
-        for c in df.columns:  # Parquet wants one type per column
-            if df[c].dtype == object:
-                df[c] = df[c].map(lambda v: v if v is None or isinstance(v, str) else str(v))
-        df.reset_index(drop=True).to_parquet(out / f"{name}.parquet", index=False)
-    (out / "meta.json").write_text(json.dumps(_jsonable(meta), indent=2, sort_keys=True) + "\n",
-                                   encoding="utf-8")
-    return Bundle(out)
-
-
-def _lookback(quarter: Quarter, first: Quarter) -> list[Quarter]:
-    """The up to :data:`LOOKBACK_QUARTERS` quarters before ``quarter``, latest first."""
-    return [q for q in (quarter.shift(-k) for k in range(1, LOOKBACK_QUARTERS + 1))
-            if q >= first]
-
-
-def earlier_kpis(data, quarter: Quarter, first: Quarter, settings: Settings,
-                 kpis: pd.DataFrame, family_of: dict[str, str]) -> pd.DataFrame:
-    """KAM-grain rows of earlier quarters for the KPIs without observations this quarter.
-
-    A KPI with no observations in the quarter (NPS in a quarter without a survey
-    wave: no row, or a company row with ``n == 0``) is shown on the pages with its
-    latest figure within the last 12 months, labelled with that figure's period. The
-    trend carries the company and segment grains of earlier quarters; this frame adds
-    the KAM grain, so that a scorecard or a table by account manager can show the
-    latest wave too. For each such KPI, the up to :data:`LOOKBACK_QUARTERS` previous
-    quarters are computed (latest first, only the families that hold the missing
-    KPIs) until every one has a figure; only the KAM rows of those KPIs are kept.
+    """Compute everything the report shows for ``quarter`` and store it in ``out``.
 
     Parameters
     ----------
-    kpis : the quarter's long KPI table.
-    family_of : KPI id -> name in :data:`kamlib.kpis.compute.FAMILIES`.
+    data : a :class:`~kamlib.data.validate.ValidatedData`.
+    quarter : the reported quarter.
+    out : the bundle's folder (created).
+    settings : the rules behind the figures; default :class:`~kamlib.config.Settings`
+        (this function reads no config file: pass ``load_settings()`` for ``kam.toml``).
+    progress : told the name of each step.
+    source_label : how the pages name the data.
 
-    Returns
-    -------
-    The long KPI table's columns; empty when every KPI has observations this quarter.
+    The results of each theme (KPIs and trends, managers compared, accounts and
+    surveys, acquisition, the churn model, the team, data quality) are stored first;
+    the pages' lists, tables and verdicts (:func:`kamlib.report.pages.page_results`) are
+    then computed from the stored frames, exactly as a page reads them. Returns the
+    bundle as stored.
     """
-    from kamlib.kpis.compute import FAMILIES, Period, frame
 
-    comp = kpis[kpis.grain == "company"]
-    observed = comp[comp.value.notna() | (comp.n.fillna(0) > 0)].kpi
-    missing = {k for k in family_of if k not in set(observed)}
-    out = [kpis.iloc[0:0]]
-    for q in _lookback(quarter, first):
-        fams = sorted({family_of[k] for k in missing})
-        if not fams:
-            break
-        pq = Period(data, q, settings, grains=("company", "kam"))
-        t = frame([r for fam in fams for r in FAMILIES[fam](pq)])
-        t = t[t.kpi.isin(missing)]
-        out.append(t[t.grain == "kam"])
-        found = t[(t.grain == "company") & t.value.notna()].kpi
-        missing -= set(found)
-    return pd.concat(out, ignore_index=True)
-
-
-def _fit_into(p, settings: Settings) -> bool:
-    from kamlib.kpis.compute import survival_kpis
-
-    survival_kpis(p)
-    return "model" in p.cache
+    settings = settings if settings is not None else Settings()
+    step = progress or (lambda _name: None)
+    first, _last = _data_first(data, settings)
+    p = KpiPeriod(data, quarter, settings)
+    results: dict[str, Any] = {}
+    step("KPIs")
+    results.update(themes.kpi_frames(data, quarter, first, settings, p, step))
+    step("KAM comparison")
+    results.update(themes.trailing_frames(data, quarter, first, settings, p))
+    step("accounts")
+    results.update(themes.account_frames(data, quarter, first, settings, p))
+    step("acquisition")
+    results.update(themes.acquisition_frames(data, quarter, settings))
+    step("survival")
+    frames, model, scores, cohort_model, lifetime = churn_model.model_frames(
+        data, quarter, settings, p, step)
+    results.update(frames, churn_model=model, backtest_scores=scores,
+                   cohort_model=cohort_model, lifetime=lifetime)
+    step("team")
+    results.update(themes.team_frames(data, quarter, first, settings))
+    step("data quality")
+    results.update(validation=data.summary, faults=data.faults)
+    Bundle(quarter, settings, quarter.end, source_label, **results).save(out)
+    step("pages")
+    stored = Bundle.load(out)
+    replace(stored, **page_results(stored)).save(out)
+    return Bundle.load(out)
 
 
 def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
@@ -336,7 +388,6 @@ def code_hash(files: Iterable[Path] | None = None) -> str:
     global _CODE_HASH
     if files is None and _CODE_HASH is not None:
         return _CODE_HASH
-    import kamlib
 
     root = Path(kamlib.__file__).resolve().parent
     h = hashlib.sha256()
@@ -362,7 +413,6 @@ def _cache_key(data: str, quarter: str, settings: Settings) -> str:
     place (``kam report`` never uses this cache: it always computes afresh)."""
     import hashlib
 
-    from kamlib.data.sources import is_url
 
     h = hashlib.sha256(f"{quarter}|{asdict(settings)}|{code_hash()}".encode())
     if is_url(data):
@@ -384,6 +434,10 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
                 ) -> Bundle:
     """The bundle for a notebook: read ``cache`` when given, else build one now.
 
+    This is the notebooks' entry (through :func:`kamlib.report.notebook.notebook_setup`):
+    without ``settings`` it reads the project's settings (``kam.toml``,
+    :func:`kamlib.config.load_settings`), as ``kam report`` does.
+
     Without a cache (an analyst opening a notebook in JupyterLab) the bundle is built
     once into ``bundles/<fingerprint>`` in the project's cache folder (``.cache/`` in a
     checkout, else the user's cache folder: :data:`kamlib.config.CACHE_DIR`) and reused
@@ -391,25 +445,20 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
     An empty ``data`` means :func:`kamlib.config.default_data` (``$KAM_DATA``, else the
     project's sample), so a notebook runs the same from any working directory.
     """
-    from kamlib.config import default_data
 
     data = data or default_data()
     if cache and (Path(cache) / "meta.json").exists():
-        return Bundle(cache)
+        return Bundle.load(cache)
     import shutil
     import tempfile
 
-    from kamlib.config import CACHE_DIR
-    from kamlib.data.sources import display_name, open_source
-    from kamlib.data.validate import validate
-    from kamlib.kpis.compute import resolve_quarter
 
-    settings = settings or load_settings()
+    settings = settings if settings is not None else load_settings()
     folder = Path(cache) if cache else \
         CACHE_DIR / "bundles" / _cache_key(data, quarter, settings)
     if (folder / "meta.json").exists():
         log.info("reusing the cached bundle %s", folder)
-        return Bundle(folder)
+        return Bundle.load(folder)
     started = time.perf_counter()
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
@@ -425,4 +474,4 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Bundle(folder)
+    return Bundle.load(folder)

@@ -41,7 +41,8 @@ def notebook_html(nb_path: str | Path, title: str, quarter: str,
                   nav: Sequence[tuple[str, str]], footer: str, home: str) -> str:
     """An executed notebook as a report page: inputs hidden, images embedded, the
     report's frame (``nav`` as ``(href, text)`` pairs, ``home`` the link of the
-    brand) and a table of contents (:func:`with_toc`).
+    brand) and a table of contents (:func:`with_toc`). Warnings (a cell's ``stderr``
+    output) stay in the executed notebook for analysts and are left out of the page.
 
     Examples
     --------
@@ -58,6 +59,10 @@ def notebook_html(nb_path: str | Path, title: str, quarter: str,
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.output_type == "stream" and o.get("name") == "stderr")]
     exporter = HTMLExporter(template_name="kam",
                             extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True,

@@ -1,0 +1,86 @@
+"""The quarter's churn model and lifetime value, fitted once and handed on explicitly.
+
+:func:`fit_survival` fits the Cox churn model of :mod:`kamlib.models.survival` at the
+quarter's end, predicts each current account's churn risk and computes its lifetime
+value (:mod:`kamlib.models.clv`). The survival KPIs
+(:func:`kamlib.kpis.compute.survival_kpis`) are written from the result, and the
+report's bundle stores the model's summary, its checks and the CLV frame from the
+same result: :attr:`kamlib.kpis.compute.KpiPeriod.survival` holds it, so the model is
+fitted once per quarter.
+
+When the data cannot support the model (no churn yet, a constant covariate, ...)
+the result carries the reason in ``error`` instead:
+
+>>> SurvivalFit(error="no events").fitted
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kamlib.models import clv, survival
+from kamlib.models.cox import ModelInputError
+
+if TYPE_CHECKING:
+    from kamlib.kpis.compute import KpiPeriod
+
+__all__ = ["SurvivalFit", "fit_survival"]
+
+
+@dataclass(frozen=True)
+class SurvivalFit:
+    """The churn model of a quarter and what it predicts, or why there is none.
+
+    Attributes
+    ----------
+    model : the fitted :class:`kamlib.models.cox.ChurnModel`; None without a model.
+    panel : the customer-quarter panel it was fitted on.
+    risk : per current account, the churn probabilities and survival ``s_1 .. s_H``
+        (:func:`kamlib.models.survival.predict_risk`).
+    clv : per current account: margin, CLV, value at risk, churn risks, segment and
+        the KAM credited for the quarter.
+    error : why there is no model ("" when there is one).
+    """
+
+    model: Any = None
+    panel: pd.DataFrame | None = None
+    risk: pd.DataFrame | None = None
+    clv: pd.DataFrame | None = None
+    error: str = ""
+
+    @property
+    def fitted(self) -> bool:
+        """True when there is a model (and so a CLV frame)."""
+        return self.model is not None
+
+
+def fit_survival(p: KpiPeriod) -> SurvivalFit:
+    """Fit the churn model at the end of ``p.quarter`` and value every current account.
+
+    Parameters
+    ----------
+    p : the quarter's shared context; its settings give the horizon, the discount
+        rate and the margin rate.
+
+    Returns
+    -------
+    A :class:`SurvivalFit`; when the data cannot support the model, one with only
+    ``error`` set (the survival KPIs then say "no data").
+    """
+
+    s = p.settings
+    try:
+        model, panel = survival.fit_churn_model(p.data, p.quarter, s)
+    except ModelInputError as exc:  # e.g. no churn yet
+        return SurvivalFit(error=str(exc))
+    snap = survival.align(survival.snapshot(p.data, p.quarter, s), panel)
+    days = (p.quarter.next().end - p.quarter.end).days
+    risk = survival.predict_risk(model, snap, quarter_days=days, horizon_years=s.horizon_years)
+    f = clv.account_clv(p.data, p.quarter, s, risk)
+    f = f.drop(columns=["segment"]).merge(
+        p.attribution[["account_id", "segment", "kam_id"]], on="account_id", how="left")
+    return SurvivalFit(model=model, panel=panel, risk=risk, clv=f)

@@ -1,0 +1,233 @@
+"""What the pages show beyond the stored results, shaped once when the bundle is built.
+
+:func:`page_results` takes a bundle as it was stored (the KPIs, accounts, model and
+survey frames, read back from the bundle's folder exactly as a page reads them) and
+computes everything the pages show from it: the lists of accounts and value at risk,
+the comparison of account managers, the NPS answers by segment and manager, the
+objectives falling short and the link between leading and lagging objectives, the
+recent cohorts, the verdicts of the model checks, the calibration of the backtest, the
+team's tables and the data-quality totals. The notebooks then only format and show
+them.
+
+:func:`largest_note` is a small helper of the pages' titles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kamlib import present
+from kamlib.data.contract import RULES
+from kamlib.kpis import attention
+from kamlib.kpis.objectives import falling_short, objective_link
+from kamlib.models.diagnostics import calibration_bins
+from kamlib.report import accounts as account_lists
+from kamlib.report.churn_model import ph_verdicts, recent_cohorts
+from kamlib.report.comparisons import compare_managers
+from kamlib.report.facts import ContactGapFacts, DataQualityFacts
+
+if TYPE_CHECKING:
+    from kamlib.report.bundle import Bundle
+
+__all__ = ["CALIBRATION_BINS", "TOP_BARS", "KamCard", "kam_card", "largest_note",
+           "latest_responses", "page_results"]
+
+#: risk groups (equal numbers of accounts) of the calibration chart
+CALIBRATION_BINS = 5
+#: bars drawn by :func:`kamlib.plots.survival.plot_value_at_risk`
+TOP_BARS = 15
+
+_NPS_PARTS = ["detractors", "passives", "promoters"]
+_OUTCOMES = {"customer_nps": "Customers' NPS", "churn_rate": "Customers' churn rate"}
+_THIRDS = {"low": "Least satisfied third", "mid": "Middle third", "high": "Most satisfied third"}
+
+
+def page_results(b: Bundle) -> dict[str, Any]:
+    """Every page result of ``b``, by the :class:`~kamlib.report.bundle.Bundle` field it
+    fills (``dataclasses.replace(b, **page_results(b))`` completes the bundle)."""
+    out: dict[str, Any] = {}
+    out.update(_accounts(b))
+    out.update(_managers(b, out["account_view"]))
+    out.update(_voice(b))
+    out.update(_objectives(b))
+    out.update(_churn_model(b))
+    out.update(_team(b))
+    out.update(_data_quality(b))
+    return out
+
+
+def latest_responses(b: Bundle) -> pd.DataFrame:
+    """Survey answers per account: the quarter's when it had a survey, else those of the
+    latest wave within the last 12 months (``responses_latest``), else the quarter's
+    empty frame."""
+    if len(b.responses) == 0 and b.responses_period and b.responses_latest is not None \
+            and len(b.responses_latest):
+        return b.responses_latest
+    return b.responses
+
+
+def largest_note(frame: pd.DataFrame, top: int = TOP_BARS) -> str:
+    """``" (the 15 largest)"`` for a title over a chart of the first ``top`` rows of a
+    longer ``frame``, else ``""``.
+
+    >>> largest_note(pd.DataFrame({"a": range(20)})), largest_note(pd.DataFrame({"a": [1]}))
+    (' (the 15 largest)', '')
+    """
+    return f" (the {min(len(frame), top)} largest)" if len(frame) > top else ""
+
+
+def _accounts(b: Bundle) -> dict[str, Any]:
+    view = account_lists.account_view(b.accounts, b.clv, latest_responses(b), b.kams)
+    threshold = b.settings.gap_alert_days
+    alerts = attention.contact_alerts(view, threshold)
+    return {
+        "account_view": view,
+        "books": view.sort_values(["clv", "account_id"], ascending=[False, True]),
+        "risk_ranking": attention.accounts_to_act_on(view, top=None),
+        "contact_alerts": alerts,
+        "contact_gaps": ContactGapFacts(threshold=threshold, accounts=len(alerts),
+                                        still_silent=int(alerts.still_silent.sum())),
+        "value_at_risk_kam": account_lists.value_at_risk(view, "kam_id", b.kam_names),
+        "value_at_risk_segment": account_lists.value_at_risk(view, "segment"),
+        "lifetime": replace(b.lifetime, mean_churn_next_year=view.churn_next_year.mean()),
+    }
+
+
+def _managers(b: Bundle, view: pd.DataFrame) -> dict[str, Any]:
+    frames, facts = compare_managers({"kam_trailing": b.kam_trailing, "kpis": b.kpis},
+                                     b.kam_names, b.settings.seed)
+    churn = frames["kam_funnel"]
+    churn = churn[churn.kpi == "logo_churn_rate"]
+    return {**frames, "comparisons": facts,
+            "kam_summary": account_lists.kam_summary(b.kams, view, churn)}
+
+
+def _voice(b: Bundle) -> dict[str, Any]:
+    responses = latest_responses(b)
+    by_segment = responses.groupby("segment", as_index=False)[_NPS_PARTS].sum()
+    by_segment["segment"] = by_segment.segment.map(present.label)
+    by_kam = responses.groupby("kam_id", as_index=False)[_NPS_PARTS].sum()
+    by_kam["manager"] = by_kam.kam_id.map(b.kam_names).fillna(by_kam.kam_id)
+    return {"nps_segment": by_segment, "nps_kam": by_kam.sort_values("manager")}
+
+
+def _objectives(b: Bundle) -> dict[str, Any]:
+    objectives = b.objectives if b.objectives is not None else pd.DataFrame()
+    short = objectives
+    if len(objectives):
+        everyone = account_lists.account_view(b.accounts, b.clv, latest_responses(b), b.kams,
+                                              current=False)
+        short = falling_short(objectives, everyone[["account_id", "name", "kam_name"]])
+    history = b.objectives_history if b.objectives_history is not None else objectives
+    link = objective_link(history, b.settings.confidence_level)
+    return {"objectives_short": short, "objective_link": link.rows,
+            "objective_link_note": link.note}
+
+
+def _churn_model(b: Bundle) -> dict[str, Any]:
+    calibration = measures = None
+    if b.backtest is not None and len(b.backtest):
+        calibration = calibration_bins(b.backtest, bins=CALIBRATION_BINS)
+    bt = b.backtest_scores
+    if bt.accounts is not None and not bt.error:
+        measures = pd.DataFrame([
+            {"measure": "Brier score (lower is better)", "model": bt.brier_model,
+             "benchmark": bt.brier_km},
+            {"measure": "Top-decile lift (higher is better)", "model": bt.lift_model,
+             "benchmark": bt.lift_km},
+            {"measure": "Concordance (higher is better)", "model": bt.concordance,
+             "benchmark": bt.concordance_km},
+        ])
+    return {"km_recent_cohorts": recent_cohorts(b.km_cohort),
+            "ph_check": ph_verdicts(b.ph_check, b.churn_model.factor_labels),
+            "calibration": calibration, "backtest_measures": measures}
+
+
+def _team(b: Bundle) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if b.enps_teams is not None and len(b.enps_teams):
+        hidden = f"fewer than {b.settings.min_group_size} answers: not shown"
+        out["enps_teams"] = b.enps_teams.assign(
+            note=[hidden if pd.isna(v) else "" for v in b.enps_teams.enps])
+    if b.enps_association is not None and len(b.enps_association):
+        assoc = b.enps_association
+        out["enps_association"] = assoc.assign(outcome_name=assoc.outcome.map(_OUTCOMES))
+        out["enps_managers"] = int(assoc.kams.max())
+    if b.enps_terciles is not None and len(b.enps_terciles):
+        out["enps_terciles"] = b.enps_terciles.assign(
+            third=b.enps_terciles.tercile.map(_THIRDS))
+    return out
+
+
+def _data_quality(b: Bundle) -> dict[str, Any]:
+    v = b.validation
+    read = v.rows_read.sum() if len(v) else 0
+    set_aside = int(v.rows_quarantined.sum()) if len(v) else 0
+    if len(v):
+        v = v.assign(share=v.rows_quarantined / v.rows_read.where(v.rows_read > 0))
+    faults = b.faults
+    files = [f"quarantine/{t}.csv" for t in sorted(faults.table.unique())] if len(faults) else []
+    return {
+        "validation": v,
+        "rules": pd.DataFrame({"rule": list(RULES), "meaning": list(RULES.values())}),
+        "data_quality": DataQualityFacts(
+            rows_read=int(read), set_aside=set_aside,
+            share_set_aside=set_aside / read if set_aside else None, quarantine_files=files),
+    }
+
+
+@dataclass(frozen=True)
+class KamCard:
+    """The head of an account manager's scorecard (:func:`kam_card`).
+
+    ``name`` is the id when the data has no such manager (``known`` False); ``notes``
+    are the callouts under the facts, as (kind, text); ``risk_empty`` and
+    ``gaps_empty`` say why the lists of accounts at risk and of contact gaps are empty.
+    """
+
+    kam_id: str
+    name: str
+    known: bool = False
+    team: Any = None
+    region: Any = None
+    hired_on: Any = None
+    accounts: int = 0
+    clv: float = 0.0
+    on_churn_funnel: bool = False
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    risk_empty: str = ""
+    gaps_empty: str = ""
+
+
+def kam_card(b: Bundle, kam_id: str) -> KamCard:
+    """The head of ``kam_id``'s scorecard from the bundle's ``kam_summary``.
+
+    Notes: an alert when the data has no such manager, a note when the manager has
+    left (with the date), a warning when the manager has no current account.
+    """
+
+    row = b.rows("kam_summary", kam_id=kam_id)
+    known = len(row) > 0
+    r = row.iloc[0] if known else pd.Series(dtype=object)
+    name = str(r["name"]) if known else kam_id
+    accounts = int(r.get("accounts", 0)) if known else 0
+    notes = [] if known else [("alert", f"There is no account manager {kam_id} in the data.")]
+    if known and pd.notna(r.get("left_on")):
+        notes.append(("info", f"{name} left on {present.fmt(r.get('left_on'), 'date')}."))
+    if accounts == 0:
+        notes.append(("warning",
+                      f"{name} has no accounts this quarter, so there is no scorecard to show."))
+    threshold = b.settings.gap_alert_days
+    return KamCard(
+        kam_id=kam_id, name=name, known=known, team=r.get("team"), region=r.get("region"),
+        hired_on=r.get("hired_on"), accounts=accounts,
+        clv=float(r.get("clv", 0.0)) if known else 0.0,
+        on_churn_funnel=bool(r.get("on_churn_funnel", False)) if known else False,
+        notes=notes,
+        risk_empty="No churn model this quarter, so no value at risk." if accounts
+        else "No current accounts.",
+        gaps_empty=f"No account went more than {threshold} days without contact." if accounts
+        else "No current accounts.")
