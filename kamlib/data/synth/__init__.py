@@ -36,7 +36,7 @@ fixed formatting).
 Modules
 -------
 ``parameters`` (the true parameters, ``SynthConfig``), ``people`` (KAMs,
-accounts, assignments), ``prospects`` (pipeline and touches), ``contracts``
+accounts, assignments), ``prospects`` (pipeline and touches), ``money``
 (contracts, upsell, invoices), ``churn`` (renewal decisions and their
 covariates), ``engagement`` (interactions, mentions, SLA checks), ``surveys``
 (NPS and employee surveys), ``objectives``, ``truth`` (``truth.json``),

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from kamlib.data.synth.columns import Rows
-from kamlib.data.synth.contracts import Ledger
+from kamlib.data.synth.money import Ledger
 from kamlib.data.synth.parameters import BASE_CHURN, HAZARD_RATIOS, logistic
 from kamlib.data.synth.people import Book
 from kamlib.data.synth.surveys import Surveys

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from kamlib.data.synth import churn, engagement, objectives, people, prospects, surveys
 from kamlib.data.synth.columns import Rows, ids
-from kamlib.data.synth.contracts import (
+from kamlib.data.synth.money import (
     Ledger,
     contracts_table,
     expand,
