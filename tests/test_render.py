@@ -299,7 +299,8 @@ def test_pages_in_a_real_browser(report, tmp_path):
 def test_ids_map_to_safe_distinct_file_names():
     # the odd ids of test_report_safety's render, and a formula
     odd = ["../../../../x", "jane.doe", "Öz Ünal", "a/b", "a_b"]
-    ids = [*odd, '=HYPERLINK("http://evil.example","click")', "K001", "k001", "CON", "x--0123456789", "", "...", "ü" * 200]
+    ids = [*odd, '=HYPERLINK("http://evil.example","click")', "K001", "k001", "CON",
+           "x--0123456789", "", "...", "ü" * 200]
     names = file_names(ids)
     assert set(names) == set(ids)
     assert len({n.lower() for n in names.values()}) == len(ids)  # not even by case
