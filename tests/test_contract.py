@@ -65,7 +65,7 @@ def test_order_text_names_the_rule():
     assert Order("hired_on", "left_on").text == "left_on >= hired_on"
 
 
-def test_table_helpers():
+def test_table_methods():
     contracts = TABLES["contracts"]
     assert contracts.required_columns == ["contract_id", "account_id", "start_on", "end_on",
                                           "annual_value"]

@@ -2,7 +2,7 @@
 
 End to end (marked slow): one module-level render of the sample (with an account named
 like a script tag and two scorecards, to keep it quick) serves the content checks; a
-second render of the same inputs checks byte-identity. The helpers (scorecard file
+second render of the same inputs checks byte-identity. The building blocks (scorecard file
 names, notebook cleaning, the index of quarters, input fingerprints) are checked on
 small hand-made inputs.
 """
@@ -295,7 +295,7 @@ def test_pages_in_a_real_browser(report, tmp_path):
     assert all(s.stat().st_size > 10_000 for s in shots)
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- building blocks
 def test_ids_map_to_safe_distinct_file_names():
     # the odd ids of test_report_safety's render, and a formula
     odd = ["../../../../x", "jane.doe", "Öz Ünal", "a/b", "a_b"]

@@ -41,7 +41,7 @@ accounts, assignments), ``prospects`` (pipeline and touches), ``money``
 covariates), ``engagement`` (interactions, mentions, SLA checks), ``surveys``
 (NPS and employee surveys), ``objectives``, ``truth`` (``truth.json``),
 ``simulate`` (the order of the steps) and ``write`` (the files); ``timeline``
-and ``columns`` hold day arithmetic and column helpers.
+and ``columns`` hold day arithmetic and column builders.
 
 >>> cfg = SynthConfig(accounts=40, seed=1)
 >>> cfg.n_kams, cfg.n_teams
