@@ -19,7 +19,9 @@ alone. Timings are taken inside each process, so interpreter start-up and import
 (constant, about a second) are left out; wall time and peak memory (RSS, by GNU
 time) are recorded for the whole process.
 
-After the sizes, it times ``kam report`` on the bundled sample (data/sample).
+After the sizes, it times customer spells, renewals and status on 120 000 random
+contracts (``bench/customers_scale.py``) and ``kam report`` on the bundled sample
+(data/sample).
 It checks that the three panel builds agree (touches, revenue, responses), then
 writes ``bench/results.json`` and ``bench/results.md``, with the growth from 1 M to
 10 M events. Set ``BENCH_SIZES=2000`` for a quick run, ``BENCH_REPORT=0`` to skip
@@ -187,6 +189,9 @@ def main() -> None:
                for k in ("kamlib", "sql", "pandas") for stage in ("total_s", "panels_s")},
             "kam_kpis": (b["kam_kpis"]["wall_s"] / a["kam_kpis"]["wall_s"]) / scale,
         }
+    print("customer spells, renewals and status from 120 000 contracts ...", flush=True)
+    results["customers"] = peak_of([py, str(HERE / "customers_scale.py"), "120000"])
+    print(f"  {results['customers']['total_s']:.2f} s", flush=True)
     if os.environ.get("BENCH_REPORT", "1") != "0":
         from kamlib.config import SAMPLE_DIR
 
@@ -253,6 +258,11 @@ def markdown(r: dict) -> str:
         lines += ["", f"Time growth for {g['events']:.1f}x the events, relative to linear "
                   "(1.00 = linear, below 1 = sub-linear): "
                   + ", ".join(f"{k} {v:.2f}" for k, v in g.items() if k != "events") + "."]
+    if "customers" in r:
+        c = r["customers"]
+        lines += ["", f"Customer spells, renewals and status from {c['contracts']:,} contracts "
+                  f"({c['accounts']:,} accounts): {c['spells_s']:.2f} + {c['renewals_s']:.2f} + "
+                  f"{c['status_s']:.2f} = {c['total_s']:.2f} s, peak {c['peak_mb']:.0f} MB."]
     if "report" in r:
         rep = r["report"]
         lines += ["", f"`kam report` on the bundled sample: {rep['wall_s']:.1f} s wall, "

@@ -3,7 +3,7 @@ the report pages and the generated reference page, and a hand-worked example for
 
 Every id has a hand-worked assertion: the cases below (tiny hand-made tables run through
 the real family functions, the arithmetic in the comments) or, for the ids that
-``test_kpis.py`` already works by hand, the test there named in :data:`HAND_WORKED`.
+``test_compute.py`` already works by hand, the test there named in :data:`HAND_WORKED`.
 The reporting quarter is 2026Q3 (as_of 2026-09-30), grace_days 30.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import test_kpis
+import test_compute
 from kpi_builder import FAST, DataSet, period, pick
 
 from kamlib.config import Settings
@@ -144,7 +144,7 @@ def test_nps_classes_on_pandas_numpy_and_ibis():
 
 
 # =========================================================================== hand-worked
-# Ids whose hand-worked example is a test of test_kpis.py.
+# Ids whose hand-worked example is a test of test_compute.py.
 POINTERS = {
     "logo_churn_rate": "test_logo_churn_excludes_accounts_acquired_in_the_period",
     "logo_churn_rate_annualised": "test_logo_churn_excludes_accounts_acquired_in_the_period",
@@ -363,8 +363,8 @@ def test_hand_worked_example(kpi, request):
         fixture, check = CASES[kpi]
         check(request.getfixturevalue(fixture))
         return
-    # a hand-worked test of test_kpis.py: it must exist and assert on this id's row
-    fn = getattr(test_kpis, POINTERS[kpi])
+    # a hand-worked test of test_compute.py: it must exist and assert on this id's row
+    fn = getattr(test_compute, POINTERS[kpi])
     src = inspect.getsource(fn)
     assert re.search(rf'pick\([^\n]*"{kpi}"', src), f"{POINTERS[kpi]} does not pick {kpi}"
     assert "# " in src and "assert" in src  # worked in comments, asserted

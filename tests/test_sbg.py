@@ -185,7 +185,9 @@ def test_joint_fit_of_cohorts_of_different_lengths_recovers_parameters():
     summary = m.summary
     for name, true in (("alpha", 1.2), ("beta", 3.0)):
         low, high = summary.loc[name, "coef lower 95%"], summary.loc[name, "coef upper 95%"]
-        assert low <= true <= high or abs(summary.loc[name, "coef"] / true - 1) <= 0.10
+        # the interval is the contract (well defined for a maximum-likelihood fit); a
+        # relative tolerance beside it would excuse an interval that misses the truth
+        assert low <= true <= high, (name, low, true, high)
     # The joint log-likelihood is the sum over cohorts at the common parameters.
     parts = [sbg_log_likelihood(c, m.alpha_, m.beta_) for c in (older, younger)]
     assert m.log_likelihood_ == pytest.approx(sum(parts), rel=1e-12)
@@ -355,16 +357,17 @@ def test_scalar_and_array_inputs():
 def test_simulation_recovers_beta_2_5():
     """20000 customers with theta ~ Beta(2, 5), 10 periods: alpha, beta recovered.
 
-    Each estimate must lie within 10 % of the truth or its 95 % interval must
-    cover the truth. Over seeds 0..199 the criterion fails for 3 of 200.
+    Each 95 % interval must cover the truth. Over seeds 0..199 both intervals cover
+    it in 188 of 200 fits (about 0.95 squared, as expected of two intervals).
     """
     rng = np.random.default_rng(20240607)
     survivors = simulate_survivors(rng, 2.0, 5.0, 20000, 10)
     m = ShiftedBetaGeometric().fit(survivors)
     for name, true in (("alpha", 2.0), ("beta", 5.0)):
         row = m.summary.loc[name]
-        covered = row["coef lower 95%"] <= true <= row["coef upper 95%"]
-        assert covered or abs(row["coef"] / true - 1) <= 0.10
+        # the interval is the contract (well defined for a maximum-likelihood fit); a
+        # relative tolerance beside it would excuse an interval that misses the truth
+        assert row["coef lower 95%"] <= true <= row["coef upper 95%"], (name, row)
 
 
 def test_interval_coverage_is_near_nominal():

@@ -170,14 +170,28 @@ def test_clv_properties(hazards, margin, d1, d2):
                                                                      lo_d)[0] + 1e-9
 
 
-@given(st.floats(0.01, 5), st.floats(0.01, 5), st.integers(0, 3000), st.integers(1, 3000))
+@given(st.floats(-2, 2), st.floats(0.01, 5), st.integers(0, 3000), st.integers(1, 3000),
+       st.integers(0, 2**32 - 1))
 @settings(max_examples=50, deadline=None)
-def test_conditional_survival_never_rises(log_hr, scale, tenure, step):
-    m = ChurnModel().fit(load_rossi(), duration_col="week", event_col="arrest")
-    row = load_rossi().head(1).assign(week=float(tenure) / 50)
-    s = m.conditional_survival(row, "week", np.array([0, step / 100, step / 50, step / 25]))
-    assert (np.diff(s[0]) <= 1e-12).all() and s[0, 0] == pytest.approx(1.0)
-    del log_hr, scale
+def test_conditional_survival_never_rises(log_hr, scale, tenure, step, seed):
+    """Each example fits its own model: exponential lifetimes with rate ``scale`` and log
+    hazard ratio ``log_hr`` for a binary covariate, random censoring; tenures and steps
+    reach past the last observed time, where the baseline is extrapolated."""
+    rng = np.random.default_rng(seed)
+    x = np.r_[np.zeros(100), np.ones(100)]
+    life = rng.exponential(1 / (scale * np.exp(log_hr * x)))
+    censor = rng.uniform(0, 2 / scale, len(x))
+    df = pd.DataFrame({"t": np.minimum(life, censor), "event": (life <= censor).astype(int),
+                       "x": x})
+    m = ChurnModel().fit(df, duration_col="t", event_col="event")
+    b, se = m.params_["x"], m.summary.loc["x", "se(coef)"]
+    assert abs(b - log_hr) < 5 * se  # the drawn model is the one fitted
+    last = df.t.max()
+    rows = pd.DataFrame({"x": [0.0, 1.0], "tenure": tenure / 1000 * last})
+    s = m.conditional_survival(rows, "tenure", step / 1000 * last * np.array([0, 1, 2, 4]))
+    assert (np.diff(s, axis=1) <= 1e-12).all() and s[:, 0] == pytest.approx(1.0)
+    risky, safe = (1, 0) if b > 0 else (0, 1)
+    assert (s[risky] <= s[safe] + 1e-12).all()  # the riskier row never survives longer
 
 
 def test_kpis_write_the_survival_ids(sample_data):

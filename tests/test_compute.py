@@ -1,4 +1,4 @@
-"""KPI formulas on tiny hand-made tables (definitions: docs/kpis.md).
+"""KPI formulas of kamlib.kpis.compute on tiny hand-made tables (definitions: docs/kpis.md).
 
 Every expected number is worked out by hand in the comment next to its assertion.
 The reporting quarter is 2026Q3 (2026-07-01..2026-09-30, as_of 2026-09-30; the
@@ -30,7 +30,6 @@ from kpi_builder import FAST, DataSet, groups_of, kpis, period, pick
 from kamlib.data.contract import INVOICE_KINDS
 from kamlib.kpis.acquisition import closed_cohort
 from kamlib.panels import quarter as panels
-from kamlib.panels.invoices import derive_kinds
 from kamlib.periods import Quarter
 
 approx = pytest.approx
@@ -694,35 +693,6 @@ def test_enps_at_team_grain(tmp_path):
 
 
 # =========================================================================== invoice kinds
-def test_derive_kinds_rules():
-    inv = pd.DataFrame({
-        "invoice_id": ["a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3"],
-        "account_id": ["a"] * 5 + ["b"] * 3,
-        "issued_on": pd.to_datetime(["2025-01-15", "2025-04-15", "2025-05-01", "2026-01-15",
-                                     "2026-04-15", "2025-03-01", "2026-03-01", "2026-03-02"]),
-        "amount": [100.0, 100, 20, 120, 120, 100, 100, 10],
-        "product_line": ["core", "core", "addon", "core", "core", "core", "core", "addon"],
-    }).sample(frac=1, random_state=3)  # input order must not matter
-    con = pd.DataFrame({
-        "contract_id": ["c1", "c2", "d1", "d2"], "account_id": ["a", "a", "b", "b"],
-        "start_on": pd.to_datetime(["2025-01-01", "2026-01-01", "2025-03-01", "2026-03-01"]),
-        "end_on": pd.to_datetime(["2025-12-31", "2026-12-31", "2026-02-28", "2027-02-28"]),
-        "annual_value": [100.0, 120.0, 100.0, 100.0],
-    })
-    kinds = derive_kinds(inv, con, renewed_by={"c1": "c2", "d1": "d2"})
-    got = dict(zip(kinds.invoice_id, kinds.kind, strict=True))
-    assert got == {
-        "a1": "new",  # the account's first invoice
-        "a2": "repeat",
-        "a3": "cross_sell",  # first 'addon' invoice
-        "a4": "upsell",  # first invoice of c2, which renews c1 at 120 > 100
-        "a5": "repeat",
-        "b1": "new",
-        "b2": "repeat",  # d2 renews d1 at the same value: not an upsell
-        "b3": "cross_sell",
-    }
-
-
 def test_upsell_rate_with_derived_kinds(tmp_path):
     ds = DataSet()
     u1 = ds.contract("U", "2025-07-01", "2026-06-30", 100)
@@ -1019,90 +989,6 @@ def _n(table: pd.DataFrame, kpi: str) -> int:
 
 
 # =========================================================================== contracted value
-def _acv_contracts(rows, link: bool = True) -> pd.DataFrame:
-    cols = ["contract_id", "account_id", "start_on", "end_on", "annual_value", "renewal_of"]
-    c = pd.DataFrame(rows, columns=cols)
-    for col in ("start_on", "end_on"):
-        c[col] = pd.to_datetime(c[col])
-    c["annual_value"] = c["annual_value"].astype(float)
-    return c if link else c.drop(columns=["renewal_of"])
-
-
-@pytest.mark.parametrize("link", [True, False], ids=["renewal_of", "date_rule"])
-def test_acv_on_early_renewal_replaces_its_predecessor(link):
-    # R1 runs 2025-01-01..2025-12-31 (100); its renewal R2 starts early, 2025-12-15
-    # (inside (end_on - 30, end_on + 31] for the date rule), at 130. P is an unrelated
-    # parallel contract (50) of the same account: it adds up.
-    c = _acv_contracts([
-        ("R1", "A", "2025-01-01", "2025-12-31", 100, None),
-        ("R2", "A", "2025-12-15", "2026-12-14", 130, "R1"),
-        ("P", "A", "2025-06-01", "2027-05-31", 50, None),
-    ], link)
-    on = lambda day: panels.acv_on(c, date.fromisoformat(day), 30).get("A")  # noqa: E731
-    assert on("2025-12-14") == 150  # the day before R2 starts: R1 100 + P 50
-    assert on("2025-12-15") == 180  # R2 starts: R1 stops counting -> R2 130 + P 50 (not 280)
-    assert on("2025-12-31") == 180  # R1 still in force on paper, but replaced
-    # R2 in its renewal window while P is in force: only contracts in force count
-    assert on("2026-12-20") == 50
-    assert on("2027-01-20") == 50  # R2's window is over
-    assert on("2027-06-15") == 50  # P in its own window: the latest contract there
-
-
-def test_acv_on_renewal_in_the_window_and_side_by_side_contracts():
-    # S1 ends 2025-06-30; its renewal S2 starts 2025-07-20 (in S1's window): between the
-    # two, S1's value holds (it is the latest contract in its window); from 07-20, S2.
-    # T1, T2 overlap but neither names the other: both count while both are in force.
-    c = _acv_contracts([
-        ("S1", "A", "2024-07-01", "2025-06-30", 100, None),
-        ("S2", "A", "2025-07-20", "2026-07-19", 90, "S1"),
-        ("T1", "B", "2025-01-01", "2025-12-31", 40, None),
-        ("T2", "B", "2025-03-01", "2026-02-28", 60, None),
-    ])
-    acv = panels.acv_on(c, date(2025, 7, 10), 30)
-    assert acv["A"] == 100 and acv["B"] == 100  # A in the window; B: 40 + 60
-    acv = panels.acv_on(c, date(2025, 7, 20), 30)
-    assert acv["A"] == 90
-
-
-@settings(max_examples=60, deadline=None)
-@given(gaps=st.lists(st.integers(-60, 25), min_size=1, max_size=4),
-       lengths=st.lists(st.integers(30, 400), min_size=5, max_size=5),
-       values=st.lists(st.integers(1, 9), min_size=5, max_size=5),
-       which=st.integers(0, 4), offset=st.integers(-40, 80), parallel=st.booleans())
-def test_property_a_renewal_chain_counts_one_contract_at_a_time(gaps, lengths, values, which,
-                                                                  offset, parallel):
-    # a chain linked by renewal_of, each renewal starting up to 60 days before or 25
-    # days after its predecessor's end: of the chain only the latest contract started by
-    # the day can count (the others are replaced); with an unlinked parallel contract,
-    # the rule then applies as usual: the contracts in force add up, and when none is,
-    # the latest one in its renewal window counts.
-    base = date(2024, 1, 1)
-    rows, start = [], 0
-    for i in range(len(gaps) + 1):
-        end = start + lengths[i]
-        rows.append((f"c{i}", "A", base + timedelta(days=start), base + timedelta(days=end),
-                     values[i] * 100, f"c{i - 1}" if i else None))
-        if i < len(gaps):
-            start = max(end + gaps[i], start + 1)
-    if parallel:
-        rows.append(("p", "A", base + timedelta(days=100), base + timedelta(days=900), 7, None))
-    c = _acv_contracts([(a, b, d.isoformat(), e.isoformat(), v, r)
-                        for a, b, d, e, v, r in rows])
-    d = rows[which % len(rows)][2] + timedelta(days=offset)  # near a start: overlaps
-    chain = [r for r in rows if r[0] != "p" and r[2] <= d]
-    alive = chain[-1:] + [r for r in rows if r[0] == "p" and r[2] <= d]  # counted when...
-    force = [r for r in alive if d <= r[3]]  # ...in force, or, if none, ...
-    window = [r for r in alive if r[3] < d <= r[3] + timedelta(days=30)]  # in the window
-    if force:
-        want = float(sum(r[4] for r in force))
-    elif window:
-        last = max(r[3] for r in window)
-        want = float(sum(r[4] for r in window if r[3] == last))
-    else:
-        want = 0.0
-    assert panels.acv_on(c, d, 30).get("A", 0.0) == want
-
-
 @pytest.fixture(scope="module", params=[True, False], ids=["renewal_of", "date_rule"])
 def early_renewal_data(request, tmp_path_factory):
     link = request.param
@@ -1153,46 +1039,11 @@ def test_revenue_churn_with_an_early_renewal_at_the_start(tmp_path):
 
 
 # =========================================================================== ideal touches
-def _touch_table(converted_of_8: tuple[int, int, int]):
-    """8 prospects at each of 1, 2, 3 touches, ``converted_of_8[i]`` of them converted."""
-    n, y = [], []
-    for touches, k in zip((1, 2, 3), converted_of_8, strict=True):
-        n += [touches] * 8
-        y += [1] * k + [0] * (8 - k)
-    return n, y
-
-
-def test_ideal_touches_hand_made_interior_peak():
-    from kamlib.kpis.acquisition import fit_touch_curve
-
-    # three touch values: the quadratic logit is saturated, so the fit reproduces the
-    # shares 2/8, 6/8, 2/8: logits -ln 3, ln 3, -ln 3, symmetric about 2 -> peak
-    # b / (2c) = 2 (up to the tiny ridge)
-    f = fit_touch_curve(*_touch_table((2, 6, 2)), draws=200, seed=3)
-    assert f["peak_found"] and f["peak"] == approx(2.0, abs=0.01)
-    # the interval comes from the fits with an interior peak only: strictly inside
-    # (1, 3), never an edge of the range
-    assert 1 < f["low"] <= f["peak"] <= f["high"] < 3
-    assert f["peak_draws"] >= 0.5 * f["draws"] and f["note"] == ""
-
-
-def test_ideal_touches_no_peak_when_the_curve_still_rises_at_the_edge():
-    from kamlib.kpis.acquisition import fit_touch_curve
-
-    # shares 1/8, 4/8, 6/8: logits -ln 7 = -1.946, 0, ln 3 = 1.099; second difference
-    # -0.847 = -2c -> c = 0.424, slope at 1.5 is 1.946 = b - 2c * 1.5 -> b = 3.217;
-    # n* = b / (2c) = 3.80, beyond the largest observed 3 touches: no ideal number
-    # (the old code reported the edge, 3.0)
-    f = fit_touch_curve(*_touch_table((1, 4, 6)), draws=200, seed=3)
-    assert math.isnan(f["peak"]) and not f["peak_found"] and f["note"] == "no peak"
-    assert math.isnan(f["low"]) and math.isnan(f["high"])
-
-
 def test_ideal_touches_row_without_a_peak_stays_in_the_table(tmp_path):
     ds = DataSet()
-    # the shares of the test above on one channel, first contact 2025-10-01 (window
-    # of 180 days closed by as_of 2026-09-30); converted ones convert on day 30, after
-    # their touches
+    # the shares of test_acquisition's no-peak case (1/8, 4/8, 6/8) on one channel, first
+    # contact 2025-10-01 (window of 180 days closed by as_of 2026-09-30); converted ones
+    # convert on day 30, after their touches
     for touches, k in zip((1, 2, 3), (1, 4, 6), strict=True):
         for i in range(8):
             p = ds.prospect("K1", "2025-10-01", "email", "2025-10-31" if i < k else None)
@@ -1202,22 +1053,3 @@ def test_ideal_touches_row_without_a_peak_stays_in_the_table(tmp_path):
         r = pick(kpis(data, "2026Q3", ["acquisition"]), "ideal_touches", "channel", "email")
     assert math.isnan(r.value) and math.isnan(r.low) and math.isnan(r.high)
     assert r.n == 24
-
-
-@settings(max_examples=40, deadline=None)
-@given(shares=st.lists(st.integers(0, 8), min_size=3, max_size=6), seed=st.integers(0, 99))
-def test_property_ideal_touches_is_never_an_edge(shares, seed):
-    from kamlib.kpis.acquisition import fit_touch_curve
-
-    n, y = [], []
-    for touches, k in enumerate(shares, start=1):
-        n += [touches] * 8
-        y += [1] * k + [0] * (8 - k)
-    f = fit_touch_curve(n, y, draws=40, seed=seed)
-    lo, hi = 1, len(shares)
-    if f["peak_found"]:
-        assert lo < f["peak"] < hi
-        if not math.isnan(f["low"]):
-            assert lo < f["low"] <= f["peak"] <= f["high"] < hi
-    else:
-        assert math.isnan(f["peak"]) and math.isnan(f["low"]) and math.isnan(f["high"])

@@ -1,8 +1,10 @@
-"""End-to-end: ``kam report`` renders a quarter reproducibly, safely and readably.
+"""kamlib.report.render: ``kam report`` renders a quarter reproducibly, safely and readably.
 
-One module-level render of the sample (with an account named like a script tag and
-two scorecards, to keep it quick) serves the content checks; a second render of the
-same inputs checks byte-identity.
+End to end (marked slow): one module-level render of the sample (with an account named
+like a script tag and two scorecards, to keep it quick) serves the content checks; a
+second render of the same inputs checks byte-identity. The building blocks (scorecard file
+names, notebook cleaning, the index of quarters, input fingerprints) are checked on
+small hand-made inputs.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kamlib.report.render import render
+from kamlib.report.render import clean_notebook, file_names, fingerprints, render, write_root_index
 
 EVIL = "<script>alert(1)</script>"
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow  # every test that needs a render
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -52,6 +54,7 @@ def report(evil_data, tmp_path_factory) -> Path:
     return render(str(data), "2026Q3", out, jobs=2, kams=sorted({kam, "K001", "K009"}))
 
 
+@slow
 def test_pages_and_files(report):
     names = {p.name for p in report.glob("*.html")}
     assert {"index.html", "executive_summary.html", "clv_churn.html", "customer_voice.html",
@@ -64,6 +67,7 @@ def test_pages_and_files(report):
     assert "2026Q3/index.html" in (report.parent / "index.html").read_text()
 
 
+@slow
 def test_manifest_records_inputs_without_paths_or_timings(report):
     m = json.loads((report / "manifest.json").read_text())
     assert m["parameters"]["quarter"] == "2026Q3" and m["kamlib_version"]
@@ -74,6 +78,7 @@ def test_manifest_records_inputs_without_paths_or_timings(report):
     assert not re.search(r"\d{2}:\d{2}:\d{2}", text)  # no clock times
 
 
+@slow
 def test_names_are_escaped_in_every_page(report):
     seen = False
     for page in report.rglob("*.html"):
@@ -83,6 +88,7 @@ def test_names_are_escaped_in_every_page(report):
     assert seen, "the account name should show as text somewhere"
 
 
+@slow
 def test_no_page_contains_code(report):
     for page in report.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
@@ -92,6 +98,7 @@ def test_no_page_contains_code(report):
         assert "application/vnd.jupyter.stderr" not in text, page.name  # no warnings printed
 
 
+@slow
 def test_every_link_in_the_index_resolves(report):
     text = (report / "index.html").read_text()
     links = re.findall(r'href="([^"#]+)"', text)
@@ -115,6 +122,7 @@ def _tables(page: Path) -> list[tuple[str, list[str], list[list[str]]]]:
     return out
 
 
+@slow
 def test_top_accounts_by_value_at_risk_are_on_their_managers_scorecards(report, evil_data):
     """One ranking at every level: each of the company's ten accounts with the most value
     at risk is on its manager's scorecard, with the same company rank."""
@@ -138,6 +146,7 @@ def test_top_accounts_by_value_at_risk_are_on_their_managers_scorecards(report, 
     assert checked >= 1, "no top-10 account belongs to a rendered scorecard's manager"
 
 
+@slow
 def test_every_churn_risk_of_an_account_has_its_next_renewal_beside_it(report):
     seen = 0
     for page in report.rglob("*.html"):
@@ -154,6 +163,7 @@ def _text(page: Path) -> str:
     return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
 
 
+@slow
 def test_counts_and_churn_figures_name_their_base_and_period(report):
     """Each count of managers, each churn figure, the mentions and the conversion cohort
     say what they count and over which period (docs/kpis.md)."""
@@ -181,6 +191,7 @@ def test_counts_and_churn_figures_name_their_base_and_period(report):
         in summary
 
 
+@slow
 def test_executed_notebooks_carry_no_execution_metadata(report):
     for p in (report / "notebooks").rglob("*.ipynb"):
         nb = nbformat.read(p, as_version=4)
@@ -190,6 +201,7 @@ def test_executed_notebooks_carry_no_execution_metadata(report):
             assert cell.get("execution_count") is None
 
 
+@slow
 def test_rendering_twice_is_byte_identical(report, evil_data, tmp_path):
     data, kam = evil_data
     again = render(str(data), "2026Q3", tmp_path, jobs=2, kams=sorted({kam, "K001", "K009"}))
@@ -201,6 +213,7 @@ def _cli(*args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
+@slow
 def test_bad_quarter_fails_cleanly_and_keeps_the_old_report(report, evil_data):
     data, _ = evil_data
     before = _digest(report)
@@ -210,6 +223,7 @@ def test_bad_quarter_fails_cleanly_and_keeps_the_old_report(report, evil_data):
     assert _digest(report) == before
 
 
+@slow
 def test_failing_notebook_names_it_and_keeps_the_old_report(report, evil_data, tmp_path):
     """A notebook that breaks mid-run: exit 1, the notebook and cell named, the failed
     notebook kept for inspection, the earlier report byte-identical."""
@@ -242,6 +256,7 @@ def _chromium() -> str | None:
     return None
 
 
+@slow
 def test_pages_in_a_real_browser(report, tmp_path):
     """Headless Chromium opens the index and two pages: every image loads, the console
     stays clean. Screenshots are saved next to the test's temp files."""
@@ -278,3 +293,69 @@ def test_pages_in_a_real_browser(report, tmp_path):
             page.close()
         b.close()
     assert all(s.stat().st_size > 10_000 for s in shots)
+
+
+# --------------------------------------------------------------------------- building blocks
+def test_ids_map_to_safe_distinct_file_names():
+    # the odd ids of test_report_safety's render, and a formula
+    odd = ["../../../../x", "jane.doe", "Öz Ünal", "a/b", "a_b"]
+    ids = [*odd, '=HYPERLINK("http://evil.example","click")', "K001", "k001", "CON",
+           "x--0123456789", "", "...", "ü" * 200]
+    names = file_names(ids)
+    assert set(names) == set(ids)
+    assert len({n.lower() for n in names.values()}) == len(ids)  # not even by case
+    for i, n in names.items():
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", n), (i, n)
+    assert names["a_b"] == "a_b" and names["a/b"] != names["a_b"]
+    assert names["jane.doe"].startswith("jane-doe--")
+    assert names["Öz Ünal"].startswith("Oz-Unal--")
+    assert file_names(["K001"]) == {"K001": "K001"}  # plain ids keep their names
+    assert file_names(ids) == names  # stable
+
+
+def test_clean_notebook_strips_run_metadata_and_numbers_the_cells(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"duration": 1.5}
+    params = nbformat.v4.new_code_cell('data = "/tmp/run/data"')
+    params.metadata["tags"] = ["injected-parameters"]
+    code = nbformat.v4.new_code_cell("1 + 1", execution_count=7)
+    code.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                           execution_count=7)]
+    code.metadata["execution"] = {"iopub.status.busy": "2026-10-01T10:00:00"}
+    nb.cells = [params, code]
+    path = tmp_path / "page.ipynb"
+    nbformat.write(nb, path)
+    clean_notebook(path, "kam/K 1", parameters={"data": "data"})
+    out = nbformat.read(path, as_version=4)
+    assert "papermill" not in out.metadata
+    # "kam/K 1" -> "kam-K-1": characters outside [A-Za-z0-9_-] become "-"; then the index
+    assert [c.id for c in out.cells] == ["kam-K-1-0", "kam-K-1-1"]
+    assert 'data = "data"' in out.cells[0].source and "/tmp/run" not in out.cells[0].source
+    assert out.cells[1].execution_count is None and "execution" not in out.cells[1].metadata
+    assert out.cells[1].outputs[0].execution_count is None
+
+
+def test_root_index_lists_rendered_quarters_newest_first(tmp_path):
+    for name in ("2026Q2", "2026Q3", "2025Q4", "notes"):
+        (tmp_path / name).mkdir()
+    for name in ("2026Q2", "2026Q3", "notes"):
+        (tmp_path / name / "index.html").write_text("x")
+    write_root_index(tmp_path)
+    text = (tmp_path / "index.html").read_text()
+    # 2025Q4 has no index.html (not rendered) and "notes" is not a quarter
+    assert "2 quarter(s), newest first" in text
+    assert re.findall(r'href="([^"]+)/index.html"', text) == ["2026Q3", "2026Q2"]
+
+
+def test_fingerprints_of_a_folder_are_the_sha256_of_each_file(tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "accounts.csv").write_bytes(b"abc")
+    (tmp_path / "contracts.csv").write_bytes(b"")
+    source = SimpleNamespace(kind="folder", files={"contracts": tmp_path / "contracts.csv",
+                                                   "accounts": tmp_path / "accounts.csv"})
+    # the FIPS 180-2 test vectors: sha256("abc") and sha256("")
+    assert fingerprints(source) == {
+        "accounts.csv": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "contracts.csv": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    }

@@ -1,0 +1,136 @@
+"""Conversion cohorts, prospects' touches and the ideal number of touches
+(kamlib.kpis.acquisition) on hand-made data.
+
+Every expected number is worked out by hand in the comment next to it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kpi_builder import DataSet
+
+from kamlib.kpis.acquisition import closed_cohort, fit_touch_curve, ideal_touches, prospect_frame
+from kamlib.periods import Quarter
+
+approx = pytest.approx
+
+
+# =========================================================================== cohorts
+@pytest.mark.parametrize("window, cohort", [
+    (0, "2026Q3"),  # 09-30 + 0 <= 09-30
+    (1, "2026Q2"),  # Q3: 09-30 + 1 > 09-30; Q2: 06-30 + 1 = 07-01
+    (92, "2026Q2"),  # 06-30 + 92 = 09-30, still closed on the last day
+    (93, "2026Q1"),  # 06-30 + 93 = 10-01 > 09-30; 03-31 + 93 = 07-02
+    (180, "2026Q1"),  # 03-31 + 180 = 09-27
+])
+def test_closed_cohort_is_the_latest_quarter_whose_windows_closed(window, cohort):
+    assert closed_cohort(Quarter("2026Q3", 1), window) == Quarter(cohort, 1)
+
+
+# =========================================================================== prospects
+def test_prospect_frame_counts_own_channel_touches_inside_the_window(tmp_path):
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    # P1: 2026-01-10 + 180 days = 07-09, closed by as_of; converted after 50 days
+    # (21 days of January + 28 of February + 1); own-channel touches before conversion: 2
+    p1 = ds.prospect("K1", "2026-01-10", "email", "2026-03-01")
+    for day, ch in (("2026-01-12", "email"), ("2026-01-15", "cold_call"),
+                    ("2026-02-20", "email"), ("2026-03-05", "email")):
+        ds.prospect_touch(p1, f"{day}T10:00:00", ch)
+    # P2: 2026-05-01 + 180 = 10-28, still open; the touch after as_of is not seen
+    p2 = ds.prospect("K1", "2026-05-01", "event")
+    for day in ("2026-05-02", "2026-09-29", "2026-10-05"):
+        ds.prospect_touch(p2, f"{day}T10:00:00", "event")
+    # P3: 2025-10-01 + 180 = 2026-03-30; converted on 05-01, too late; the touch of
+    # 04-01 is after its window
+    p3 = ds.prospect("K1", "2025-10-01", "email", "2026-05-01")
+    for day in ("2025-10-02", "2026-04-01"):
+        ds.prospect_touch(p3, f"{day}T10:00:00", "email")
+    ds.prospect("K1", "2026-10-05", "email")  # first contact after as_of: not in the frame
+    with ds.load(tmp_path) as data:
+        f = prospect_frame(data, date(2026, 9, 30), 180).set_index("prospect_id")
+    assert list(f.index) == [p1, p2, p3]
+    assert f.touches.to_dict() == {p1: 2, p2: 2, p3: 1}
+    assert f.converted.to_dict() == {p1: True, p2: False, p3: False}
+    assert f.window_closed.to_dict() == {p1: True, p2: False, p3: True}
+    assert f.loc[p1, "days_to_convert"] == 50
+
+
+# =========================================================================== ideal touches
+def _touch_table(converted_of_8: tuple[int, int, int]):
+    """8 prospects at each of 1, 2, 3 touches, ``converted_of_8[i]`` of them converted."""
+    n, y = [], []
+    for touches, k in zip((1, 2, 3), converted_of_8, strict=True):
+        n += [touches] * 8
+        y += [1] * k + [0] * (8 - k)
+    return n, y
+
+
+def test_ideal_touches_hand_made_interior_peak():
+    # three touch values: the quadratic logit is saturated, so the fit reproduces the
+    # shares 2/8, 6/8, 2/8: logits -ln 3, ln 3, -ln 3, symmetric about 2 -> peak
+    # b / (2c) = 2 (up to the tiny ridge)
+    f = fit_touch_curve(*_touch_table((2, 6, 2)), draws=200, seed=3)
+    assert f["peak_found"] and f["peak"] == approx(2.0, abs=0.01)
+    # the interval comes from the fits with an interior peak only: strictly inside
+    # (1, 3), never an edge of the range
+    assert 1 < f["low"] <= f["peak"] <= f["high"] < 3
+    assert f["peak_draws"] >= 0.5 * f["draws"] and f["note"] == ""
+
+
+def test_ideal_touches_no_peak_when_the_curve_still_rises_at_the_edge():
+    # shares 1/8, 4/8, 6/8: logits -ln 7 = -1.946, 0, ln 3 = 1.099; second difference
+    # -0.847 = -2c -> c = 0.424, slope at 1.5 is 1.946 = b - 2c * 1.5 -> b = 3.217;
+    # n* = b / (2c) = 3.80, beyond the largest observed 3 touches: no ideal number
+    # (the old code reported the edge, 3.0)
+    f = fit_touch_curve(*_touch_table((1, 4, 6)), draws=200, seed=3)
+    assert math.isnan(f["peak"]) and not f["peak_found"] and f["note"] == "no peak"
+    assert math.isnan(f["low"]) and math.isnan(f["high"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(shares=st.lists(st.integers(0, 8), min_size=3, max_size=6), seed=st.integers(0, 99))
+def test_property_ideal_touches_is_never_an_edge(shares, seed):
+    n, y = [], []
+    for touches, k in enumerate(shares, start=1):
+        n += [touches] * 8
+        y += [1] * k + [0] * (8 - k)
+    f = fit_touch_curve(n, y, draws=40, seed=seed)
+    lo, hi = 1, len(shares)
+    if f["peak_found"]:
+        assert lo < f["peak"] < hi
+        if not math.isnan(f["low"]):
+            assert lo < f["low"] <= f["peak"] <= f["high"] < hi
+    else:
+        assert math.isnan(f["peak"]) and math.isnan(f["low"]) and math.isnan(f["high"])
+
+
+def test_too_few_prospects_or_touch_values_give_no_fit():
+    # 9 prospects (< 10); then 10 with a single conversion (< 2); then one touch value
+    for n, y in (([1, 2, 3] * 3, [1, 0, 1] * 3), (list(range(1, 11)), [1] + [0] * 9),
+                 ([2] * 12, [1, 0] * 6)):
+        f = fit_touch_curve(n, y, draws=20, seed=0)
+        assert f["note"] == "too few prospects" and not f["peak_found"]
+        assert f["draws"] == 0 and f["n"] == len(n) and math.isnan(f["peak"])
+
+
+def test_ideal_touches_uses_closed_windows_only_one_row_per_channel():
+    n, y = _touch_table((2, 6, 2))
+    closed = pd.DataFrame({"channel": "email", "touches": n, "converted": y,
+                           "window_closed": True})
+    still_open = closed.assign(channel="event", window_closed=False)
+    peaks, curves = ideal_touches(pd.concat([closed, still_open]), draws=200, seed=3)
+    # the event prospects' windows are open: no row for event; email is the first
+    # channel, so it is fitted with the seed itself
+    assert peaks.channel.tolist() == ["email"] and set(curves.channel) == {"email"}
+    alone = fit_touch_curve(n, y, draws=200, seed=3)
+    row = peaks.iloc[0]
+    assert (row.value, row.low, row.high, row.n) == (alone["peak"], alone["low"],
+                                                     alone["high"], 24)
+    assert curves.touches.tolist() == [1.0, 2.0, 3.0]  # the grid spans the touches seen

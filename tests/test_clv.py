@@ -1,0 +1,84 @@
+"""Customer lifetime value (kamlib.models.clv) on hand-made numbers.
+
+Every expected number is worked out by hand in the comment next to it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from kpi_builder import DataSet
+
+from kamlib.config import Settings
+from kamlib.models import clv
+from kamlib.periods import Quarter
+
+approx = pytest.approx
+
+
+def test_clv_values_discount_each_year_of_survival():
+    # d = 0: 10 * (1 + 0.5 + 0.25) = 17.5
+    assert clv.clv_values(np.array([10.0]), np.array([[1, 0.5, 0.25]]), 0.0)[0] == approx(17.5)
+    # d = 25 %, one year: 10 * 0.5 / 1.25 = 4 and 20 * 0.5 / 1.25 = 8, row by row
+    got = clv.clv_values(np.array([10.0, 20.0]), np.array([[0.5], [0.5]]), 0.25)
+    assert got.tolist() == [approx(4.0), approx(8.0)]
+    # survival outside [0, 1] is clipped: 10 * (1 + 0) = 10
+    assert clv.clv_values(np.array([10.0]), np.array([[1.2, -0.1]]), 0.0)[0] == approx(10.0)
+
+
+def test_naive_lifetime_and_total_with_the_cap():
+    assert clv.naive_lifetime_years(0.25) == 4.0  # 1 / 0.25
+    assert clv.naive_lifetime_years(0.0) == math.inf
+    book = pd.DataFrame({"margin": [100.0, 50.0]})
+    assert clv.naive_total(book, 0.25) == approx(600.0)  # 150 * 4
+    # no churn: the lifetime is capped at 100 years -> 150 * 100
+    assert clv.naive_total(book, 0.0) == approx(150 * clv.NAIVE_LIFETIME_CAP_YEARS)
+
+
+def test_trailing_churn_rate_counts_last_years_customers_lost_since():
+    t = pd.Timestamp
+    spells = pd.DataFrame({
+        "account_id": ["A", "B", "C", "D"],
+        "start_on": [t("2024-01-01"), t("2024-01-01"), t("2025-10-15"), t("2024-01-01")],
+        "last_day": [t("2026-03-31"), t("2026-09-30"), t("2026-04-30"), t("2025-09-14")],
+        "churned": [True, False, True, True],
+        "known_on": [t("2026-04-01"), pd.NaT, t("2026-05-01"), t("2025-09-15")],
+    })
+    # a year before 2026Q3's end is 2025-09-30: customers then are A and B (C started
+    # later, D had left); of them A's churn became known since -> 1 / 2
+    assert clv.trailing_churn_rate(spells, Quarter("2026Q3", 1)) == 0.5
+    assert math.isnan(clv.trailing_churn_rate(spells, Quarter("2024Q3", 1)))  # no base
+
+
+def test_value_at_risk_by_group_with_zero_clv_and_ties():
+    f = pd.DataFrame({"account_id": list("abcd"), "segment": ["s", "t", "u", "u"],
+                      "clv": [100.0, 40.0, 0.0, 0.0], "value_at_risk": [10.0, 10.0, 0.0, 0.0]})
+    v = clv.value_at_risk_by(f, "segment")
+    # s and t tie at 10: by name; u has no CLV: no share
+    assert v.segment.tolist() == ["s", "t", "u"] and v.accounts.tolist() == [1, 1, 2]
+    assert v.share_at_risk.tolist()[:2] == [approx(0.1), approx(0.25)]  # 10/100, 10/40
+    assert math.isnan(v.share_at_risk.iloc[2])
+
+
+def test_trailing_and_realised_margin(tmp_path):
+    ds = DataSet()
+    ds.contract("A", "2024-01-01", "2026-12-31")
+    ds.contract("B", "2024-01-01", "2026-12-31")
+    ds.invoice("A", "2025-09-30", 500)  # exactly 365 days before as_of: not trailing
+    ds.invoice("A", "2026-01-10", 100)
+    ds.rows["invoices"][-1]["gross_margin"] = 30
+    ds.invoice("A", "2026-09-30", 50)  # no margin given: 40 % of the amount
+    ds.invoice("B", "2026-02-01", 200)
+    ds.rows["invoices"][-1]["gross_margin"] = 60
+    ds.invoice("B", "2026-10-01", 999)  # after as_of
+    ds.rows["invoices"][-1]["gross_margin"] = 999
+    with ds.load(tmp_path) as data:
+        trailing = clv.trailing_margin(data, date(2026, 9, 30), Settings(margin_rate=0.4))
+        realised = clv.realised_margin(data, date(2026, 9, 30))
+    # A: 30 + 0.4 * 50 = 50; B: 60
+    assert trailing.to_dict() == {"A": approx(50.0), "B": approx(60.0)}
+    assert realised["B"] == approx(60.0)  # every margin given, up to as_of
