@@ -6,14 +6,11 @@ Every expected number is worked out by hand in the comment next to it.
 from __future__ import annotations
 
 import math
-from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
-from kpi_builder import DataSet
 
-from kamlib.config import Settings
 from kamlib.models import clv
 from kamlib.periods import Quarter
 
@@ -64,21 +61,3 @@ def test_value_at_risk_by_group_with_zero_clv_and_ties():
     assert math.isnan(v.share_at_risk.iloc[2])
 
 
-def test_trailing_and_realised_margin(tmp_path):
-    ds = DataSet()
-    ds.contract("A", "2024-01-01", "2026-12-31")
-    ds.contract("B", "2024-01-01", "2026-12-31")
-    ds.invoice("A", "2025-09-30", 500)  # exactly 365 days before as_of: not trailing
-    ds.invoice("A", "2026-01-10", 100)
-    ds.rows["invoices"][-1]["gross_margin"] = 30
-    ds.invoice("A", "2026-09-30", 50)  # no margin given: 40 % of the amount
-    ds.invoice("B", "2026-02-01", 200)
-    ds.rows["invoices"][-1]["gross_margin"] = 60
-    ds.invoice("B", "2026-10-01", 999)  # after as_of
-    ds.rows["invoices"][-1]["gross_margin"] = 999
-    with ds.load(tmp_path) as data:
-        trailing = clv.trailing_margin(data, date(2026, 9, 30), Settings(margin_rate=0.4))
-        realised = clv.realised_margin(data, date(2026, 9, 30))
-    # A: 30 + 0.4 * 50 = 50; B: 60
-    assert trailing.to_dict() == {"A": approx(50.0), "B": approx(60.0)}
-    assert realised["B"] == approx(60.0)  # every margin given, up to as_of

@@ -114,7 +114,7 @@ def test_the_package_re_exports_every_module_name_a_notebook_uses():
         assert hasattr(present, name), name
     for name in ("table", "kpi_cards", "kpi_table", "kpi_by_group", "STYLE", "fmt", "pct",
                  "money", "number", "label", "formatter", "callout", "section_note", "facts",
-                 "bullets", "headlines", "account_view", "objective_link", "card_notes",
+                 "bullets", "headlines", "card_notes",
                  "cards", "wave_title", "latest_responses", "latest", "KPI_INFO", "KPI_CARDS"):
         assert name in present.__all__, name
     assert callable(present.cards) and present.cards("nps")[0].kpi == "nps"

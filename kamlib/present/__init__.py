@@ -52,13 +52,11 @@ from kamlib.present.format import (
 from kamlib.present.markup import BAD, GOOD, MAIN, MUTED, STYLE
 from kamlib.present.tables import kpi_by_group, kpi_table, table
 from kamlib.present.text import (
-    account_view,
     bullets,
     callout,
     facts,
     headlines,
     latest_responses,
-    objective_link,
     section_note,
     wave_title,
 )
@@ -80,7 +78,6 @@ __all__ = [
     "STYLE",
     "Card",
     "Kpi",
-    "account_view",
     "bullets",
     "callout",
     "card_notes",
@@ -99,7 +96,6 @@ __all__ = [
     "latest_responses",
     "money",
     "number",
-    "objective_link",
     "pct",
     "period_label",
     "section_note",

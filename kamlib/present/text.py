@@ -25,17 +25,13 @@ from kamlib.present.format import whole_points as _nps
 from kamlib.present.markup import render
 from kamlib.present.rows import kpi_row as _row
 from kamlib.present.rows import shift_quarter as _shift
-from kamlib.present.tables import table
-from kamlib.stats import intervals as stats
 
 __all__ = [
-    "account_view",
     "bullets",
     "callout",
     "facts",
     "headlines",
     "latest_responses",
-    "objective_link",
     "section_note",
     "wave_title",
 ]
@@ -89,23 +85,6 @@ def facts(pairs: Iterable[tuple[str, Any]]) -> str:
 # -- sentences from the data --------------------------------------------------------------
 
 
-def _p_value(r: dict, level: float = 0.95) -> float:
-    """Two-sided p-value of ``value == 0`` from a symmetric normal interval."""
-    if any(_missing(r[k]) for k in ("value", "low", "high")) or r["high"] <= r["low"]:
-        return np.nan
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    se = (r["high"] - r["low"]) / (2 * z)
-    return 2 * (1 - NormalDist().cdf(abs(r["value"]) / se))
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    if any(_missing(x) for x in (a["low"], a["high"], b["low"], b["high"])):
-        return True
-    return not (a["high"] < b["low"] or b["high"] < a["low"])
-
-
 def _frame(bundle: Any, name: str) -> pd.DataFrame:
     """The bundle's frame ``name``; an empty frame when it has none (e.g. no survival model)."""
     try:
@@ -120,11 +99,13 @@ def headlines(bundle: Any) -> list[str]:
     Churn against last quarter, the value at risk and where it sits, NPS and its
     change, revenue retention, employee NPS and CLV: each with its 95 % interval,
     and hedged (the change "may be chance") when the intervals overlap or the
-    change is not significant.
+    change is not significant. The verdicts are the bundle's (``bundle.headline``,
+    computed when it was built); this function only words them.
 
     Parameters
     ----------
-    bundle : a :class:`kamlib.report.bundle.Bundle` (``frame(name)``, ``meta``, ``quarter``).
+    bundle : a :class:`kamlib.report.bundle.Bundle` (``frame(name)``, ``meta``,
+        ``quarter``, ``headline``).
 
     Returns
     -------
@@ -136,6 +117,7 @@ def headlines(bundle: Any) -> list[str]:
     q = str(meta.get("quarter", getattr(bundle, "quarter", "")))
     currency = (meta.get("settings") or {}).get("currency", "EUR")
     prev = _shift(q, -1)
+    facts = bundle.headline
     out: list[str] = []
 
     churn = _row(kpis, "logo_churn_rate", period=q)
@@ -147,26 +129,19 @@ def headlines(bundle: Any) -> list[str]:
         if not _missing(before["value"]):
             s += f", against {pct(before['value'])} last quarter"
             s += ("; the intervals overlap, so the change may be chance."
-                  if _overlap(churn, before) else
+                  if facts.churn_overlap else
                   "; the intervals do not overlap, so the change is unlikely to be chance.")
         else:
             s += "."
         out.append(s)
 
-    clv = _frame(bundle, "clv")
-    if len(clv) and "value_at_risk" in clv and clv["value_at_risk"].sum() > 0:
-        var = clv.sort_values(["value_at_risk", "account_id"], ascending=[False, True])
-        total = float(var["value_at_risk"].sum())
-        top = var.head(3)
-        share = float(top["value_at_risk"].sum()) / total
-        acc = _frame(bundle, "accounts")
-        names = dict(zip(acc["account_id"], acc["name"], strict=False)) if "name" in acc else {}
-        who = ", ".join(str(names.get(a, a)) for a in top["account_id"])
-        of_clv = total / float(clv["clv"].sum()) if clv["clv"].sum() > 0 else np.nan
+    if facts.value_at_risk > 0:
+        of_clv = facts.value_at_risk_of_clv
         out.append(f"Value at risk next year (each account's lifetime value times its chance "
-                   f"of churning within a year): {money(total, currency)}, {pct(of_clv)} of "
-                   f"the total lifetime value; {pct(share, 0)} of it sits in {len(top)} "
-                   f"accounts ({who}).")
+                   f"of churning within a year): {money(facts.value_at_risk, currency)}, "
+                   f"{pct(np.nan if of_clv is None else of_clv)} of the total lifetime value; "
+                   f"{pct(facts.top_share, 0)} of it sits in {len(facts.top_accounts)} "
+                   f"accounts ({', '.join(facts.top_accounts)}).")
 
     nps = latest(kpis, trend, "nps", quarter=q)
     if not _missing(nps["value"]):
@@ -176,17 +151,16 @@ def headlines(bundle: Any) -> list[str]:
             s = (f"There was no NPS survey in {q}; in the latest wave ({nps['period']}) NPS "
                  f"was {_nps(nps['value'])} (95 % interval "
                  f"{interval(nps['low'], nps['high'], 'nps')}, {nps['n']:,} responses)")
-        for kpi, when in (("nps_change_qoq", "the quarter before"),
-                          ("nps_change_yoy", "the same quarter a year before")):
-            ch = _row(trend if nps["earlier"] else kpis, kpi, period=nps["period"])
-            if not _missing(ch["value"]):
-                p = _p_value(ch)
-                verdict = ("not significant" if _missing(p) or p >= 0.05
-                           else "unlikely to be chance")
-                s += (f"; against {when} it moved {signed(ch['value'], 'nps')} points "
-                      f"({interval(ch['low'], ch['high'], 'nps')}), which is {verdict} "
-                      f"(p = {fmt(p, 'p')})")
-                break
+        if facts.nps_change:
+            when = {"nps_change_qoq": "the quarter before",
+                    "nps_change_yoy": "the same quarter a year before"}[facts.nps_change]
+            ch = _row(trend if nps["earlier"] else kpis, facts.nps_change, period=nps["period"])
+            verdict = "unlikely to be chance" if facts.nps_change_significant \
+                else "not significant"
+            p = np.nan if facts.nps_change_p is None else facts.nps_change_p
+            s += (f"; against {when} it moved {signed(ch['value'], 'nps')} points "
+                  f"({interval(ch['low'], ch['high'], 'nps')}), which is {verdict} "
+                  f"(p = {fmt(p, 'p')})")
         out.append(s + ".")
 
     nrr = _row(kpis, "nrr", period=q)
@@ -207,13 +181,9 @@ def headlines(bundle: Any) -> list[str]:
             s = (f"There was no employee survey in {q}; in the latest one ({enps['period']}) "
                  f"employee NPS was {_nps(enps['value'])} (95 % interval "
                  f"{interval(enps['low'], enps['high'], 'nps')}, {enps['n']:,} answers)")
-        if not (_missing(enps["low"]) or _missing(enps["high"])):
-            if enps["high"] < 0:
-                s += "; the whole interval lies below zero: more detractors than promoters"
-            elif enps["low"] > 0:
-                s += "; the whole interval lies above zero"
-            else:
-                s += "; the interval includes zero"
+        s += {"below": "; the whole interval lies below zero: more detractors than promoters",
+              "above": "; the whole interval lies above zero",
+              "includes": "; the interval includes zero", "": ""}[facts.enps_vs_zero]
         ya = _row(trend, "enps", period=_shift(enps["period"], -4))
         if not _missing(ya["value"]):
             s += f" (a year {'before' if enps['earlier'] else 'ago'}: {_nps(ya['value'])})"
@@ -280,98 +250,5 @@ def latest_responses(bundle: Any) -> tuple[pd.DataFrame, str]:
 # -- data shaping for the pages -----------------------------------------------------------
 
 
-def account_view(bundle: Any, current: bool = True) -> pd.DataFrame:
-    """One row per current account (every account of the quarter when ``current`` is
-    False) with what the pages show about it.
-
-    Columns: account_id, name, segment, kam_id, kam_name, team, acv_end, clv,
-    churn_next_quarter, churn_next_year, value_at_risk, max_gap_days,
-    days_since_last_touch, touches, next_renewal_on (see
-    :func:`kamlib.kpis.attention.next_renewal_on`), nps_score (mean 0–10 answer this
-    quarter, or in the latest survey wave within 12 months when the quarter had none:
-    see :func:`latest_responses` and :func:`wave_title`), responses. Ordered by
-    account id.
-    """
-    acc = _frame(bundle, "accounts")
-    if len(acc) == 0:
-        return pd.DataFrame(columns=["account_id", "name", "segment", "kam_id", "kam_name"])
-    if current and "customer_end" in acc:
-        acc = acc[acc["customer_end"].astype(bool)]
-    keep = [c for c in ("account_id", "name", "segment", "kam_id", "acv_end", "max_gap_days",
-                        "days_since_last_touch", "touches", "next_renewal_on") if c in acc]
-    f = acc[keep].copy()
-    clv = _frame(bundle, "clv")
-    cols = [c for c in ("clv", "churn_next_quarter", "churn_next_year", "value_at_risk",
-                        "remaining_years") if c in clv]
-    if len(clv) and cols:
-        f = f.merge(clv[["account_id", *cols]], on="account_id", how="left")
-    resp, _period = latest_responses(bundle)
-    if len(resp) and "mean_score" in resp:
-        r = resp[["account_id", "mean_score", "responses"]].rename(
-            columns={"mean_score": "nps_score"})
-        f = f.merge(r, on="account_id", how="left")
-    kams = _frame(bundle, "kams")
-    if len(kams) and "kam_id" in f:
-        k = kams[["kam_id", "name", *(["team"] if "team" in kams else [])]].rename(
-            columns={"name": "kam_name"})
-        f = f.merge(k, on="kam_id", how="left")
-    for c in ("clv", "churn_next_quarter", "churn_next_year", "value_at_risk", "nps_score",
-              "responses", "kam_name", "team", "max_gap_days", "next_renewal_on"):
-        if c not in f:
-            f[c] = np.nan
-    return f.sort_values("account_id").reset_index(drop=True)
 
 
-def objective_link(objectives: pd.DataFrame, level: float = 0.95) -> str:
-    """Do accounts that meet their leading objectives go on to meet the lagging ones?
-
-    Pairs each measured lagging objective with the same account's leading
-    objectives due in the 12 months before it, groups the lagging ones by how many
-    of those leading objectives were met (none, some, all) and shows the share met
-    with its Wilson interval. Without lagging objectives in ``objectives`` it says so.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"objective_id": ["1", "2", "3", "4"], "account_id": ["a", "a", "b", "b"],
-    ...                   "indicator": ["leading", "lagging", "leading", "lagging"],
-    ...                   "due_on": pd.to_datetime(["2025-06-30", "2025-12-31"] * 2),
-    ...                   "attainment": [1.2, 1.1, 0.5, 0.7], "met": [1, 1, 0, 0]})
-    >>> h = objective_link(o)
-    >>> "All leading objectives met" in h and "None met" in h
-    True
-    """
-
-    need = {"account_id", "indicator", "due_on", "attainment", "met"}
-    if objectives is None or len(objectives) == 0 or not need <= set(objectives.columns):
-        return callout("No customer objectives in the data for this quarter.")
-    o = objectives.dropna(subset=["attainment"])
-    lead = o[o["indicator"] == "leading"]
-    lag = o[o["indicator"] == "lagging"]
-    if len(lag) == 0 or len(lead) == 0:
-        have = "leading" if len(lead) else "lagging"
-        return callout(f"Only {have} objectives were due this quarter, so the link between "
-                       "leading and lagging objectives cannot be shown here. Lagging "
-                       "objectives fall due later in the year; see the trend of "
-                       "'Lagging objectives met' above.")
-    key = "objective_id" if "objective_id" in lag else "due_on"
-    pairs = lag.merge(lead, on="account_id", suffixes=("_lag", "_lead"))
-    lag_due = pd.to_datetime(pairs["due_on_lag"])
-    lead_due = pd.to_datetime(pairs["due_on_lead"])
-    pairs = pairs[(lead_due <= lag_due) & (lead_due > lag_due - pd.Timedelta(days=365))]
-    if len(pairs) == 0:
-        return callout("No account had both leading and lagging objectives within a year.")
-    g = pairs.groupby([f"{key}_lag" if key == "objective_id" else "due_on_lag",
-                       "account_id"]).agg(lag_met=("met_lag", "first"),
-                                          lead_share=("met_lead", "mean")).reset_index()
-    g["bucket"] = np.select([g.lead_share <= 0, g.lead_share >= 1], [0, 2], 1)
-    names = {0: "None met", 1: "Some met", 2: "All leading objectives met"}
-    rows = []
-    for b in (0, 1, 2):
-        s = g[g.bucket == b]
-        est = stats.wilson(int(s.lag_met.sum()), len(s), level)
-        rows.append({"group": names[b], "value": est.value, "low": est.low,
-                     "high": est.high, "n": len(s)})
-    return table(pd.DataFrame(rows),
-                 [("group", "Leading objectives of the account in the year before", "text"),
-                  (("value", "low", "high"), "Lagging objectives met (95 % interval)", "pct"),
-                  ("n", "Lagging objectives (count)", "int")])

@@ -49,6 +49,7 @@ from kamlib.report.facts import (
     ContactGapFacts,
     ConversionCohort,
     DataQualityFacts,
+    HeadlineFacts,
     LifetimeFacts,
     Mentions,
     ModelFacts,
@@ -101,6 +102,8 @@ class Bundle:
     #: the most managers behind a correlation of satisfaction with customer outcomes
     enps_managers: int = 0
     data_quality: DataQualityFacts = field(default_factory=DataQualityFacts)
+    #: the verdicts of the executive summary's sentences
+    headline: HeadlineFacts = field(default_factory=HeadlineFacts)
 
     # -- KPIs --------------------------------------------------------------------------------
     kpis: pd.DataFrame = _frames()

@@ -29,6 +29,7 @@ __all__ = [
     "ContactGapFacts",
     "ConversionCohort",
     "DataQualityFacts",
+    "HeadlineFacts",
     "LifetimeFacts",
     "Mentions",
     "ModelFacts",
@@ -171,6 +172,38 @@ class DataQualityFacts:
     set_aside: int = 0
     share_set_aside: float | None = None
     quarantine_files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HeadlineFacts:
+    """The verdicts behind the executive summary's sentences
+    (:func:`kamlib.present.text.headlines` only words them).
+
+    Attributes
+    ----------
+    churn_overlap : whether the 95 % intervals of this and last quarter's logo churn
+        overlap (True when either is missing: no claim of a change).
+    value_at_risk : the accounts' value at risk next year, summed; 0 without a model.
+    value_at_risk_of_clv : that sum over the total lifetime value (None when it is 0).
+    top_accounts : the names of the (up to) three accounts with most value at risk.
+    top_share : their share of the value at risk.
+    nps_change : the NPS change the sentence cites (``nps_change_qoq``, else
+        ``nps_change_yoy``; "" when neither has a value).
+    nps_change_p : its two-sided p-value (:func:`kamlib.stats.p_value_from_interval`).
+    nps_change_significant : p < 0.05.
+    enps_vs_zero : where employee NPS's interval lies: "below", "above" or "includes"
+        zero; "" without an interval.
+    """
+
+    churn_overlap: bool = True
+    value_at_risk: float = 0.0
+    value_at_risk_of_clv: float | None = None
+    top_accounts: list[str] = field(default_factory=list)
+    top_share: float | None = None
+    nps_change: str = ""
+    nps_change_p: float | None = None
+    nps_change_significant: bool = False
+    enps_vs_zero: str = ""
 
 
 def to_json(value: Any) -> Any:

@@ -24,15 +24,17 @@ from kamlib.data.contract import RULES
 from kamlib.kpis import attention
 from kamlib.kpis.objectives import falling_short, objective_link
 from kamlib.models.diagnostics import calibration_bins
+from kamlib.present.rows import kpi_row, shift_quarter
 from kamlib.report import accounts as account_lists
 from kamlib.report.churn_model import ph_verdicts, recent_cohorts
 from kamlib.report.comparisons import compare_managers
-from kamlib.report.facts import ContactGapFacts, DataQualityFacts
+from kamlib.report.facts import ContactGapFacts, DataQualityFacts, HeadlineFacts
+from kamlib.stats import p_value_from_interval
 
 if TYPE_CHECKING:
     from kamlib.report.bundle import Bundle
 
-__all__ = ["CALIBRATION_BINS", "TOP_BARS", "KamCard", "kam_card", "largest_note",
+__all__ = ["CALIBRATION_BINS", "TOP_BARS", "KamCard", "headline_facts", "kam_card", "largest_note",
            "latest_responses", "page_results"]
 
 #: risk groups (equal numbers of accounts) of the calibration chart
@@ -56,6 +58,7 @@ def page_results(b: Bundle) -> dict[str, Any]:
     out.update(_churn_model(b))
     out.update(_team(b))
     out.update(_data_quality(b))
+    out["headline"] = headline_facts(b)
     return out
 
 
@@ -77,6 +80,52 @@ def largest_note(frame: pd.DataFrame, top: int = TOP_BARS) -> str:
     (' (the 15 largest)', '')
     """
     return f" (the {min(len(frame), top)} largest)" if len(frame) > top else ""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    """Whether two rows' intervals overlap (True when a bound is missing)."""
+    if any(pd.isna(x) for x in (a["low"], a["high"], b["low"], b["high"])):
+        return True
+    return not (a["high"] < b["low"] or b["high"] < a["low"])
+
+
+def headline_facts(b: Bundle) -> HeadlineFacts:
+    """The verdicts of the executive summary's sentences: whether churn moved beyond
+    chance, where the value at risk sits, whether the NPS change is significant, and
+    where employee NPS's interval lies against zero."""
+    q = str(b.quarter)
+    churn = kpi_row(b.kpis, "logo_churn_rate", period=q)
+    before = kpi_row(b.trend, "logo_churn_rate", period=shift_quarter(q, -1))
+    facts: dict[str, Any] = {"churn_overlap": _overlap(churn, before)}
+
+    clv = b.clv if b.clv is not None else pd.DataFrame()
+    if len(clv) and "value_at_risk" in clv and clv["value_at_risk"].sum() > 0:
+        var = clv.sort_values(["value_at_risk", "account_id"], ascending=[False, True])
+        total = float(var["value_at_risk"].sum())
+        top = var.head(3)
+        names = dict(zip(b.accounts["account_id"], b.accounts["name"], strict=False)) \
+            if "name" in b.accounts else {}
+        facts.update(value_at_risk=total,
+                     value_at_risk_of_clv=total / float(clv["clv"].sum())
+                     if clv["clv"].sum() > 0 else None,
+                     top_accounts=[str(names.get(a, a)) for a in top["account_id"]],
+                     top_share=float(top["value_at_risk"].sum()) / total)
+
+    nps = present.latest(b.kpis, b.trend, "nps", quarter=q)
+    if not pd.isna(nps["value"]):
+        for kpi in ("nps_change_qoq", "nps_change_yoy"):
+            ch = kpi_row(b.trend if nps["earlier"] else b.kpis, kpi, period=nps["period"])
+            if not pd.isna(ch["value"]):
+                p = p_value_from_interval(ch["value"], ch["low"], ch["high"])
+                facts.update(nps_change=kpi, nps_change_p=p,
+                             nps_change_significant=bool(p < 0.05))
+                break
+
+    enps = present.latest(b.kpis, b.trend, "enps", quarter=q)
+    if not (pd.isna(enps["low"]) or pd.isna(enps["high"])):
+        facts["enps_vs_zero"] = ("below" if enps["high"] < 0 else
+                                 "above" if enps["low"] > 0 else "includes")
+    return HeadlineFacts(**facts)
 
 
 def _accounts(b: Bundle) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from kamlib.stats.intervals import (
     nps,
     nps_difference,
     nps_from_scores,
+    p_value_from_interval,
     rank_correlation,
     wilson,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "nps_difference",
     "nps_from_scores",
     "overdispersion",
+    "p_value_from_interval",
     "rank_correlation",
     "shrink",
     "wilson",

@@ -49,6 +49,7 @@ __all__ = [
     "nps",
     "nps_difference",
     "nps_from_scores",
+    "p_value_from_interval",
     "rank_correlation",
     "wilson",
 ]
@@ -601,6 +602,27 @@ def rank_correlation(x: Any, y: Any, level: float = 0.95) -> tuple[Estimate, flo
         centre = float(np.arctanh(np.clip(rho, -1.0, 1.0)))
     low, high = math.tanh(centre - z * se), math.tanh(centre + z * se)
     return Estimate(rho, min(low, rho), max(high, rho), n), p_value
+
+
+def p_value_from_interval(value: float, low: float, high: float, level: float = 0.95) -> float:
+    """Two-sided p-value of ``value == 0`` for an estimate with a symmetric normal
+    interval ``[low, high]`` at ``level``: the standard error is the interval's width over
+    ``2 z``. NaN when a bound is missing or the interval is empty.
+
+    Examples
+    --------
+    An estimate of 2 with the 95 % interval [0, 4] (se = 4 / 3.92 = 1.0204, z = 1.96)
+    sits exactly on the 5 % line:
+
+    >>> round(p_value_from_interval(2.0, 0.0, 4.0), 4)
+    0.05
+    >>> p_value_from_interval(1.0, float("nan"), 2.0)
+    nan
+    """
+    if any(x is None or not np.isfinite(x) for x in (value, low, high)) or high <= low:
+        return _NAN
+    se = (high - low) / (2 * _z(level))
+    return float(2 * stats.norm.sf(abs(value) / se))
 
 
 def annualise(q: float, periods_per_year: int = 4) -> float:
