@@ -24,7 +24,24 @@ def test_trailing_and_realised_margin(tmp_path):
     ds.rows["invoices"][-1]["gross_margin"] = 999
     with ds.load(tmp_path) as data:
         trailing = money.trailing_margin(data, date(2026, 9, 30), margin_rate=0.4)
-        realised = money.realised_margin(data, date(2026, 9, 30))
+        realised = money.realised_margin(data, date(2026, 9, 30), margin_rate=0.4)
     # A: 30 + 0.4 * 50 = 50; B: 60
     assert trailing.to_dict() == {"A": approx(50.0), "B": approx(60.0)}
-    assert realised["B"] == approx(60.0)  # every margin given, up to as_of
+    # all invoices up to as_of, with the same fallback for a missing margin:
+    # A: 0.4 * 500 + 30 + 0.4 * 50 = 250; B: 60 (the invoice after as_of does not count)
+    assert realised.to_dict() == {"A": approx(250.0), "B": approx(60.0)}
+
+
+def test_without_a_margin_column_both_margins_are_the_rate_times_the_amount(tmp_path):
+    ds = DataSet()
+    ds.contract("A", "2024-01-01", "2026-12-31")
+    ds.invoice("A", "2025-03-01", 1000)
+    ds.invoice("A", "2026-03-01", 200)
+    ds.drop["invoices"] = {"gross_margin"}
+    with ds.load(tmp_path) as data:
+        assert not data.has_column("invoices", "gross_margin")
+        trailing = money.trailing_margin(data, date(2026, 9, 30), margin_rate=0.25)
+        realised = money.realised_margin(data, date(2026, 9, 30), margin_rate=0.25)
+    # trailing: 0.25 * 200 = 50; realised: 0.25 * (1000 + 200) = 300 (not the revenue, 1200)
+    assert trailing.to_dict() == {"A": approx(50.0)}
+    assert realised.to_dict() == {"A": approx(300.0)}

@@ -52,7 +52,8 @@ def account_clv(data, quarter: Quarter | str, settings: Settings,
     s = f[[f"s_{k}" for k in range(1, h + 1)]].to_numpy()
     f["clv"] = clv_values(f.margin.to_numpy(), s, settings.discount_rate)
     f["value_at_risk"] = f.clv * f.churn_next_year
-    f["realised"] = f.account_id.map(realised_margin(data, quarter.end)).fillna(0.0)
+    realised = realised_margin(data, quarter.end, settings.margin_rate)
+    f["realised"] = f.account_id.map(realised).fillna(0.0)
     acc = data.frame("accounts").set_index("account_id")
     f["segment"] = f.account_id.map(acc["segment"])
     return f
