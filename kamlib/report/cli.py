@@ -20,6 +20,8 @@ from kamlib import __version__
 from kamlib.config import REPORTS_DIR, SAMPLE_DIR, load_settings
 from kamlib.errors import KamError, first_line
 
+__all__ = ["app", "run"]
+
 DEFAULT_SEED = 8  # kamlib.data.synth.DEFAULT_SEED, repeated to keep `kam --help` fast
 
 app = typer.Typer(

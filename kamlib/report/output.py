@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from kamlib.errors import OutputError
 
+__all__ = ["RISKY_START", "check_target", "neutralise", "neutralised", "write_csv", "write_quarantine", "write_text"]
+
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 

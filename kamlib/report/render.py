@@ -60,6 +60,8 @@ from kamlib.report import runner
 from kamlib.report.html import notebook_html, quarter_index, root_index
 from kamlib.report.output import write_csv, write_quarantine, write_text
 
+__all__ = ["DEFAULT_WAIT", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "file_names", "fingerprints", "render", "write_root_index"]
+
 THEMES = (
     ("executive_summary", "Executive summary"),
     ("clv_churn", "CLV and churn risk"),

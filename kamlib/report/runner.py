@@ -22,6 +22,8 @@ from pathlib import Path
 
 from kamlib.config import SOURCE_ROOT
 
+__all__ = ["KERNEL_NAME", "THIS_PYTHON", "Outcome", "Task", "execute", "kernel_manager"]
+
 #: the kernel named in the notebooks (``make venv`` registers it for JupyterLab and the
 #: papermill command); ``kam report`` does not need it, see :func:`kernel_manager`
 KERNEL_NAME = "kam"
