@@ -31,7 +31,7 @@ import importlib
 from typing import Any
 
 # the one place the version is written (pyproject.toml reads it; see CHANGELOG.md)
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 #: public name -> the module that defines it
 _ENTRY_POINTS = {
