@@ -257,9 +257,9 @@ class DataSet:
 
 # ---------------------------------------------------------------------- running KPIs
 def period(data, quarter: str = "2026Q3", settings: Settings = FAST):
-    from kamlib.panels.period import Period
+    from kamlib.kpis.compute import KpiPeriod
 
-    return Period(data, Quarter(quarter, settings.fiscal_year_start_month), settings)
+    return KpiPeriod(data, Quarter(quarter, settings.fiscal_year_start_month), settings)
 
 
 RATE_FAMILIES = ("churn", "expansion", "growth", "voice", "outcomes", "interaction",

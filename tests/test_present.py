@@ -202,22 +202,6 @@ def test_kpi_by_group_lists_alphabetically_not_by_rank():
     assert h.index("Adam") < h.index("Mia") < h.index("Zoe")
 
 
-def test_objective_link_groups_lagging_by_leading():
-    o = pd.DataFrame({
-        "objective_id": [str(i) for i in range(8)],
-        "account_id": ["a", "a", "b", "b", "c", "c", "c", "d"],
-        "indicator": ["leading", "lagging"] * 2 + ["leading", "leading", "lagging", "leading"],
-        "due_on": pd.to_datetime(["2025-06-30", "2025-12-31"] * 2
-                                 + ["2025-06-30", "2025-09-30", "2025-12-31", "2025-06-30"]),
-        "attainment": [1.2, 1.1, 0.5, 0.7, 1.3, 0.6, 1.0, 1.0],
-        "met": [1, 1, 0, 0, 1, 0, 1, 1]})
-    h = P.objective_link(o)
-    assert "None met" in h and "Some met" in h and "All leading objectives met" in h
-    assert "can not" not in h
-    only_leading = P.objective_link(o[o.indicator == "leading"])
-    assert "cannot be shown" in only_leading
-
-
 def test_style_is_scoped():
     assert P.STYLE.startswith("<style>") and P.STYLE.endswith("</style>")
     rules = re.findall(r"([^{}]+)\{", P.STYLE[len("<style>"):])
