@@ -271,7 +271,7 @@ e.g. the survival models, which these tests leave to their own tests)."""
 def kpis(data, quarter: str = "2026Q3", families=RATE_FAMILIES, settings: Settings = FAST
          ) -> pd.DataFrame:
     """The long KPI table of some families for one quarter, as ``compute_kpis`` builds
-    it (one shared :class:`kamlib.kpis.compute.Period`, rows in the table's stable order)."""
+    it (one shared :class:`kamlib.kpis.compute.KpiPeriod`, rows in the table's stable order)."""
     from kamlib.kpis.compute import FAMILIES
 
     p = period(data, quarter, settings)

@@ -50,8 +50,8 @@ from kamlib.periods import Quarter, as_quarter
 from kamlib.stats import intervals as stats
 
 __all__ = [
-    "ALL_IDS", "FAMILIES", "KPI_IDS", "KpiPeriod", "SURVIVAL_IDS", "Period", "acquisition_kpis",
-    "churn_kpis", "compute_kpis", "data_quarters", "expansion_kpis", "growth_kpis",
+    "ALL_IDS", "FAMILIES", "KPI_IDS", "KpiPeriod", "SURVIVAL_IDS", "acquisition_kpis",
+    "churn_kpis", "compute_kpis", "expansion_kpis", "growth_kpis",
     "interaction_kpis", "objectives_due", "outcome_kpis", "referral_acquired",
     "resolve_quarter", "survival_kpis", "team_kpis", "voice_kpis",
 ]
@@ -372,15 +372,9 @@ FAMILIES: dict[str, Callable[[Period], list[dict]]] = {
 in the order they run; the registry says which family computes which id."""
 
 
-def data_quarters(data, settings: Settings) -> tuple[Quarter, Quarter]:
-    """The first quarter with a contract and the latest complete quarter of the data,
-    judged from the bulk of the activity (:func:`kamlib.panels.coverage.data_quarters`)."""
-    return coverage.data_quarters(data, settings)
-
-
 def resolve_quarter(data, quarter: Quarter | str | None, settings: Settings) -> Quarter:
     """``quarter`` checked against the data, or the latest complete quarter when None."""
-    first, last = data_quarters(data, settings)
+    first, last = coverage.data_quarters(data, settings)
     if quarter is None:
         return last
     try:

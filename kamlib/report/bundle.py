@@ -345,7 +345,7 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
 
     settings = settings if settings is not None else Settings()
     step = progress or (lambda _name: None)
-    first, _last = _data_first(data, settings)
+    first, _last = data_quarters(data, settings)
     p = KpiPeriod(data, quarter, settings)
     results: dict[str, Any] = {}
     step("KPIs")
@@ -370,10 +370,6 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     stored = Bundle.load(out)
     replace(stored, **page_results(stored)).save(out)
     return Bundle.load(out)
-
-
-def _data_first(data, settings: Settings) -> tuple[Quarter, Quarter]:
-    return data_quarters(data, settings)
 
 
 _CODE_HASH: str | None = None

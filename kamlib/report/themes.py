@@ -19,9 +19,10 @@ import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.kpis import acquisition, attention, compare, team
-from kamlib.kpis.compute import FAMILIES, Period, compute_kpis, frame, objectives_due
+from kamlib.kpis.compute import FAMILIES, compute_kpis, frame, objectives_due
 from kamlib.panels import quarter as panels
 from kamlib.panels.mentions import mention_counts
+from kamlib.panels.period import Period
 from kamlib.periods import Quarter
 from kamlib.plots.style import shorten
 from kamlib.report.facts import ConversionCohort, Mentions, Window
