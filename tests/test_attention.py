@@ -109,14 +109,14 @@ def test_next_renewal_date_is_the_earliest_contract_awaiting_renewal():
 
 # --------------------------------------------------------------------------- next steps
 def _facts():
-    # a: gap drives the risk                         -> schedule contact
+    # a: gap is the largest driver                   -> schedule contact
     # b: silent 60 days > 45 (gap not a driver)      -> schedule contact
-    # c: NPS drives the risk                         -> executive sponsor call
+    # c: NPS is the largest driver                   -> executive sponsor call
     # d: detractor (mean answer 5 <= 6)              -> executive sponsor call
     # e: 2 open requests                             -> resolve open requests
     # f: renews 2026-11-15 <= 2026-12-31             -> renewal proposal
     # g: renews 2027-03-01, nothing else             -> review account plan
-    # h: gap drives, NPS 3, 1 open request, renews in Oct: the first rule wins
+    # h: gap largest, NPS 3, 1 open request, renews in Oct: the first rule wins
     return pd.DataFrame({
         "account_id": list("abcdefgh"),
         "days_since_last_touch": [10, 60, 10, 10, 10, 10, 10, 10],
@@ -149,7 +149,7 @@ def test_next_step_rules_by_hand():
         "contact gap 74 days (risk ×1.8)", "",
         "NPS 4 (risk ×1.3), revenue vs a year before -20 % (risk ×1.0)"]
     assert f.open_requests.tolist() == [0, 0, 0, 0, 2, 0, 0, 1]
-    assert f.drives_gap_30d.tolist() == [True, False, False, False, False, False, False, True]
+    assert f.top_driver.tolist() == ["gap_30d", "", "recent_nps", "", "", "", "", "gap_30d"]
 
 
 def test_next_steps_without_a_model_or_columns():

@@ -97,7 +97,30 @@ def test_plain_words_per_covariate():
     assert drivers.driver_text("inbound_share", 0.125) == "inbound share 12.5 %"
     assert drivers.driver_text("revenue_trend", -0.35) == "revenue vs a year before -35 %"
     assert drivers.driver_text("kam_satisfaction", 5.25) == "KAM satisfaction 5.2 of 10"
-    assert drivers.driver_text("segment_mid_market", 1.0) == "segment mid market"
+    assert drivers.driver_text("segment", "mid_market") == "segment mid market"
+
+
+def test_segment_indicators_are_one_driver():
+    # reference segment "mid"; indicators key and strategic with betas 0.4 and -0.6,
+    # means 0.5 and 0.25. Account k (key):  0.4*(1-0.5) + -0.6*(0-0.25) = 0.2 + 0.15 = 0.35
+    #                     account m (mid):  0.4*(0-0.5) + -0.6*(0-0.25) = -0.2 + 0.15 = -0.05
+    x = pd.DataFrame({"account_id": ["k", "m"], "segment": ["key", "mid"],
+                      "segment_key": [1.0, 0.0], "segment_strategic": [0.0, 0.0]})
+    c = drivers.contributions(x, pd.Series({"segment_key": 0.4, "segment_strategic": -0.6}),
+                              pd.Series({"segment_key": 0.5, "segment_strategic": 0.25}))
+    top = drivers.top_drivers(c, x)
+    assert top.account_id.tolist() == ["k"]
+    assert top.covariate.tolist() == ["segment"]
+    assert top.contribution.tolist() == approx([0.35])
+    assert top.text.tolist() == ["segment key"]
+    assert top.value.isna().all()
+
+
+def test_a_floor_keeps_only_drivers_that_matter():
+    x = pd.DataFrame({"account_id": ["a"], "u": [1.02], "v": [2.0]})
+    c = drivers.contributions(x, pd.Series({"u": 1.0, "v": 1.0}), pd.Series({"u": 1.0, "v": 1.0}))
+    # u: 1 * 0.02 = 0.02 < log(1.05) = 0.0488; v: 1 * 1 = 1
+    assert drivers.top_drivers(c, x, min_contribution=math.log(1.05)).covariate.tolist() == ["v"]
 
 
 @settings(max_examples=50, deadline=None)

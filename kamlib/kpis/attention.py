@@ -131,10 +131,11 @@ def next_renewal_on(renewals: pd.DataFrame) -> pd.Series:
 class NextStep:
     """A rule of :data:`NEXT_STEPS`: suggest ``step`` when any of ``when`` holds.
 
-    Each condition is (column, operator, value); the value is a number, or the name of
-    a limit given to :func:`next_steps` (a setting such as ``gap_alert_days``). A
-    missing value never satisfies a condition. ``drives_<covariate>`` columns say
-    whether the covariate is one of the account's risk drivers.
+    Each condition is (column, operator, value); the value is a number, text after
+    ``=`` (``"=gap_30d"`` is the text ``gap_30d``), or the name of a limit given to
+    :func:`next_steps` (a setting such as ``gap_alert_days``). A
+    missing value never satisfies a condition. ``top_driver`` is the covariate that
+    raises the account's risk most (:func:`add_actions`).
     """
 
     step: str
@@ -148,13 +149,14 @@ _OPS = {"==": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt
 #: the rules, first match wins (docs/kpis.md, "Accounts to act on")
 NEXT_STEPS: tuple[NextStep, ...] = (
     NextStep("schedule contact",
-             "a long contact gap: the gap drives the risk, or no contact for more than "
-             "gap_alert_days at the quarter's end",
-             (("drives_gap_30d", "==", True), ("days_since_last_touch", ">", "gap_alert_days"))),
+             "a long contact gap: the gap is the largest driver of the risk, or no contact "
+             "for more than gap_alert_days at the quarter's end",
+             (("top_driver", "==", "=gap_30d"),
+              ("days_since_last_touch", ">", "gap_alert_days"))),
     NextStep("executive sponsor call",
-             "low NPS: the NPS drives the risk, or the account is a detractor (mean answer "
-             "0 to 6)",
-             (("drives_recent_nps", "==", True), ("nps_score", "<=", 6))),
+             "low NPS: the NPS is the largest driver of the risk, or the account is a "
+             "detractor (mean answer 0 to 6)",
+             (("top_driver", "==", "=recent_nps"), ("nps_score", "<=", 6))),
     NextStep("resolve open requests",
              "requests raised in the quarter are still open at its end",
              (("open_requests", ">", 0),)),
@@ -196,7 +198,8 @@ def next_steps(accounts: pd.DataFrame, limits: Mapping[str, Any],
         for col, op, value in rule.when:
             if col not in accounts:
                 continue
-            value = limits[value] if isinstance(value, str) else value
+            if isinstance(value, str):
+                value = value[1:] if value.startswith("=") else limits[value]
             hit |= _holds(accounts[col], op, value)
         step[todo & hit] = rule.step
         todo &= ~hit
@@ -219,8 +222,8 @@ def add_actions(accounts: pd.DataFrame, drivers: pd.DataFrame | None,
     Returns
     -------
     ``accounts`` with ``drivers`` (plain words, largest first; empty when nothing
-    raises the account's risk above the average account's), ``top_driver``,
-    ``driver_list``, ``drives_<covariate>`` for the covariates of the rules,
+    raises the account's risk above the average account's), ``top_driver`` (the
+    largest driver's covariate), ``driver_list`` (the drivers' covariates),
     ``open_requests`` and ``next_step``.
 
     Examples
@@ -237,12 +240,6 @@ def add_actions(accounts: pd.DataFrame, drivers: pd.DataFrame | None,
         f = f.merge(summarise(drivers), on="account_id", how="left")
     for c in ("drivers", "top_driver", "driver_list"):
         f[c] = f[c].fillna("") if c in f else ""
-    listed = f["driver_list"].str.split(",")
-    for rule in NEXT_STEPS:
-        for col, _op, _value in rule.when:
-            if col.startswith("drives_"):
-                cov = col[len("drives_"):]
-                f[col] = [cov in names for names in listed]
     opened = open_requests if open_requests is not None else pd.Series(dtype=float)
     f["open_requests"] = f["account_id"].map(opened).fillna(0).astype(int)
     f["next_step"] = next_steps(f, limits)

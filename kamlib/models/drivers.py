@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["DRIVER_WORDS", "DriverWords", "contributions", "driver_text",
+__all__ = ["DRIVER_WORDS", "SEGMENT", "DriverWords", "contributions", "driver_text",
            "model_contributions", "summarise", "top_drivers"]
 
 
@@ -58,6 +58,9 @@ class DriverWords:
     column: str
     show: Callable[[float], str]
 
+
+#: the one driver that stands for the segment indicators ``segment_<name>``
+SEGMENT = "segment"
 
 #: plain names and units of the churn model's covariates (segment indicators are
 #: worded by :func:`driver_text` itself)
@@ -104,39 +107,53 @@ def model_contributions(model, x: pd.DataFrame, key: str = "account_id") -> pd.D
     return contributions(x, model.params_, model.model_._norm_mean, key)
 
 
-def driver_text(covariate: str, value: float) -> str:
-    """A driver in plain words: the covariate's plain name and the account's value.
+def driver_text(covariate: str, value: float | str) -> str:
+    """A driver in plain words: the covariate's plain name and the account's value
+    (for ``segment``, the segment's code).
 
     >>> driver_text("gap_30d", 74), driver_text("recent_nps", 4.0)
     ('contact gap 74 days', 'NPS 4')
-    >>> driver_text("segment_key", 1.0), driver_text("sla_compliance", 0.724)
-    ('segment key', 'SLA met 72.4 %')
+    >>> driver_text("segment", "mid_market"), driver_text("sla_compliance", 0.724)
+    ('segment mid market', 'SLA met 72.4 %')
     """
-    if covariate.startswith("segment_"):
-        seg = covariate[len("segment_"):].replace("_", " ")
-        return f"segment {seg}" if value else f"not segment {seg}"
+    if covariate == SEGMENT:
+        return f"segment {str(value).replace('_', ' ')}"
     words = DRIVER_WORDS.get(covariate)
     if words is None:
-        return f"{covariate.replace('_', ' ')} {_num(value)}"
-    return f"{words.name} {words.show(value)}"
+        return f"{covariate.replace('_', ' ')} {_num(float(value))}"
+    return f"{words.name} {words.show(float(value))}"
+
+
+def _one_segment(contrib: pd.DataFrame) -> pd.DataFrame:
+    """The segment indicators' contributions summed into one ``segment`` column: the
+    account's segment against the average account's mix is one driver."""
+    seg = [c for c in contrib.columns if c.startswith("segment_")]
+    if not seg:
+        return contrib
+    return contrib.drop(columns=seg).assign(**{SEGMENT: contrib[seg].sum(axis=1)})
 
 
 def top_drivers(contrib: pd.DataFrame, x: pd.DataFrame, top: int = 3,
                 key: str = "account_id", min_contribution: float = 0.0) -> pd.DataFrame:
     """The drivers of each account: its contributions above ``min_contribution``
-    (those that raise its hazard), largest first, at most ``top`` per account.
+    (those that raise its hazard), largest first, at most ``top`` per account. The
+    segment indicators count as one driver, ``segment`` (their contributions summed).
 
     Parameters
     ----------
     contrib : :func:`contributions` (index ``key``).
-    x : the accounts' covariates (with ``key`` and the columns of :data:`DRIVER_WORDS`).
+    x : the accounts' covariates (with ``key``, the columns of :data:`DRIVER_WORDS`
+        and ``segment``).
+    min_contribution : e.g. ``log(1.05)`` keeps the drivers that raise the hazard by
+        at least 5 %.
 
     Returns
     -------
     Long frame ``key``, ``order`` (1 = largest), ``covariate``, ``value`` (the shown
-    value), ``contribution``, ``hazard_ratio`` (exp(contribution)) and ``text``.
+    value; NaN for the segment), ``contribution``, ``hazard_ratio`` (exp(contribution))
+    and ``text``.
     """
-    long = contrib.rename_axis(key).reset_index().melt(
+    long = _one_segment(contrib).rename_axis(key).reset_index().melt(
         id_vars=key, var_name="covariate", value_name="contribution")
     long = long[long.contribution > min_contribution]
     long = long.sort_values([key, "contribution", "covariate"], ascending=[True, False, True],
@@ -145,14 +162,17 @@ def top_drivers(contrib: pd.DataFrame, x: pd.DataFrame, top: int = 3,
     long = long[long.order <= top].reset_index(drop=True)
     xi = x.drop_duplicates(key).set_index(key)
 
-    def shown(r) -> float:
+    def shown(r) -> float | str:
+        if r.covariate == SEGMENT:
+            return xi.at[getattr(r, key), SEGMENT] if SEGMENT in xi else ""
         words = DRIVER_WORDS.get(r.covariate)
         col = words.column if words is not None and words.column in xi else r.covariate
         return float(xi.at[getattr(r, key), col]) if col in xi else math.nan
 
-    long["value"] = [shown(r) for r in long.itertuples()]
+    values = [shown(r) for r in long.itertuples()]
+    long["value"] = [math.nan if isinstance(v, str) else v for v in values]
     long["hazard_ratio"] = np.exp(long.contribution)
-    long["text"] = [driver_text(c, v) for c, v in zip(long.covariate, long.value, strict=True)]
+    long["text"] = [driver_text(c, v) for c, v in zip(long.covariate, values, strict=True)]
     return long[[key, "order", "covariate", "value", "contribution", "hazard_ratio", "text"]]
 
 
