@@ -146,8 +146,8 @@ def test_next_step_rules_by_hand():
         "executive sponsor call", "resolve open requests", "renewal proposal",
         "review account plan", "schedule contact"]
     assert f.drivers.tolist()[:3] == [
-        "contact gap 74 days (risk ×1.8)", "",
-        "NPS 4 (risk ×1.3), revenue vs a year before -20 % (risk ×1.0)"]
+        "contact gap 74 days (×1.8)", attention.NO_DRIVERS,
+        "NPS 4 (×1.3), revenue vs a year before -20 % (×1.0)"]
     assert f.open_requests.tolist() == [0, 0, 0, 0, 2, 0, 0, 1]
     assert f.top_driver.tolist() == ["gap_30d", "", "recent_nps", "", "", "", "", "gap_30d"]
 
@@ -157,7 +157,7 @@ def test_next_steps_without_a_model_or_columns():
     # no drivers: a and c fall through to the fallback or to the renewal
     assert f.next_step.tolist()[:3] == ["review account plan", "schedule contact",
                                         "review account plan"]
-    assert (f.drivers == "").all() and (f.open_requests == 0).all()
+    assert (f.drivers == "").all() and (f.open_requests == 0).all()  # no model: no drivers
     # a frame with none of the rules' columns gets the fallback everywhere
     bare = pd.DataFrame({"account_id": ["x"]})
     assert attention.next_steps(bare, LIMITS).tolist() == [attention.FALLBACK_STEP]

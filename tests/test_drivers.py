@@ -88,7 +88,7 @@ def test_drivers_are_the_positive_contributions_largest_first():
     assert drivers.top_drivers(c, x, top=1).covariate.tolist() == ["u"]
     s = drivers.summarise(top)
     assert s.top_driver.tolist() == ["u"]
-    assert s.drivers.iloc[0] == "u 3 (risk ×54.6), v -2 (risk ×7.4)"
+    assert s.drivers.iloc[0] == "u 3 (×54.6), v -2 (×7.4)"
 
 
 def test_plain_words_per_covariate():

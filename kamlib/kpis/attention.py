@@ -34,7 +34,7 @@ import pandas as pd
 
 from kamlib.models.drivers import summarise
 
-__all__ = ["ACT_ON_COLUMNS", "FALLBACK_STEP", "NEXT_STEPS", "NextStep", "accounts_to_act_on",
+__all__ = ["ACT_ON_COLUMNS", "FALLBACK_STEP", "NEXT_STEPS", "NO_DRIVERS", "NextStep", "accounts_to_act_on",
            "add_actions", "contact_alerts", "next_renewal_on", "next_steps"]
 
 #: what a list of accounts to act on shows of each account (besides its name)
@@ -166,6 +166,8 @@ NEXT_STEPS: tuple[NextStep, ...] = (
 )
 #: the step when no rule applies
 FALLBACK_STEP = "review account plan"
+#: the drivers of an account whose covariates raise its risk above no average account's
+NO_DRIVERS = "none above the average account"
 
 
 def _holds(values: pd.Series, op: str, value: Any) -> np.ndarray:
@@ -221,8 +223,8 @@ def add_actions(accounts: pd.DataFrame, drivers: pd.DataFrame | None,
 
     Returns
     -------
-    ``accounts`` with ``drivers`` (plain words, largest first; empty when nothing
-    raises the account's risk above the average account's), ``top_driver`` (the
+    ``accounts`` with ``drivers`` (plain words, largest first; :data:`NO_DRIVERS` when
+    nothing raises the account's risk above the average account's), ``top_driver`` (the
     largest driver's covariate), ``driver_list`` (the drivers' covariates),
     ``open_requests`` and ``next_step``.
 
@@ -232,7 +234,7 @@ def add_actions(accounts: pd.DataFrame, drivers: pd.DataFrame | None,
     >>> d = pd.DataFrame({"account_id": ["a"], "order": [1], "covariate": ["gap_30d"],
     ...                   "hazard_ratio": [1.5], "text": ["contact gap 80 days"]})
     >>> add_actions(acc, d, {"gap_alert_days": 45})[["drivers", "next_step"]].values.tolist()
-    [['contact gap 80 days (risk ×1.5)', 'schedule contact'], ['', 'review account plan']]
+    [['contact gap 80 days (×1.5)', 'schedule contact'], ['none above the average account', 'review account plan']]
     """
     f = accounts.drop(columns=["drivers", "top_driver", "driver_list", "open_requests",
                                "next_step"], errors="ignore")
@@ -240,6 +242,8 @@ def add_actions(accounts: pd.DataFrame, drivers: pd.DataFrame | None,
         f = f.merge(summarise(drivers), on="account_id", how="left")
     for c in ("drivers", "top_driver", "driver_list"):
         f[c] = f[c].fillna("") if c in f else ""
+    if drivers is not None:
+        f["drivers"] = f["drivers"].replace("", NO_DRIVERS)
     opened = open_requests if open_requests is not None else pd.Series(dtype=float)
     f["open_requests"] = f["account_id"].map(opened).fillna(0).astype(int)
     f["next_step"] = next_steps(f, limits)

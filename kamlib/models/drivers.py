@@ -185,12 +185,12 @@ def summarise(drivers: pd.DataFrame, key: str = "account_id") -> pd.DataFrame:
     ...                   "covariate": ["gap_30d", "recent_nps"], "hazard_ratio": [1.84, 1.2],
     ...                   "text": ["contact gap 74 days", "NPS 4"]})
     >>> summarise(d).drivers.tolist()
-    ['contact gap 74 days (risk ×1.8), NPS 4 (risk ×1.2)']
+    ['contact gap 74 days (×1.8), NPS 4 (×1.2)']
     """
     if len(drivers) == 0:
         return pd.DataFrame(columns=[key, "drivers", "top_driver", "driver_list"])
     d = drivers.sort_values([key, "order"])
-    d = d.assign(part=[f"{t} (risk ×{hr:.1f})" for t, hr in zip(d.text, d.hazard_ratio,
+    d = d.assign(part=[f"{t} (×{hr:.1f})" for t, hr in zip(d.text, d.hazard_ratio,
                                                                   strict=True)])
     g = d.groupby(key, sort=True)
     return pd.DataFrame({"drivers": g.part.agg(", ".join), "top_driver": g.covariate.first(),
