@@ -105,3 +105,91 @@ def test_next_renewal_date_is_the_earliest_contract_awaiting_renewal():
     # C: ended 2026-09-15, in its window (closes 2026-10-16): due now
     assert nxt.to_dict() == {"A": pd.Timestamp("2026-12-31"), "B": pd.Timestamp("2026-12-31"),
                              "C": pd.Timestamp("2026-09-15")}
+
+
+# --------------------------------------------------------------------------- next steps
+def _facts():
+    # a: gap is the largest driver                   -> schedule contact
+    # b: silent 60 days > 45 (gap not a driver)      -> schedule contact
+    # c: NPS is the largest driver                   -> executive sponsor call
+    # d: detractor (mean answer 5 <= 6)              -> executive sponsor call
+    # e: 2 open requests                             -> resolve open requests
+    # f: renews 2026-11-15 <= 2026-12-31             -> renewal proposal
+    # g: renews 2027-03-01, nothing else             -> review account plan
+    # h: gap largest, NPS 3, 1 open request, renews in Oct: the first rule wins
+    return pd.DataFrame({
+        "account_id": list("abcdefgh"),
+        "days_since_last_touch": [10, 60, 10, 10, 10, 10, 10, 10],
+        "nps_score": [9, 9, 8, 5, 9, np.nan, 9, 3],
+        "next_renewal_on": pd.to_datetime(["2027-06-01"] * 5 + ["2026-11-15", "2027-03-01",
+                                                                 "2026-10-10"]),
+    })
+
+
+def _drivers():
+    return pd.DataFrame({
+        "account_id": ["a", "c", "c", "h"], "order": [1, 1, 2, 1],
+        "covariate": ["gap_30d", "recent_nps", "revenue_trend", "gap_30d"],
+        "hazard_ratio": [1.84, 1.31, 1.04, 2.0],
+        "text": ["contact gap 74 days", "NPS 4", "revenue vs a year before -20 %",
+                 "contact gap 90 days"]})
+
+
+LIMITS = {"gap_alert_days": 45, "renewal_horizon": pd.Timestamp("2026-12-31")}
+
+
+def test_next_step_rules_by_hand():
+    f = attention.add_actions(_facts(), _drivers(), LIMITS,
+                              open_requests=pd.Series({"e": 2, "h": 1}))
+    assert f.next_step.tolist() == [
+        "schedule contact", "schedule contact", "executive sponsor call",
+        "executive sponsor call", "resolve open requests", "renewal proposal",
+        "review account plan", "schedule contact"]
+    assert f.drivers.tolist()[:3] == [
+        "contact gap 74 days (×1.8)", attention.NO_DRIVERS,
+        "NPS 4 (×1.3), revenue vs a year before -20 % (×1.0)"]
+    assert f.open_requests.tolist() == [0, 0, 0, 0, 2, 0, 0, 1]
+    assert f.top_driver.tolist() == ["gap_30d", "", "recent_nps", "", "", "", "", "gap_30d"]
+
+
+def test_next_steps_without_a_model_or_columns():
+    f = attention.add_actions(_facts(), None, LIMITS)
+    # no drivers: a and c fall through to the fallback or to the renewal
+    assert f.next_step.tolist()[:3] == ["review account plan", "schedule contact",
+                                        "review account plan"]
+    assert (f.drivers == "").all() and (f.open_requests == 0).all()  # no model: no drivers
+    # a frame with none of the rules' columns gets the fallback everywhere
+    bare = pd.DataFrame({"account_id": ["x"]})
+    assert attention.next_steps(bare, LIMITS).tolist() == [attention.FALLBACK_STEP]
+
+
+def test_the_rules_are_one_table_in_the_documented_order():
+    assert [r.step for r in attention.NEXT_STEPS] == [
+        "schedule contact", "executive sponsor call", "resolve open requests",
+        "renewal proposal"]
+    assert attention.FALLBACK_STEP == "review account plan"
+    for rule in attention.NEXT_STEPS:
+        for _col, op, _value in rule.when:
+            assert op in {"==", ">", ">=", "<", "<="}
+    # a rule table passed in replaces the default one: the order decides
+    swapped = (attention.NEXT_STEPS[1], attention.NEXT_STEPS[0])
+    both = pd.DataFrame({"days_since_last_touch": [90], "nps_score": [2]})
+    assert attention.next_steps(both, LIMITS).tolist() == ["schedule contact"]
+    assert attention.next_steps(both, LIMITS, rules=swapped).tolist() == [
+        "executive sponsor call"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 200), st.floats(0, 10), st.integers(0, 3),
+                          st.integers(-30, 400)), min_size=1, max_size=20))
+def test_every_account_gets_exactly_one_listed_step(rows):
+    f = pd.DataFrame(rows, columns=["days_since_last_touch", "nps_score", "open_requests",
+                                    "days"])
+    f["next_renewal_on"] = pd.Timestamp("2026-09-30") + pd.to_timedelta(f.pop("days"), unit="D")
+    steps = attention.next_steps(f, LIMITS)
+    allowed = {r.step for r in attention.NEXT_STEPS} | {attention.FALLBACK_STEP}
+    assert set(steps) <= allowed and len(steps) == len(f)
+    # the fallback only where no condition holds
+    quiet = ((f.days_since_last_touch <= 45) & (f.nps_score > 6) & (f.open_requests == 0)
+             & (f.next_renewal_on > LIMITS["renewal_horizon"]))
+    assert ((steps == attention.FALLBACK_STEP) == quiet).all()

@@ -41,7 +41,7 @@ from kamlib.kpis.compute import KpiPeriod, resolve_quarter
 from kamlib.panels.coverage import data_quarters
 from kamlib.panels.raw import row_counts
 from kamlib.periods import Quarter
-from kamlib.report import churn_model, themes
+from kamlib.report import actions, churn_model, themes
 from kamlib.report.facts import (
     BacktestFacts,
     CohortModelFacts,
@@ -168,6 +168,16 @@ class Bundle:
     km_recent_cohorts: pd.DataFrame | None = None
     cohorts: pd.DataFrame | None = None
     cohort_fit: pd.DataFrame | None = None
+
+    # -- accounts to act on: risk drivers, next steps, renewal calendar ---------------------
+    #: each current account's risk drivers (None without a churn model)
+    risk_drivers: pd.DataFrame | None = None
+    #: requests raised in the quarter still open at its end, per account
+    open_requests: pd.DataFrame | None = None
+    #: contracts awaiting renewal at the quarter's end
+    renewals_pending: pd.DataFrame | None = None
+    #: contracts whose renewal window opens next quarter, with owner and risk
+    renewal_calendar: pd.DataFrame = _frames()
 
     # -- team (None without employee surveys) -------------------------------------------------
     enps_teams: pd.DataFrame | None = None
@@ -361,6 +371,9 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
         data, quarter, settings, p, step)
     results.update(frames, churn_model=model, backtest_scores=scores,
                    cohort_model=cohort_model, lifetime=lifetime)
+    # -- accounts to act on: risk drivers, open requests, contracts awaiting renewal
+    step("accounts to act on")
+    results.update(actions.action_frames(data, quarter, settings, p))
     step("team")
     results.update(themes.team_frames(data, quarter, first, settings))
     step("data quality")

@@ -26,6 +26,7 @@ from kamlib.kpis.objectives import falling_short, objective_link
 from kamlib.models.diagnostics import calibration_bins
 from kamlib.present.rows import kpi_row, shift_quarter
 from kamlib.report import accounts as account_lists
+from kamlib.report.actions import action_results
 from kamlib.report.churn_model import ph_verdicts, recent_cohorts
 from kamlib.report.comparisons import compare_managers
 from kamlib.report.facts import ContactGapFacts, DataQualityFacts, HeadlineFacts
@@ -59,6 +60,8 @@ def page_results(b: Bundle) -> dict[str, Any]:
     out.update(_team(b))
     out.update(_data_quality(b))
     out["headline"] = headline_facts(b)
+    # -- accounts to act on: drivers and next steps in the ranking, the renewal calendar
+    out.update(action_results(b, out["account_view"]))
     return out
 
 
