@@ -123,6 +123,8 @@ class Settings:
     bootstrap_draws : number of bootstrap resamples.
     max_money : the largest plausible amount of money (absolute value) in a cell;
         beyond it the row is set aside as ``out_of_range``.
+    fdr_q : the false discovery rate of "What changed": the quarter's changes pass
+        when their Benjamini-Hochberg q-value is at most this (default 0.10).
     """
 
     fiscal_year_start_month: int = 1
@@ -140,6 +142,8 @@ class Settings:
     seed: int = 20260930
     bootstrap_draws: int = 1000
     max_money: float = 1e12
+    # -- What changed (kamlib.kpis.changes)
+    fdr_q: float = 0.10
 
     def __post_init__(self) -> None:
         bad = self._type_faults()
@@ -159,6 +163,7 @@ class Settings:
                 (self.bootstrap_draws >= 10, "bootstrap_draws must be >= 10"),
                 (0 <= self.margin_rate <= 1, "margin_rate must be in [0, 1]"),
                 (0 < self.max_money < 1e300, "max_money must be positive and finite"),
+                (0 < self.fdr_q < 1, "fdr_q must be in (0, 1)"),
                 (1 <= len(self.currency) <= 10 and self.currency.strip() == self.currency
                  and self.currency.isprintable(),
                  "currency must be a short code such as EUR (1 to 10 characters, no spaces "

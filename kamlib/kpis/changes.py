@@ -50,7 +50,8 @@ from kamlib.stats import p_value_from_interval
 
 __all__ = ["CHANGE_COLUMNS", "DRIVER_COLUMNS", "NOT_TESTED", "TEST_NAMES", "VERSUS",
            "Difference", "control_fdr", "drivers", "interval_difference", "shift_share",
-           "standing_gap", "changes_between", "kind_of_test", "two_proportion"]
+           "standing_gap", "changes_between", "kind_of_test", "two_proportion",
+           "EXPLAINED", "TOP_GROUPS", "what_changed"]
 
 #: the comparisons, by the number of quarters back
 VERSUS = {1: "previous quarter", 4: "a year before"}
@@ -164,7 +165,8 @@ def kind_of_test(kpi: str) -> str | None:
 
 
 def changes_between(now: pd.DataFrame, before: pd.DataFrame, versus: int,
-                 level: float = 0.95, grains: tuple[str, ...] = _GRAINS) -> pd.DataFrame:
+                    level: float = 0.95, grains: tuple[str, ...] = _GRAINS,
+                    min_n: int = 1) -> pd.DataFrame:
     """Test every change from ``before`` (one earlier quarter's rows) to ``now`` (the
     quarter's rows), KPI by KPI, group by group.
 
@@ -174,6 +176,9 @@ def changes_between(now: pd.DataFrame, before: pd.DataFrame, versus: int,
         ``nps_change_yoy`` (``versus`` 4) rows carry the test.
     before : the earlier quarter's rows (same columns).
     versus : quarters back (a key of :data:`VERSUS`).
+    min_n : a change is tested only when both figures rest on at least this many
+        (``n``; the report passes ``Settings.small_n``): a KAM's figure from two
+        accounts swings from one end to the other by chance.
 
     Returns
     -------
@@ -198,7 +203,8 @@ def changes_between(now: pd.DataFrame, before: pd.DataFrame, versus: int,
     out = []
     for r in pairs.itertuples(index=False):
         kind = kind_of_test(r.kpi)
-        if kind is None or pd.isna(r.value) or pd.isna(r.value_0):
+        if kind is None or pd.isna(r.value) or pd.isna(r.value_0) \
+                or not min(r.n, r.n_0) >= min_n:
             continue
         if kind == "two_proportion":
             n0, n1 = int(r.n_0), int(r.n)
@@ -335,3 +341,135 @@ def standing_gap(low: tuple[int, int], high: tuple[int, int], level: float = 0.9
     (-0.0469, True)
     """
     return two_proportion(low[0], low[1], high[0], high[1], level)
+
+
+#: the ranked changes explained beyond those that pass (so that the table's top ones
+#: have their drivers too)
+EXPLAINED = 12
+#: groups kept per decomposition in the drivers' table (the largest contributions)
+TOP_GROUPS = 10
+
+
+def _unit_accounts(rows: pd.DataFrame, owners: pd.DataFrame, period: str, grain: str,
+                   group: str) -> pd.DataFrame:
+    """The account rows of one quarter that belong to a unit (company, a segment, a KAM)."""
+    acc = rows[(rows.grain == "account") & (rows.period == period)]
+    if grain == "company":
+        return acc
+    key = "segment" if grain == "segment" else "kam_id"
+    own = owners[(owners.period == period) & (owners[key].astype(str) == group)]
+    return acc[acc.group.isin(set(own.account_id.astype(str)))]
+
+
+def what_changed(now: pd.DataFrame, earlier: pd.DataFrame, owners: pd.DataFrame,
+                 gaps: pd.DataFrame | None = None, q: float = 0.10, level: float = 0.95,
+                 explained: int = EXPLAINED, min_n: int = 1
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every change of the quarter tested, ranked under the false discovery rate ``q``,
+    and the drivers of the leading ones.
+
+    Parameters
+    ----------
+    now : the quarter's long KPI rows (company, segment, KAM and account grains).
+    earlier : the same rows of the previous quarter and of a year before (``period``
+        tells them apart).
+    owners : ``account_id, segment, kam_id, period``: each account's segment and KAM
+        in each of those quarters.
+    gaps : standing gaps already tested (:data:`CHANGE_COLUMNS`), controlled together
+        with the changes.
+    min_n : the fewest observations behind a tested figure (:func:`changes_between`).
+
+    Returns
+    -------
+    changes : :func:`control_fdr` of all tests, with for each explained change (those
+        that pass, and the first ``explained`` ranks) ``driver_by`` (segment for a
+        company change, account within a segment or KAM), ``driver`` (the group that
+        contributes most in the change's direction), ``driver_share`` (its part of the
+        change), ``rate_effect``, ``mix_effect``, ``main`` ("rate" or "mix"),
+        ``accounts`` and ``owners`` (the three accounts contributing most and their
+        KAMs, ``"; "``-joined ids).
+    drivers : ``rank, by`` and :data:`DRIVER_COLUMNS`, the :data:`TOP_GROUPS` largest
+        contributions of each decomposition.
+    """
+    now_period = str(now.period.iloc[0]) if len(now) else ""
+    tested = []
+    for back in VERSUS:
+        before = earlier[earlier.period == _shift_label(now_period, -back)] \
+            if len(earlier) and now_period else earlier.iloc[0:0]
+        if len(before):
+            tested.append(changes_between(now, before, back, level, min_n=min_n))
+    if gaps is not None and len(gaps):
+        tested.append(gaps[CHANGE_COLUMNS])
+    tested = [t for t in tested if len(t)]
+    ranked = control_fdr(pd.concat(tested, ignore_index=True) if tested else
+                         pd.DataFrame(columns=CHANGE_COLUMNS), q)
+    extra = {c: [None] * len(ranked) for c in ("driver_by", "driver", "main", "accounts",
+                                               "owners")}
+    nums = {c: [np.nan] * len(ranked) for c in ("driver_share", "rate_effect", "mix_effect")}
+    table = []
+    allrows = pd.concat([now, earlier], ignore_index=True)
+    for i, r in ranked.iterrows():
+        if not (r.passed or r["rank"] <= explained) or r.versus not in VERSUS.values():
+            continue
+        mine = allrows[allrows.kpi == r.kpi]
+        parts = {}
+        if r.grain == "company":
+            seg = mine[mine.grain == "segment"]
+            parts["segment"] = (seg[seg.period == r.before_period], seg[seg.period == r.period])
+        parts["account"] = tuple(_unit_accounts(mine, owners, per, r.grain, r.group)
+                                 for per in (r.before_period, r.period))
+        first = None
+        for by, (b0, b1) in parts.items():
+            if not len(b0) and not len(b1):
+                continue
+            d = drivers(b0, b1, by)
+            first = first or d
+            table.append(d["table"].head(TOP_GROUPS).assign(rank=r["rank"], by=by))
+            if by == "account":
+                acc = _leading(d["table"], r.change)
+                extra["accounts"][i] = "; ".join(acc)
+                extra["owners"][i] = "; ".join(_owners_of(acc, owners, r.period,
+                                                          r.before_period))
+        if first is not None:
+            extra["driver_by"][i], extra["driver"][i] = first["by"], first["top"]
+            extra["main"][i] = first["main"]
+            nums["driver_share"][i] = first["top_share"]
+            nums["rate_effect"][i] = first["rate_effect"]
+            nums["mix_effect"][i] = first["mix_effect"]
+    ranked = ranked.assign(**extra, **nums)
+    cols = ["rank", "by", *DRIVER_COLUMNS]
+    drivers_table = pd.concat(table, ignore_index=True)[cols] if table else \
+        pd.DataFrame(columns=cols)
+    return ranked, drivers_table
+
+
+def _leading(table: pd.DataFrame, change: float, top: int = 3) -> list[str]:
+    """The ``top`` groups contributing most in the direction of ``change``."""
+    same = table[np.sign(table.contribution) == np.sign(change)]
+    return same.head(top).group.astype(str).tolist()
+
+
+def _owners_of(accounts: list[str], owners: pd.DataFrame, period: str, before: str
+               ) -> list[str]:
+    """The KAMs of ``accounts`` in ``period`` (else in ``before``), each once, in order."""
+    out: list[str] = []
+    for a in accounts:
+        for per in (period, before):
+            k = owners[(owners.period == per) & (owners.account_id.astype(str) == a)].kam_id
+            k = k.dropna()
+            if len(k):
+                if str(k.iloc[0]) not in out:
+                    out.append(str(k.iloc[0]))
+                break
+    return out
+
+
+def _shift_label(period: str, k: int) -> str:
+    """A quarter label ``k`` quarters away.
+
+    >>> _shift_label("2026Q3", -1), _shift_label("2026Q1", -1), _shift_label("2026Q3", -4)
+    ('2026Q2', '2025Q4', '2025Q3')
+    """
+    year, quarter = int(period[:4]), int(period[-1])
+    idx = year * 4 + quarter - 1 + k
+    return f"{idx // 4}Q{idx % 4 + 1}"
