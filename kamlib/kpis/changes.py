@@ -330,17 +330,17 @@ def drivers(before: pd.DataFrame, now: pd.DataFrame, by: str) -> dict:
     return out
 
 
-def standing_gap(low: tuple[int, int], high: tuple[int, int], level: float = 0.95
+def standing_gap(reference: tuple[int, int], group: tuple[int, int], level: float = 0.95
                  ) -> Difference:
     """A standing gap between two groups of the same quarters (not a change over time):
-    the two-proportion test of ``high`` (k, n) against ``low`` (k, n); the change is
-    ``high - low``.
+    the two-proportion test of ``group`` (k, n) against ``reference`` (k, n); the change
+    is ``group - reference``.
 
-    >>> d = standing_gap((29, 440), (11, 578))
+    >>> d = standing_gap((11, 578), (29, 440))  # 29/440 - 11/578 = 0.0659 - 0.0190
     >>> round(float(d.change), 4), bool(d.p < 0.001)
-    (-0.0469, True)
+    (0.0469, True)
     """
-    return two_proportion(low[0], low[1], high[0], high[1], level)
+    return two_proportion(reference[0], reference[1], group[0], group[1], level)
 
 
 #: the ranked changes explained beyond those that pass (so that the table's top ones

@@ -17,6 +17,7 @@ renders them through the templates ``present/changes.html.j2`` and
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -51,8 +52,19 @@ PAGES = {
 
 #: how a sentence says what a change is against
 AGAINST = {"previous quarter": "on the previous quarter", "a year before": "year on year"}
-_MAIN = {"rate": "the groups' own rates moved", "mix": "the mix of groups shifted"}
+_MAIN = {"rate": "the groups' own figures moved more than their mix",
+         "mix": "the mix moved more than the groups' own figures (accounts entering, "
+                "leaving or changing weight)"}
 _GAP = "standing gap"
+
+
+def _absent(x: Any) -> bool:
+    """True for None, NaN and empty text (names and ids, unlike numbers, are text).
+
+    >>> _absent(None), _absent(float("nan")), _absent(""), _absent("K001")
+    (True, True, True, False)
+    """
+    return x is None or x == "" or (isinstance(x, float) and math.isnan(x))
 
 
 def _kind(kpi: str) -> str:
@@ -104,26 +116,26 @@ def _eq(p: float) -> str:
 
 
 def _driver(r: Any) -> str:
+    """The group that explains most of a change, and its rate and mix effects."""
     if r["versus"] == _GAP:
         return (f"a standing gap between groups over {r['period']}, not a change over "
                 "time; it is tested like one and counts among the tests.")
-    if _missing(r.get("driver_by")) or r.get("driver_by") is None:
+    if _absent(r.get("driver_by")):
         return ""
-    main = _MAIN.get(str(r.get("main")), "")
-    name = r.get("driver_name")
-    share = r.get("driver_share")
-    who = "" if name is None or _missing(name) else (
-        f"{label(name) if r['driver_by'] == 'segment' else name} contributes most"
-        + ("" if _missing(share) else f" ({fmt(share, 'pct')} of the change)"))
-    parts = [p for p in (who, f"by {r['driver_by']}, {main}" if main else "") if p]
-    return "; ".join(parts) + "."
+    kind = _kind(r["kpi"])
+    by, name, share = r["driver_by"], r.get("driver_name"), r.get("driver_share")
+    who = "" if _absent(name) else (
+        f"the {by} {label(name) if by == 'segment' else name} contributes most"
+        + ("" if _missing(share) else f" ({fmt(share, 'pct')} of the change)") + "; ")
+    return (f"{who}rate effect {signed(r['rate_effect'], kind)}, mix effect "
+            f"{signed(r['mix_effect'], kind)}: {_MAIN.get(str(r.get('main')), '')}.")
 
 
 def _accounts(r: Any) -> str:
     acc, own = r.get("account_names"), r.get("owner_names")
-    if acc is None or _missing(acc):
+    if _absent(acc):
         return ""
-    return f"{acc} (owners: {own})." if own and not _missing(own) else f"{acc}."
+    return f"{acc} (owners: {own})." if not _absent(own) else f"{acc}."
 
 
 def _look(r: Any) -> tuple[str, str]:
@@ -167,7 +179,7 @@ def change_headlines(changes: pd.DataFrame, q: float, top: int = HEADLINES) -> s
     none = (f"No change of the quarter passed the false discovery rate of {fmt(q, 'pct')}: "
             "each could be chance.")
     return render("present/changes.html.j2", items=headline_items(changes, top),
-                  summary=summary, none=none)
+                  summary=summary, empty=none)
 
 
 def within_chance(changes: pd.DataFrame, top: int = 6) -> str:
