@@ -62,10 +62,10 @@ NOT_TESTED = frozenset({"logo_churn_rate_annualised", "nps_change_qoq", "nps_cha
                         "expansion_revenue", "clv_total", "clv_naive_total",
                         "churn_risk_next_quarter", "ideal_touches"})
 
-#: each test in words (the ``test`` column)
-TEST_NAMES = {"two_proportion": "two-proportion z-test",
-              "nps_difference": "NPS difference of the answer counts",
-              "interval": "difference of two intervals"}
+#: each test in a few words (the ``test`` column), as the table of changes names it
+TEST_NAMES = {"two_proportion": "two proportions",
+              "nps_difference": "NPS counts",
+              "interval": "intervals"}
 
 CHANGE_COLUMNS = ["kpi", "grain", "group", "versus", "period", "before_period", "before",
                   "now", "change", "relative", "low", "high", "p", "test", "n_before",

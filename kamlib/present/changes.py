@@ -134,7 +134,8 @@ def _driver(r: Any) -> str:
 def _accounts(r: Any) -> str:
     acc, own = r.get("account_names"), r.get("owner_names")
     if _absent(acc):
-        return ""
+        return "" if _absent(own) else \
+            f"{own} (the group's account managers whose accounts churned most)."
     return f"{acc} (owners: {own})." if not _absent(own) else f"{acc}."
 
 
@@ -196,8 +197,10 @@ def within_chance(changes: pd.DataFrame, top: int = 6) -> str:
         move = signed(r["change"], kind)
         if kind in ("number", "hours", "days") and not _missing(r.get("relative")):
             move = f"{signed(100 * r['relative'], 'number')} %"
-        against = f"against the {r['before_period']}" if r["versus"] == _GAP else \
-            AGAINST.get(r["versus"], r["versus"])
+        against = AGAINST.get(r["versus"], r["versus"])
+        if r["versus"] == _GAP:
+            move = fmt(r["now"], kind)
+            against = f"against {fmt(r['before'], kind)} for the {r['before_period']}"
         items.append(f"{what} {move} {against} (q {_eq(r['q_value'])})")
     if not items:
         return "Every company and segment change tested passed."
@@ -210,6 +213,9 @@ _COLUMNS = [("rank", "Rank", "int"), ("what", "Change", "text"),
             ("versus", "Against", "text"), ("move", "From → to", "text"),
             ("delta", "Change", "text"), ("p", "p", "p"), ("q_value", "q", "p"),
             ("verdict", "Verdict", "text"), ("test_name", "Test", "text")]
+"""The table's columns; the tests are named briefly (two proportions: the z-test of k of
+n; NPS counts: the difference of the answer counts; intervals: the difference of two
+estimates with their intervals), as the section's introduction explains."""
 
 
 def _rows(changes: pd.DataFrame) -> pd.DataFrame:

@@ -248,6 +248,9 @@ def _what_changed(b: Bundle) -> dict[str, Any]:
     ranked, drivers = change_tests.what_changed(
         now, earlier, b.change_owners, gaps, q=b.settings.fdr_q,
         level=b.settings.confidence_level, min_n=b.settings.small_n)
+    third = ranked.grain == "kam_third"
+    if third.any():
+        ranked.loc[third, "owners"] = "; ".join(_least_satisfied(b.kam_outcomes))
     accounts = dict(zip(b.accounts.account_id.astype(str), b.accounts["name"], strict=False)) \
         if "name" in b.accounts else {}
     kams = b.kam_names
@@ -262,6 +265,8 @@ def _what_changed(b: Bundle) -> dict[str, Any]:
             return str(kams.get(group, group))
         if grain == "segment":
             return str(present.label(group))
+        if grain == "kam_third":
+            return f"accounts of the {group} of managers"
         return "Company" if grain == "company" else str(group)
 
     if len(ranked):
@@ -277,6 +282,18 @@ def _what_changed(b: Bundle) -> dict[str, Any]:
             accounts.get(g, g) if by == "account" else unit(by, g)
             for by, g in zip(drivers.by, drivers.group, strict=True)])
     return {"changes": ranked, "change_drivers": drivers, "change_gaps": gaps}
+
+
+def _least_satisfied(outcomes: pd.DataFrame | None, top: int = 3) -> list[str]:
+    """The managers of the least satisfied third (as :func:`kamlib.kpis.team.terciles`
+    forms the thirds) whose accounts churned most, up to ``top`` of them."""
+    if outcomes is None or len(outcomes) == 0:
+        return []
+    f = outcomes.dropna(subset=["satisfaction"]).copy()
+    f["third"] = pd.qcut(f.satisfaction.rank(method="first"), 3, labels=["low", "mid", "high"])
+    low = f[(f.third == "low") & (f.churned > 0)]
+    low = low.sort_values(["churned", "kam_id"], ascending=[False, True])
+    return low.kam_id.astype(str).head(top).tolist()
 
 
 def _standing_gaps(b: Bundle) -> pd.DataFrame:
