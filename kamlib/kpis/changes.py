@@ -8,7 +8,9 @@ Testing (:func:`changes_between`), one test per kind of KPI:
 
 - **rates** with a Wilson interval (``unit == "pct"``): a two-proportion z-test from
   ``k = round(value * n)`` successes of ``n`` (pooled standard error), with the
-  Agresti-Caffo interval of the difference (:func:`two_proportion`);
+  Agresti-Caffo interval of the difference (:func:`two_proportion`; the two can
+  disagree at the edge: 10/100 -> 20/100 has p = 0.048 and the interval
+  [-0.1, +19.7] pp; the verdict follows the q-value);
 - **NPS**: the quarter's own ``nps_change_qoq`` / ``nps_change_yoy`` rows, which are
   :func:`kamlib.stats.nps_difference` of the two waves' answer counts;
 - **everything else** (ratios, means, medians, bootstrap shares, eNPS): the difference
