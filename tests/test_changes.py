@@ -193,6 +193,15 @@ def test_what_changed_ranks_and_names_the_driver_and_the_accounts():
     assert set(drivers.by) == {"segment", "account"}
 
 
+def test_what_changed_without_owners_or_earlier_rows():
+    now, earlier, _owners = _small()
+    ranked, _ = ch.what_changed(now, earlier, pd.DataFrame(), q=0.10, min_n=5)
+    company = ranked[ranked.grain == "company"].iloc[0]
+    assert company.driver == "s1" and company.owners == ""   # accounts, but no owners
+    ranked, drivers = ch.what_changed(now, earlier.iloc[0:0], pd.DataFrame())
+    assert len(ranked) == 0 and len(drivers) == 0
+
+
 # -- the wording ---------------------------------------------------------------------------------
 def test_headlines_say_how_many_were_tested_and_passed():
     now, earlier, owners = _small()

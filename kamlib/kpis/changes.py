@@ -393,6 +393,9 @@ def what_changed(now: pd.DataFrame, earlier: pd.DataFrame, owners: pd.DataFrame,
     drivers : ``rank, by`` and :data:`DRIVER_COLUMNS`, the :data:`TOP_GROUPS` largest
         contributions of each decomposition.
     """
+    cols = ["account_id", "segment", "kam_id", "period"]
+    if not set(cols) <= set(owners.columns):  # no owners known: no accounts' owners named
+        owners = pd.DataFrame(columns=cols)
     now_period = str(now.period.iloc[0]) if len(now) else ""
     tested = []
     for back in VERSUS:
