@@ -125,6 +125,8 @@ class Settings:
         beyond it the row is set aside as ``out_of_range``.
     renewal_notice_days : a contract's renewal window opens this many days before its
         ``end_on`` (the renewal calendar lists the windows opening next quarter).
+    fdr_q : the false discovery rate of "What changed": the quarter's changes pass
+        when their Benjamini-Hochberg q-value is at most this (default 0.10).
     """
 
     fiscal_year_start_month: int = 1
@@ -144,6 +146,8 @@ class Settings:
     max_money: float = 1e12
     # -- accounts to act on: the renewal calendar
     renewal_notice_days: int = 90
+    # -- What changed (kamlib.kpis.changes)
+    fdr_q: float = 0.10
 
     def __post_init__(self) -> None:
         bad = self._type_faults()
@@ -164,6 +168,7 @@ class Settings:
                 (0 <= self.margin_rate <= 1, "margin_rate must be in [0, 1]"),
                 (0 < self.max_money < 1e300, "max_money must be positive and finite"),
                 (0 <= self.renewal_notice_days <= 366, "renewal_notice_days must be 0..366"),
+                (0 < self.fdr_q < 1, "fdr_q must be in (0, 1)"),
                 (1 <= len(self.currency) <= 10 and self.currency.strip() == self.currency
                  and self.currency.isprintable(),
                  "currency must be a short code such as EUR (1 to 10 characters, no spaces "

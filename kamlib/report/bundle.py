@@ -185,6 +185,18 @@ class Bundle:
     enps_association: pd.DataFrame | None = None
     enps_terciles: pd.DataFrame | None = None
 
+    # -- What changed (kamlib.kpis.changes) ----------------------------------------------------
+    #: KAM and account rows of the previous quarter and of a year before
+    change_rows: pd.DataFrame = _frames()
+    #: each account's segment and KAM in those quarters and in this one (``period``)
+    change_owners: pd.DataFrame = _frames()
+    #: every tested change, ranked (``rank``), with its test, p- and q-value and ``passed``
+    changes: pd.DataFrame = _frames()
+    #: the drivers of the ranked changes: one row per change (``rank``) and group
+    change_drivers: pd.DataFrame = _frames()
+    #: standing gaps between groups of the same quarters (not changes over time)
+    change_gaps: pd.DataFrame = _frames()
+
     # -- data quality ------------------------------------------------------------------------
     validation: pd.DataFrame = _frames()
     faults: pd.DataFrame = _frames()
@@ -376,6 +388,8 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     results.update(actions.action_frames(data, quarter, settings, p))
     step("team")
     results.update(themes.team_frames(data, quarter, first, settings))
+    step("what changed")  # What changed: the comparison quarters' KAM and account rows
+    results.update(themes.change_frames(data, quarter, first, settings, p))
     step("data quality")
     results.update(validation=data.summary, faults=data.faults)
     Bundle(quarter, settings, quarter.end, source_label, **results).save(out)

@@ -22,6 +22,7 @@ import pandas as pd
 from kamlib import present
 from kamlib.data.contract import RULES
 from kamlib.kpis import attention
+from kamlib.kpis import changes as change_tests
 from kamlib.kpis.objectives import falling_short, objective_link
 from kamlib.models.diagnostics import calibration_bins
 from kamlib.present.rows import kpi_row, shift_quarter
@@ -30,7 +31,7 @@ from kamlib.report.actions import action_results
 from kamlib.report.churn_model import ph_verdicts, recent_cohorts
 from kamlib.report.comparisons import compare_managers
 from kamlib.report.facts import ContactGapFacts, DataQualityFacts, HeadlineFacts
-from kamlib.stats import p_value_from_interval
+from kamlib.stats import nps_difference, p_value_from_interval
 
 if TYPE_CHECKING:
     from kamlib.report.bundle import Bundle
@@ -62,6 +63,7 @@ def page_results(b: Bundle) -> dict[str, Any]:
     out["headline"] = headline_facts(b)
     # -- accounts to act on: drivers and next steps in the ranking, the renewal calendar
     out.update(action_results(b, out["account_view"]))
+    out.update(_what_changed(b))  # What changed
     return out
 
 
@@ -229,6 +231,114 @@ def _data_quality(b: Bundle) -> dict[str, Any]:
             rows_read=int(read), set_aside=set_aside,
             share_set_aside=set_aside / read if set_aside else None, quarantine_files=files),
     }
+
+
+# -- What changed --------------------------------------------------------------------------------
+_GAP_LABEL = "standing gap"
+
+
+def _what_changed(b: Bundle) -> dict[str, Any]:
+    """The quarter's changes tested and ranked (:func:`kamlib.kpis.changes.what_changed`)
+    with the standing gaps, and their drivers; ids are joined by the pages' names."""
+    q = str(b.quarter)
+    back = {shift_quarter(q, -k) for k in change_tests.VERSUS}
+    grains = ["company", "segment", "kam", "account"]
+    now = b.kpis[b.kpis.grain.isin(grains)]
+    parts = [f for f in (b.trend, b.change_rows) if len(f)]
+    earlier = pd.concat(parts, ignore_index=True) if parts else now.iloc[0:0]
+    earlier = earlier[earlier.period.isin(back) & earlier.grain.isin(grains)]
+    gaps = _standing_gaps(b)
+    ranked, drivers = change_tests.what_changed(
+        now, earlier, b.change_owners, gaps, q=b.settings.fdr_q,
+        level=b.settings.confidence_level, min_n=b.settings.small_n)
+    third = ranked.grain == "kam_third"
+    if third.any():
+        ranked.loc[third, "owners"] = "; ".join(_least_satisfied(b.kam_outcomes))
+    accounts = dict(zip(b.accounts.account_id.astype(str), b.accounts["name"], strict=False)) \
+        if "name" in b.accounts else {}
+    kams = b.kam_names
+
+    def names(ids: Any, lookup: dict) -> str | None:
+        if ids is None or (isinstance(ids, float) and pd.isna(ids)) or ids == "":
+            return None
+        return "; ".join(str(lookup.get(i, i)) for i in str(ids).split("; "))
+
+    def unit(grain: str, group: str) -> str:
+        if grain == "kam":
+            return str(kams.get(group, group))
+        if grain == "segment":
+            return str(present.label(group))
+        if grain == "kam_third":
+            return f"accounts of the {group} of managers"
+        return "Company" if grain == "company" else str(group)
+
+    if len(ranked):
+        ranked = ranked.assign(
+            unit=[unit(g, x) for g, x in zip(ranked.grain, ranked.group, strict=True)],
+            account_names=[names(a, accounts) for a in ranked.accounts],
+            owner_names=[names(o, kams) for o in ranked.owners],
+            driver_name=[None if d is None else
+                         names(d, accounts) if by == "account" else unit(by, d)
+                         for by, d in zip(ranked.driver_by, ranked.driver, strict=True)])
+    if len(drivers):
+        drivers = drivers.assign(name=[
+            accounts.get(g, g) if by == "account" else unit(by, g)
+            for by, g in zip(drivers.by, drivers.group, strict=True)])
+    return {"changes": ranked, "change_drivers": drivers, "change_gaps": gaps}
+
+
+def _least_satisfied(outcomes: pd.DataFrame | None, top: int = 3) -> list[str]:
+    """The managers of the least satisfied third (as :func:`kamlib.kpis.team.terciles`
+    forms the thirds) whose accounts churned most, up to ``top`` of them."""
+    if outcomes is None or len(outcomes) == 0:
+        return []
+    f = outcomes.dropna(subset=["satisfaction"]).copy()
+    f["third"] = pd.qcut(f.satisfaction.rank(method="first"), 3, labels=["low", "mid", "high"])
+    low = f[(f.third == "low") & (f.churned > 0)]
+    low = low.sort_values(["churned", "kam_id"], ascending=[False, True])
+    return low.kam_id.astype(str).head(top).tolist()
+
+
+def _standing_gaps(b: Bundle) -> pd.DataFrame:
+    """Gaps between groups of the same quarters, tested like changes: the churn of the
+    accounts of the least satisfied third of the managers against the most satisfied
+    third (the team page's terciles, pooled over two years), and each segment's NPS
+    against the rest of the company (the quarter's answers, or the latest wave's)."""
+    level = b.settings.confidence_level
+    rows = []
+    t = b.enps_terciles
+    if t is not None and len(t) and {"low", "high"} <= set(t.tercile):
+        lo, hi = (t[t.tercile == x].iloc[0] for x in ("low", "high"))
+        d = change_tests.standing_gap((round(hi.churn_rate * hi.n), int(hi.n)),
+                                      (round(lo.churn_rate * lo.n), int(lo.n)), level)
+        rows.append({"kpi": "logo_churn_rate", "grain": "kam_third",
+                     "group": "least satisfied third", "before_period": "most satisfied third",
+                     "before": hi.churn_rate, "now": lo.churn_rate, "n_before": hi.n,
+                     "n_now": lo.n, "test": "two_proportion", **d._asdict()})
+    resp = latest_responses(b)
+    if len(resp) and "segment" in resp:
+        counts = resp.groupby("segment")[["promoters", "passives", "detractors"]].sum()
+        total = counts.sum()
+        for seg, c in counts.iterrows():
+            rest = total - c
+            if c.sum() == 0 or rest.sum() == 0:
+                continue
+            ch = nps_difference(tuple(rest), tuple(c), level=level)
+            nps_now = 100 * (c.promoters - c.detractors) / c.sum()
+            nps_rest = 100 * (rest.promoters - rest.detractors) / rest.sum()
+            rows.append({"kpi": "nps", "grain": "segment", "group": str(seg),
+                         "before_period": "rest of the company", "before": nps_rest,
+                         "now": nps_now, "n_before": rest.sum(), "n_now": c.sum(),
+                         "test": "nps_difference", "change": ch.value, "low": ch.low,
+                         "high": ch.high, "p": ch.p_value})
+    out = pd.DataFrame(rows, columns=change_tests.CHANGE_COLUMNS)
+    if len(out):
+        out["versus"] = _GAP_LABEL
+        out["period"] = b.responses_period or str(b.quarter)
+        out.loc[out.kpi == "logo_churn_rate", "period"] = \
+            f"{shift_quarter(b.quarter, -7)}–{b.quarter}"
+        out["relative"] = out.change / out.before.where(out.before != 0)
+    return out
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ from kamlib.report.facts import ConversionCohort, Mentions, Window
 
 __all__ = ["LOOKBACK_QUARTERS", "NAME_MAX", "TREND_QUARTERS", "account_frames",
            "acquisition_frames", "display_name", "earlier_kpis", "kpi_frames", "mentions",
-           "objective_frames", "team_frames", "trailing_frames"]
+           "objective_frames", "team_frames", "trailing_frames",
+           # What changed
+           "CHANGE_DRAWS", "CHANGE_QUARTERS", "change_frames"]
 
 TREND_QUARTERS = 8
 #: Quarters before the reported one that a page may fall back on when a KPI has no
@@ -216,3 +218,37 @@ def earlier_kpis(data, quarter: Quarter, first: Quarter, settings: Settings,
         found = t[(t.grain == "company") & t.value.notna()].kpi
         missing -= set(found)
     return pd.concat(out, ignore_index=True)
+
+
+# -- What changed ------------------------------------------------------------------------------
+#: the quarters back that "What changed" compares with (the previous quarter, a year before)
+CHANGE_QUARTERS = (1, 4)
+#: bootstrap draws of the comparison quarters' KAM and account rows (their intervals only
+#: enter a difference's standard error, where 200 draws are plenty)
+CHANGE_DRAWS = 200
+
+
+def change_frames(data, quarter: Quarter, first: Quarter, settings: Settings, p
+                  ) -> dict[str, pd.DataFrame]:
+    """The KAM and account rows of the previous quarter and of a year before, which
+    "What changed" compares the quarter's with (the trend has the company and segment
+    rows): the families of the trend, at most :data:`CHANGE_DRAWS` bootstrap draws
+    (about 5 s on the sample); and each account's segment and KAM in those quarters and
+    in this one (``p``, the quarter's period)."""
+
+    cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, CHANGE_DRAWS))
+    rows: list[dict] = []
+    owners = []
+    for back in CHANGE_QUARTERS:
+        q = quarter.shift(-back)
+        if q < first:
+            continue
+        pq = Period(data, q, cheap, grains=("kam", "account"))
+        for fam in ("churn", "expansion", "growth", "voice", "outcomes", "interaction", "team"):
+            rows += FAMILIES[fam](pq)
+        owners.append(pq.attribution[["account_id", "segment", "kam_id"]].assign(period=str(q)))
+    owners.append(p.attribution[["account_id", "segment", "kam_id"]].assign(period=str(quarter)))
+    t = frame(rows) if rows else pd.DataFrame()
+    return {"change_rows": t[t.grain.isin(["kam", "account"])] if len(t) else t,
+            "change_owners": pd.concat(owners, ignore_index=True)}
+
