@@ -257,9 +257,11 @@ class DataSet:
 
 # ---------------------------------------------------------------------- running KPIs
 def period(data, quarter: str = "2026Q3", settings: Settings = FAST):
-    from kamlib.panels.period import Period
+    """The quarter's panels as ``compute_kpis`` builds them (a
+    :class:`kamlib.kpis.compute.KpiPeriod`, which also fits the churn model when asked)."""
+    from kamlib.kpis.compute import KpiPeriod
 
-    return Period(data, Quarter(quarter, settings.fiscal_year_start_month), settings)
+    return KpiPeriod(data, Quarter(quarter, settings.fiscal_year_start_month), settings)
 
 
 RATE_FAMILIES = ("churn", "expansion", "growth", "voice", "outcomes", "interaction",
@@ -271,7 +273,7 @@ e.g. the survival models, which these tests leave to their own tests)."""
 def kpis(data, quarter: str = "2026Q3", families=RATE_FAMILIES, settings: Settings = FAST
          ) -> pd.DataFrame:
     """The long KPI table of some families for one quarter, as ``compute_kpis`` builds
-    it (one shared :class:`kamlib.kpis.compute.Period`, rows in the table's stable order)."""
+    it (one shared :class:`kamlib.kpis.compute.KpiPeriod`, rows in the table's stable order)."""
     from kamlib.kpis.compute import FAMILIES
 
     p = period(data, quarter, settings)

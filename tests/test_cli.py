@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def kam(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get(
-               "PYTHONPATH")])])}
-    return subprocess.run([sys.executable, "-m", "kamlib", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+from kam_cli import kam
 
 
 def test_verbose_shows_kamlib_log_and_default_does_not(sample_dir):

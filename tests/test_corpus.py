@@ -25,9 +25,7 @@ remove the mark.
 from __future__ import annotations
 
 import csv
-import json
 import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from corpus_cases import BASE, CASES, REMOVE, case_names, load_expect, materialise
 
 from kamlib.data.contract import RULES, TABLES
 from kamlib.data.sources import open_source
@@ -42,11 +41,7 @@ from kamlib.data.validate import validate
 from kamlib.errors import ContractError, SourceError, StrictModeError
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parent / "corpus"
-BASE = CORPUS / "base"
-CASES = CORPUS / "cases"
 KINDS = ("structural", "source", "quarantine", "valid")
-REMOVE = ".remove"
 BASE_JOB = "<base>"
 MARKUP_JOB = "<markup folder>"
 MARKUP_FOLDER = Path("exports[", "]2024")  # the --data path ends in "exports[/]2024"
@@ -56,16 +51,6 @@ FULL_CLI = os.environ.get("KAM_CORPUS_FULL_CLI") == "1"
 
 
 # --------------------------------------------------------------------------- corpus
-def load_expect(case: str) -> dict:
-    """The parsed ``expect.json`` of a case."""
-    return json.loads((CASES / case / "expect.json").read_text(encoding="utf-8"))
-
-
-def case_names() -> list[str]:
-    """Every case folder, sorted."""
-    return sorted(p.name for p in CASES.iterdir() if p.is_dir()) if CASES.is_dir() else []
-
-
 def expected_faults(expect: dict) -> list[dict]:
     """The expected row faults: the ``faults`` list or the single top-level one."""
     if "faults" in expect:
@@ -86,21 +71,6 @@ def params(test: str, kinds: tuple[str, ...] = KINDS, also: tuple[str, ...] = ()
         marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
         out.append(pytest.param(name, marks=marks, id=name))
     return out
-
-
-def materialise(case: str | None, dest: Path) -> Path:
-    """Copy the base data set to ``dest`` and overlay the case folder on it."""
-    shutil.copytree(BASE, dest)
-    if case is None:
-        return dest
-    for f in sorted((CASES / case).iterdir()):
-        if f.name == "expect.json":
-            continue
-        if f.name.endswith(REMOVE):
-            (dest / f.name[: -len(REMOVE)]).unlink()
-        else:
-            shutil.copyfile(f, dest / f.name)
-    return dest
 
 
 def csv_records(path: Path) -> dict[int, dict[str, str]]:

@@ -64,7 +64,7 @@ def test_far_future_rows_do_not_move_the_default_quarter(sample_copy):
 
 def test_kpis_without_quarter_say_which_quarter_and_why(tmp_path):
     """``kam kpis`` without --quarter prints the chosen quarter and the reason on stderr."""
-    from test_corpus import materialise
+    from corpus_cases import materialise
 
     folder = materialise("far_future_response", tmp_path / "data")
     env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1",

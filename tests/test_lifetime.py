@@ -1,11 +1,11 @@
-"""The quarter's churn model is fitted once (Period.survival) and handed on explicitly."""
+"""The quarter's churn model is fitted once (KpiPeriod.survival) and handed on explicitly."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from kamlib.config import Settings
-from kamlib.kpis.compute import SURVIVAL_IDS, Period, survival_kpis
+from kamlib.kpis.compute import SURVIVAL_IDS, KpiPeriod, survival_kpis
 from kamlib.models import survival
 from kamlib.models.cox import ModelInputError
 from kamlib.periods import Quarter
@@ -20,7 +20,7 @@ def test_the_kpis_and_the_report_share_one_fit(sample_data, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(survival, "fit_churn_model", counted)
-    p = Period(sample_data, Quarter("2026Q3", 1), Settings())
+    p = KpiPeriod(sample_data, Quarter("2026Q3", 1), Settings())
     rows = pd.DataFrame(survival_kpis(p))
     fit = p.survival
     assert len(calls) == 1 and fit.fitted and not fit.error
@@ -35,7 +35,7 @@ def test_without_a_model_the_fit_says_why_and_the_kpis_say_no_data(sample_data, 
         raise ModelInputError("no events in event: the churn model needs at least one")
 
     monkeypatch.setattr(survival, "fit_churn_model", refuse)
-    p = Period(sample_data, Quarter("2026Q3", 1), Settings())
+    p = KpiPeriod(sample_data, Quarter("2026Q3", 1), Settings())
     rows = pd.DataFrame(survival_kpis(p))
     assert not p.survival.fitted and p.survival.error.startswith("no events")
     assert p.survival.clv is None

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from test_corpus import case_names, load_expect, materialise
+from corpus_cases import case_names, load_expect, materialise
 
 from kamlib.data.contract import TABLE_LIST, TABLES
 from kamlib.data.sources import open_source

@@ -195,10 +195,9 @@ def test_conditional_survival_never_rises(log_hr, scale, tenure, step, seed):
 
 
 def test_kpis_write_the_survival_ids(sample_data):
-    from kamlib.kpis.compute import survival_kpis
-    from kamlib.panels.period import Period
+    from kamlib.kpis.compute import KpiPeriod, survival_kpis
 
-    rows = pd.DataFrame(survival_kpis(Period(sample_data, Quarter("2026Q3", 1), Settings())))
+    rows = pd.DataFrame(survival_kpis(KpiPeriod(sample_data, Quarter("2026Q3", 1), Settings())))
     assert {"clv_total", "clv_naive_total", "churn_risk_next_quarter"} <= set(rows.kpi)
     total = rows[(rows.kpi == "clv_total") & (rows.grain == "company")].iloc[0]
     assert total.low < total.value < total.high

@@ -95,7 +95,7 @@ def test_fast_path_reads_the_sample_exactly_as_the_full_check(sample_dir, monkey
 
 
 def test_fast_path_is_taken_only_for_clean_tables(tmp_path, monkeypatch):
-    from test_corpus import materialise
+    from corpus_cases import materialise
 
     import kamlib.data.validate as v
 
@@ -118,7 +118,7 @@ def test_fast_path_is_taken_only_for_clean_tables(tmp_path, monkeypatch):
 
 
 def test_fast_path_and_full_check_agree_on_every_valid_corpus_case(tmp_path, monkeypatch):
-    from test_corpus import case_names, load_expect, materialise
+    from corpus_cases import case_names, load_expect, materialise
 
     for case in [c for c in case_names() if load_expect(c)["kind"] == "valid"]:
         folder = materialise(case, tmp_path / case)
@@ -268,7 +268,7 @@ def test_fast_path_and_full_check_agree_on_strict_values(case, tmp_path, monkeyp
     """The typed fast path (the engine's own readers are lenient: 'epoch' is a date and
     '1_000' a number to them) sets aside exactly the rows the cell-by-cell check does
     and uses the same rows."""
-    from test_corpus import materialise
+    from corpus_cases import materialise
 
     folder = materialise(case, tmp_path / "data")
     fast, fast_faults = _used_frames(folder), _faults(folder)
@@ -282,8 +282,8 @@ def test_the_money_bound_comes_from_the_settings(tmp_path, monkeypatch, check_ca
     """``max_money`` in the settings lowers the bound; a clean check cached under the old
     bound is not reused. ``validate`` never reads kam.toml behind the caller's back: the
     command line loads it and passes it on."""
-    from test_cli import kam
-    from test_corpus import materialise
+    from corpus_cases import materialise
+    from kam_cli import kam
 
     from kamlib.config import Settings, load_settings
 
@@ -307,7 +307,7 @@ def test_used_rows_are_closed_under_their_references(tmp_path):
     """What a database copy enforces holds for the used rows of a folder: every
     reference names a used row (also within one table) and a renewal continues a
     contract of the same account, so the copy reads back without a fault."""
-    from test_corpus import materialise
+    from corpus_cases import materialise
 
     from kamlib.data.contract import TABLE_LIST
 
