@@ -19,7 +19,7 @@ import kamlib
 from kamlib import plots, present
 from kamlib.present import markup
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(kamlib.__file__).parent
 HOSTILE = "<script>alert('x')</script> & \"Co\" 5 % +1 pp"
 #: the modules of kamlib.present, by the names of their files

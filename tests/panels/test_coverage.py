@@ -17,7 +17,7 @@ from kamlib.kpis.compute import data_quarters, resolve_quarter
 from kamlib.panels.coverage import activity_end
 from kamlib.periods import Quarter
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _days(start: date, n: int, step: int = 1, per_day: int = 1) -> list[date]:

@@ -42,7 +42,7 @@ from kamlib.kpis.registry import (
 )
 
 approx = pytest.approx
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMPUTE_TESTS = Path(__file__).with_name("test_compute.py")
 """The hand-worked tests of :mod:`kamlib.kpis.compute` that :data:`POINTERS` names."""
 IDS = [s.id for s in REGISTRY]

@@ -18,7 +18,7 @@ import yaml
 
 import kamlib
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _conda_check():

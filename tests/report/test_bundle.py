@@ -16,7 +16,7 @@ import pytest
 from kamlib.config import SAMPLE_DIR, Settings
 from kamlib.report import bundle
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_code_hash_changes_with_any_source_file(tmp_path):

@@ -40,7 +40,7 @@ from kamlib.data.sources import open_source
 from kamlib.data.validate import validate
 from kamlib.errors import ContractError, SourceError, StrictModeError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KINDS = ("structural", "source", "quarantine", "valid")
 BASE_JOB = "<base>"
 MARKUP_JOB = "<markup folder>"
