@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from kpi_builder import FAST, DataSet, groups_of, kpis, period, pick
 
+from kamlib.config import Settings
 from kamlib.data.contract import INVOICE_KINDS
 from kamlib.kpis.acquisition import closed_cohort
 from kamlib.panels import quarter as panels
@@ -953,8 +954,6 @@ def test_property_rates_in_unit_interval_and_nps_in_range(ds):
         _assert_ranges(kpis(data, "2026Q3"))
 
 
-
-
 @settings(PROPERTY, max_examples=6 * SCALE)
 @given(ds=datasets(), seed=st.integers(0, 2**16))
 def test_property_row_order_of_the_csv_files_changes_nothing(ds, seed):
@@ -1053,3 +1052,14 @@ def test_ideal_touches_row_without_a_peak_stays_in_the_table(tmp_path):
         r = pick(kpis(data, "2026Q3", ["acquisition"]), "ideal_touches", "channel", "email")
     assert math.isnan(r.value) and math.isnan(r.low) and math.isnan(r.high)
     assert r.n == 24
+
+
+def test_kpis_write_the_survival_ids(sample_data):
+    from kamlib.kpis.compute import KpiPeriod, survival_kpis
+
+    rows = pd.DataFrame(survival_kpis(KpiPeriod(sample_data, Quarter("2026Q3", 1), Settings())))
+    assert {"clv_total", "clv_naive_total", "churn_risk_next_quarter"} <= set(rows.kpi)
+    total = rows[(rows.kpi == "clv_total") & (rows.grain == "company")].iloc[0]
+    assert total.low < total.value < total.high
+    seg = rows[(rows.kpi == "clv_total") & (rows.grain == "segment")]
+    assert seg.value.sum() == pytest.approx(total.value)

@@ -10,6 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kamlib.models import clv
 from kamlib.periods import Quarter
@@ -61,3 +63,35 @@ def test_value_at_risk_by_group_with_zero_clv_and_ties():
     assert math.isnan(v.share_at_risk.iloc[2])
 
 
+# ----------------------------------------------------------------------------- properties
+def test_clv_hand_example():
+    # m = 100, S = (0.9, 0.8), d = 10 %: 100 * (0.9 / 1.1 + 0.8 / 1.21) = 81.818 + 66.116
+    assert clv.clv_values(np.array([100.0]), np.array([[0.9, 0.8]]), 0.10)[0] == \
+        pytest.approx(147.93388, abs=1e-5)
+    # negative margins (credit notes) are floored: CLV never goes below 0
+    assert clv.clv_values(np.array([-50.0]), np.array([[0.9]]), 0.1)[0] == 0
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=12),
+       st.floats(-1e5, 1e6), st.floats(0, 0.5), st.floats(0, 0.5))
+@settings(max_examples=200, deadline=None)
+def test_clv_properties(hazards, margin, d1, d2):
+    s = np.cumprod(1 - np.asarray(hazards))[None, :]  # a valid non-increasing survival curve
+    m = np.array([margin])
+    lo_d, hi_d = sorted((d1, d2))
+    v = clv.clv_values(m, s, lo_d)[0]
+    assert v >= 0
+    assert clv.clv_values(m, s, hi_d)[0] <= v + 1e-9  # a higher rate never raises CLV
+    for h in range(1, s.shape[1]):
+        assert clv.clv_values(m, s[:, :h], lo_d)[0] <= clv.clv_values(m, s[:, :h + 1],
+                                                                     lo_d)[0] + 1e-9
+
+
+def test_value_at_risk_by_kam_adds_up():
+    f = pd.DataFrame({"account_id": list("abc"), "kam_id": ["k1", "k1", "k2"],
+                      "clv": [100.0, 50.0, 80.0], "value_at_risk": [10.0, 5.0, 20.0]})
+    v = clv.value_at_risk_by(f, "kam_id")
+    # k2: 20 at risk of 80; k1: 10 + 5 = 15 of 150
+    assert v.kam_id.tolist() == ["k2", "k1"]
+    assert v.value_at_risk.tolist() == [20.0, 15.0]
+    assert v.share_at_risk.round(3).tolist() == [0.25, 0.1]
