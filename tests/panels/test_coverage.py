@@ -14,6 +14,7 @@ from kamlib.config import Settings
 from kamlib.data.sources import open_source
 from kamlib.data.validate import validate
 from kamlib.kpis.compute import data_quarters, resolve_quarter
+from kamlib.panels import coverage
 from kamlib.panels.coverage import activity_end
 from kamlib.periods import Quarter
 
@@ -76,3 +77,23 @@ def test_kpis_without_quarter_say_which_quarter_and_why(tmp_path):
     assert "quarter 2023Q1 (latest complete quarter of the data:" in r.stderr
     assert "activity runs to 2023-04-04" in r.stderr
     assert "for 2023Q1" in r.stdout
+
+
+Q = Quarter("2026Q3")
+
+
+def test_the_activity_end_is_computed_when_asked_and_passed_on(sample_data):
+    """No result is kept on the data object: a caller computes the end once and hands
+    it to the functions that need it."""
+    end = coverage.data_end(sample_data)
+    assert not hasattr(sample_data, "memo")
+    first, last = coverage.data_quarters(sample_data, Settings(), end)
+    assert (first, last) == coverage.data_quarters(sample_data, Settings())
+    moved = coverage.ActivityEnd(last=date(2025, 12, 31), bulk=date(2025, 12, 31), ignored=0,
+                                 latest=None)
+    assert coverage.data_quarters(sample_data, Settings(), moved)[1] == Quarter("2025Q4")
+    assert "activity runs to 2025-12-31" in coverage.explain(sample_data, Settings(), end=moved)
+    assert coverage.explain(sample_data, Settings(), "2026Q3", end) == \
+        coverage.explain(sample_data, Settings(), Q)
+    assert pd.Timestamp(coverage.first_interaction(sample_data)) == \
+        pd.to_datetime(sample_data.frame("interactions").occurred_at).min()

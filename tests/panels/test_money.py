@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import pandas as pd
+import pytest
 from kpi_builder import DataSet
 from pytest import approx
 
 from kamlib.panels import money
+from kamlib.periods import Quarter
 
 
 def test_trailing_and_realised_margin(tmp_path):
@@ -45,3 +48,20 @@ def test_without_a_margin_column_both_margins_are_the_rate_times_the_amount(tmp_
     # trailing: 0.25 * 200 = 50; realised: 0.25 * (1000 + 200) = 300 (not the revenue, 1200)
     assert trailing.to_dict() == {"A": approx(50.0)}
     assert realised.to_dict() == {"A": approx(300.0)}
+
+
+Q = Quarter("2026Q3")
+
+
+def test_margins_of_the_sample_sum_its_invoices(sample_data):
+    inv = sample_data.frame("invoices")
+    inv["issued_on"] = pd.to_datetime(inv.issued_on)
+    upto = inv[inv.issued_on <= pd.Timestamp(Q.end)]
+    realised = money.realised_margin(sample_data, Q.end, margin_rate=0.35)
+    col = "gross_margin" if sample_data.has_column("invoices", "gross_margin") else "amount"
+    want = upto[col].fillna(upto.amount * 0.35) if col == "gross_margin" else upto.amount * 0.35
+    assert realised.sum() == pytest.approx(want.sum())
+    year = upto[upto.issued_on > pd.Timestamp(Q.end - timedelta(days=365))]
+    trailing = money.trailing_margin(sample_data, Q.end, margin_rate=0.35)
+    want = year[col].fillna(year.amount * 0.35) if col == "gross_margin" else year.amount * 0.35
+    assert trailing.sum() == pytest.approx(want.sum())

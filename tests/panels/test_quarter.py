@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from kpi_builder import DataSet
 
 from kamlib.panels import quarter as panels
+from kamlib.panels.quarter import contracts_frame
 from kamlib.periods import Quarter
 
 Q3 = Quarter("2026Q3", 1)
@@ -220,3 +221,13 @@ def test_reference_panel_looks_back_twelve_months(tmp_path):
     # window (2025-09-30, 2026-09-30]: A answered once (no), B once (yes), C not at all
     assert r.answered.to_dict() == {"A": 1, "B": 1}
     assert r.referenced.to_dict() == {"A": 0, "B": 1}
+
+
+def test_contracts_are_read_once_per_data_set(sample_data, monkeypatch):
+    first = contracts_frame(sample_data)
+    monkeypatch.setattr(type(sample_data), "frame",
+                        lambda self, name: pytest.fail(f"read {name} again"))
+    again = contracts_frame(sample_data)
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[0, "annual_value"] = -1.0  # a copy: the next caller is not affected
+    assert contracts_frame(sample_data).loc[0, "annual_value"] != -1.0
