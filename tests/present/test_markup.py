@@ -1,12 +1,11 @@
-"""Templates: one Jinja2 environment, escaping as html.escape, the stylesheets and palette,
-the package facade and the templates shipped with the package."""
+"""Templates (kamlib.present.markup): one Jinja2 environment, escaping as html.escape, the
+stylesheets and palette, and the templates shipped with the package."""
 
 from __future__ import annotations
 
 import ast
 import fnmatch
 import html
-import importlib
 import re
 import tomllib
 from pathlib import Path
@@ -22,8 +21,6 @@ from kamlib.present import markup
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(kamlib.__file__).parent
 HOSTILE = "<script>alert('x')</script> & \"Co\" 5 % +1 pp"
-#: the modules of kamlib.present, by the names of their files
-MODULES = ("format", "markup", "rows", "figures", "tables", "cards", "text")
 
 
 # -- escaping -------------------------------------------------------------------------------
@@ -40,13 +37,6 @@ def test_units_stay_with_their_numbers_and_markup_passes_unchanged():
     assert markup.units("5 % and +1 pp <b>") == "5&nbsp;% and +1&nbsp;pp &lt;b&gt;"
     assert markup.units(Markup("<b>5 %</b>")) == "<b>5 %</b>"
     assert markup.escape(Markup("<svg/>")) == "<svg/>"
-
-
-def test_every_fragment_escapes_names():
-    for h in (present.callout(HOSTILE, "alert", title=HOSTILE), present.section_note(HOSTILE),
-              present.bullets([HOSTILE]), present.facts([(HOSTILE, HOSTILE)])):
-        assert "<script>" not in h and "&lt;script&gt;alert(&#x27;x&#x27;)" in h
-        assert "&quot;Co&quot;" in h and "5&nbsp;%" in h
 
 
 def test_undefined_names_in_a_template_fail():
@@ -106,38 +96,7 @@ def test_templates_are_package_data():
         assert any(fnmatch.fnmatch(f, pat) for pat in patterns), f
 
 
-# -- the package -----------------------------------------------------------------------------
-
-
-def test_the_package_re_exports_every_module_name_a_notebook_uses():
-    for name in present.__all__:
-        assert hasattr(present, name), name
-    for name in ("table", "kpi_cards", "kpi_table", "kpi_by_group", "STYLE", "fmt", "pct",
-                 "money", "number", "label", "formatter", "callout", "section_note", "facts",
-                 "bullets", "headlines", "card_notes",
-                 "cards", "wave_title", "latest_responses", "latest", "KPI_INFO", "KPI_CARDS"):
-        assert name in present.__all__, name
-    assert callable(present.cards) and present.cards("nps")[0].kpi == "nps"
-
-
-def test_every_module_has_a_docstring_and_all():
-    for name in MODULES:
-        mod = importlib.import_module(f"kamlib.present.{name}")
-        assert mod.__doc__ and mod.__all__, name
-        assert all(hasattr(mod, n) for n in mod.__all__), name
-
-
-def _stats_imports(node: ast.AST) -> list[ast.AST]:
-    def names(n):
-        return [a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""]
-
-    return [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)
-            and any(m.startswith("kamlib.stats") for m in names(n))]
-
-
-def test_only_objective_link_uses_statistics():
-    for name in MODULES:
-        tree = ast.parse((PACKAGE / "present" / f"{name}.py").read_text())
-        inside = [n for f in tree.body if isinstance(f, ast.FunctionDef)
-                  and f.name == "objective_link" for n in _stats_imports(f)]
-        assert len(_stats_imports(tree)) == len(inside), name
+def test_style_is_scoped():
+    assert present.STYLE.startswith("<style>") and present.STYLE.endswith("</style>")
+    rules = re.findall(r"([^{}]+)\{", present.STYLE[len("<style>"):])
+    assert all("kam-" in r for r in rules)
