@@ -1,19 +1,17 @@
-"""The notebooks' bundle cache: keyed by the code, and a notebook's default data does not
-depend on the folder it is run from."""
+"""The bundle (kamlib.report.bundle): its cache keyed by the code, the typed bundle saved
+and read back, and the sample's bundle built with one churn model."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from bundle_builder import small_bundle
 
-from kamlib.config import SAMPLE_DIR, Settings
+from kamlib.config import Settings
 from kamlib.report import bundle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,68 +50,11 @@ def test_cache_key_follows_the_code_not_the_version(monkeypatch, sample_dir):
     assert bundle._cache_key(str(sample_dir), "2026Q3", settings) != key
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("where, notebook, params", [
-    # the README's command, from the repository root
-    ("repository root", "kam_scorecard", ["-p", "kam_id", "K005"]),
-    ("another folder", "executive_summary", []),
-])
-def test_papermill_runs_a_notebook_on_its_defaults_from_any_folder(where, notebook, params,
-                                                                   sample_dir, tmp_path):
-    """`papermill notebooks/kam_scorecard.ipynb out.ipynb -p kam_id K005` from the
-    repository root (or a notebook from any folder): the empty `data` default is the
-    project's sample, not a path relative to the working directory. The second run
-    reuses the bundle the first one cached."""
-    from jupyter_client.kernelspec import find_kernel_specs
-
-    cwd = ROOT if where == "repository root" else tmp_path
-    nb = f"notebooks/{notebook}.ipynb" if cwd == ROOT else \
-        str(ROOT / "notebooks" / f"{notebook}.ipynb")
-    env = {k: v for k, v in os.environ.items() if k not in ("KAM_DATA", "KAM_HOME")}
-    if Path(sample_dir) != SAMPLE_DIR:  # no data/sample in this checkout: say where it is
-        env["KAM_DATA"] = str(sample_dir)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    kernel = [] if "kam" in find_kernel_specs() else ["-k", "python3"]  # make venv adds kam
-    out = tmp_path / "out.ipynb"
-    r = subprocess.run([sys.executable, "-m", "papermill", nb, str(out), *params, *kernel,
-                        "--no-progress-bar"], cwd=cwd, env=env, capture_output=True,
-                       text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    cells = json.loads(out.read_text())["cells"]
-    errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
-    assert not errors
-    text = json.dumps(cells)
-    assert "data folder not found" not in text and "Quarter 20" in text
-    if params:
-        assert "K005" in text
-
-
 # -- the typed bundle ------------------------------------------------------------------------
-def _small_bundle(**kw):
-    import numpy as np
-    import pandas as pd
-
-    from kamlib.periods import Quarter
-    from kamlib.report.facts import BacktestFacts, Comparison, Mentions, Window
-
-    summary = pd.DataFrame({"exp(coef)": [1.2, 0.8]},
-                           index=pd.Index(["gap_30d", "recent_nps"], name="covariate"))
-    return bundle.Bundle(
-        Quarter("2026Q3"), Settings(currency="CHF"), Quarter("2026Q3").end, "data/sample",
-        window=Window(["2025Q4", "2026Q1", "2026Q2", "2026Q3"], "2025Q4–2026Q3"),
-        mentions=Mentions(all=10, unlinked=4), backtest_scores=BacktestFacts(error="no churn"),
-        comparisons={"logo_churn_rate": Comparison(kpi="logo_churn_rate", target=0.03,
-                                                   dispersion={"phi": 1.2})},
-        kpis=pd.DataFrame({"kpi": ["nps", "nrr"], "value": [12.5, np.nan]}),
-        accounts=pd.DataFrame({"account_id": ["a", "b"], "name": ["A", np.nan],
-                               "kam_id": ["K1", None]}),
-        model_summary=summary, **kw)
-
-
 def test_a_bundle_reads_back_as_it_was_saved(tmp_path):
     import pandas as pd
 
-    b = _small_bundle()
+    b = small_bundle()
     b.save(tmp_path)
     back = bundle.Bundle.load(tmp_path)
     assert (back.quarter, back.settings, back.as_of, back.source) == \
@@ -136,7 +77,7 @@ def test_a_bundle_reads_back_as_it_was_saved(tmp_path):
 
 
 def test_the_bundle_lists_its_quarter_and_frames():
-    b = _small_bundle()
+    b = small_bundle()
     text = repr(b)
     assert text.splitlines()[0] == f"Bundle 2026Q3 (as of 2026-09-30), {len(b.names)} frames:"
     assert "  kpis: 2 rows" in text and "  model_summary: 2 rows" in text
@@ -145,7 +86,7 @@ def test_the_bundle_lists_its_quarter_and_frames():
 
 def test_code_reading_a_bundle_by_name_still_works():
     """present reads frames by name and the quarter, settings and cohort from ``meta``."""
-    b = _small_bundle()
+    b = small_bundle()
     assert b.frame("kpis").equals(b.kpis) and b.frame("kpis") is not b.kpis
     assert b.frame("clv").empty and b.frame("no_such_frame").empty
     meta = b.meta
@@ -158,89 +99,13 @@ def test_code_reading_a_bundle_by_name_still_works():
 def test_rows_select_by_columns_in_the_frames_order():
     import pandas as pd
 
-    b = _small_bundle(risk_ranking=pd.DataFrame({"kam_id": ["K2", "K1", "K1", "K1"],
+    b = small_bundle(risk_ranking=pd.DataFrame({"kam_id": ["K2", "K1", "K1", "K1"],
                                                  "rank": [1, 2, 3, 4]}))
     assert b.rows("risk_ranking", kam_id="K1")["rank"].tolist() == [2, 3, 4]
     assert b.rows("risk_ranking", head=2, kam_id="K1")["rank"].tolist() == [2, 3]
     assert b.rows("risk_ranking", kam_id="K9").empty
     assert b.rows("risk_ranking", team="a").empty  # no such column: nothing matches
     assert b.rows("clv").empty
-
-
-def test_managers_are_compared_once_with_the_settings_seed():
-    """compare_managers runs compare_kams with Settings.seed (the growth page used seed 0)
-    and Bundle.comparison gives back what compare_kams returns, with managers' names."""
-    import pandas as pd
-
-    from kamlib.kpis.compare import compare_kams
-    from kamlib.report.comparisons import compare_managers
-
-    trailing = pd.DataFrame({"kpi": "logo_churn_rate", "grain": "kam",
-                             "group": ["K1", "K2", "K3", "K4"], "period": "2025Q4–2026Q3",
-                             "value": [0.0, 0.1, 0.2, 0.05], "low": 0.0, "high": 1.0,
-                             "n": [10, 20, 10, 40], "k": [0, 2, 2, 2]})
-    kpis = trailing.assign(kpi="conversion_rate").drop(columns="k")
-    names = {"K1": "Kira", "K2": "Ole", "K3": "Ana"}
-    seed = Settings().seed
-    frames, facts = compare_managers({"kam_trailing": trailing, "kpis": kpis}, names, seed)
-    b = dataclasses.replace(_small_bundle(), **frames, comparisons=facts)
-    for kpi, source, hib in (("logo_churn_rate", trailing, False),
-                             ("conversion_rate", kpis, True)):
-        want = compare_kams(source, kpi, higher_is_better=hib, seed=seed)
-        got = b.comparison(kpi)
-        assert got.target == want.target and facts[kpi].managers == 4
-        pd.testing.assert_frame_equal(got.funnel.drop(columns="manager"),
-                                      want.funnel.reset_index(drop=True))
-        assert got.funnel.manager.tolist()[:3] == ["Kira", "Ole", "Ana"]
-        pd.testing.assert_frame_equal(got.limits, want.limits.reset_index(drop=True))
-        shrunk = want.shrunk.assign(manager=want.shrunk.group.map(names)
-                                    .fillna(want.shrunk.group)).sort_values("manager")
-        pd.testing.assert_frame_equal(got.shrunk, shrunk.reset_index(drop=True))
-    assert b.comparison("upsell_rate").funnel.empty  # nothing to compare: empty, no error
-
-
-def test_the_scorecard_head_of_a_manager():
-    import pandas as pd
-
-    from kamlib.report.pages import kam_card
-
-    summary = pd.DataFrame({"kam_id": ["K1", "K2"], "name": ["Kira", "Ole"],
-                            "team": ["team_a", None], "region": ["north", None],
-                            "hired_on": ["2020-01-06", "2019-03-01"],
-                            "left_on": [None, "2026-08-31"], "accounts": [3, 0],
-                            "clv": [1e6, 0.0], "on_churn_funnel": [True, False]})
-    b = _small_bundle(kam_summary=summary)
-    k1 = kam_card(b, "K1")
-    assert (k1.known, k1.name, k1.accounts, k1.on_churn_funnel, k1.notes) == \
-        (True, "Kira", 3, True, [])
-    assert k1.risk_empty.startswith("No churn model")
-    k2 = kam_card(b, "K2")
-    assert k2.notes == [("info", "Ole left on 2026-08-31."),
-                        ("warning", "Ole has no accounts this quarter, so there is no "
-                                    "scorecard to show.")]
-    assert k2.risk_empty == k2.gaps_empty == "No current accounts."
-    k9 = kam_card(b, "K9")
-    assert not k9.known and k9.name == "K9"
-    assert [kind for kind, _text in k9.notes] == ["alert", "warning"]
-
-
-NOTEBOOK_COMPUTING = ("import pandas", "pd.", ".groupby(", ".merge(", ".sort_values(",
-                      ".assign(", ".dropna(", ".map(", "compare_kams", "account_view(",
-                      "objective_link(", "accounts_to_act_on", "contact_alerts(",
-                      "value_at_risk_by", "warnings", "open_bundle", "b.meta", "b.frame(")
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")),
-                         ids=lambda p: p.stem)
-def test_notebooks_only_display(path):
-    """Each report notebook makes one setup call and then only shows what the bundle
-    holds: no pandas, no comparison or ranking computed, no warnings filter."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    text = "\n".join(code)
-    assert text.count("notebook_setup(data, quarter, cache)") == 1
-    found = [s for s in NOTEBOOK_COMPUTING if s in text]
-    assert not found, f"{path.name} computes: {found}"
 
 
 # -- building on the sample --------------------------------------------------------------------

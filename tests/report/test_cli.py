@@ -18,3 +18,17 @@ def test_quiet_still_reports_errors(tmp_path):
     r = kam("-q", "validate", "--data", str(tmp_path / "missing"))
     assert r.returncode == 2
     assert "data folder not found" in r.stderr
+
+
+def test_the_cli_turns_a_config_error_into_exit_2(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from kamlib.report.cli import app
+
+    missing = tmp_path / "typo.toml"
+    monkeypatch.setenv("KAM_CONFIG", str(missing))
+    for args in (["kpis", "--out", str(tmp_path / "k.csv")], ["report", "--out", str(tmp_path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "KAM_CONFIG" in result.output and "typo.toml" in result.output
+        assert "Traceback" not in result.output

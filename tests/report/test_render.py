@@ -21,7 +21,14 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kamlib.report.render import clean_notebook, file_names, fingerprints, render, write_root_index
+from kamlib.report.render import (
+    clean_notebook,
+    export_html,
+    file_names,
+    fingerprints,
+    render,
+    write_root_index,
+)
 
 EVIL = "<script>alert(1)</script>"
 slow = pytest.mark.slow  # every test that needs a render
@@ -359,3 +366,27 @@ def test_fingerprints_of_a_folder_are_the_sha256_of_each_file(tmp_path):
         "accounts.csv": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         "contracts.csv": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     }
+
+
+def test_the_html_page_leaves_warnings_out(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: look here\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>the figure</p>",
+                                                      "text/plain": "figure"}),
+        nbformat.v4.new_output("stream", name="stdout", text="printed\n"),
+    ]
+    quiet = nbformat.v4.new_code_cell("y = 2")
+    quiet.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warned\n")]
+    nb.cells = [cell, quiet]
+    path = tmp_path / "page.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "page.html"
+    export_html(path, out, "Page", "2026Q3", [], "footer", "index.html")
+    page = out.read_text(encoding="utf-8")
+    assert "the figure" in page and "printed" in page
+    assert "look here" not in page and "warned" not in page and "stderr" not in page
+    # a cell with only warnings is a cell without outputs on the page
+    assert page.count("jp-mod-noOutputs") == 1
+    assert "look here" in path.read_text(encoding="utf-8")  # the notebook keeps it
