@@ -10,6 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kamlib.kpis.grains import (
     COLUMNS,
@@ -122,3 +124,16 @@ def test_frame_orders_by_kpi_then_grain_then_group():
     assert list(zip(f.kpi, f.grain, f.group, strict=True)) == [
         ("a", "segment", "s"), ("a", "account", "x"), ("b", "company", "all"),
         ("b", "kam", "k1"), ("b", "kam", "k2"), ("b", "team", "north")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.lists(st.integers(0, 200), min_size=1, max_size=30),
+       seed=st.integers(0, 2**16))
+def test_property_touchpoints_interval_never_below_zero(counts, seed):
+    f = pd.DataFrame({"account_id": [f"a{i}" for i in range(len(counts))],
+                      "segment": "s", "kam_id": "k", "touches": counts})
+    for r in mean_rows("touchpoints_per_account", "2026Q3", f, "touches",
+                       grains=("company",), draws=200, seed=seed):
+        assert r["value"] == approx(sum(counts) / len(counts))
+        if len(counts) > 1:
+            assert 0 <= r["low"] <= r["value"] <= r["high"] <= max(counts)
