@@ -1,7 +1,7 @@
 """The data contract's declarations (kamlib.data.contract): shapes, columns, references.
 
-How the checks run on real files is tested in test_validate.py and test_corpus.py;
-here the declarations themselves are checked.
+How the checks run on real files is tested in tests/data/test_validate.py and
+tests/system/test_corpus.py; here the declarations themselves are checked.
 """
 
 from __future__ import annotations

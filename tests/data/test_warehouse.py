@@ -1,7 +1,7 @@
 """Loading a contract folder into PostgreSQL (kamlib.data.warehouse): the SQL it writes
 and what it refuses before connecting.
 
-The loads themselves, against a real server, are in test_postgres.py.
+The loads themselves, against a real server, are in tests/system/test_postgres.py.
 """
 
 from __future__ import annotations
