@@ -1039,6 +1039,7 @@ def test_ideal_touches_row_without_a_peak_stays_in_the_table(tmp_path):
     assert r.n == 24
 
 
+# =========================================================================== survival
 def test_kpis_write_the_survival_ids(sample_data):
     from kamlib.kpis.compute import KpiPeriod, survival_kpis
 

@@ -37,6 +37,9 @@ def long_table(quarter: str = "2026Q3", quarters: int = 8) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# -- escaping ------------------------------------------------------------------------------
+
+
 def test_names_are_escaped_in_cards():
     t = long_table()
     card = P.Card("nps", EVIL, "nps", True, theme=EVIL)
