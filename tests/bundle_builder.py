@@ -22,8 +22,7 @@ def small_bundle(**kw) -> bundle.Bundle:
     manager), two KPIs and a model summary."""
     summary = pd.DataFrame({"exp(coef)": [1.2, 0.8]},
                            index=pd.Index(["gap_30d", "recent_nps"], name="covariate"))
-    return bundle.Bundle(
-        Quarter("2026Q3"), Settings(currency="CHF"), Quarter("2026Q3").end, "data/sample",
+    fields = dict(
         window=Window(["2025Q4", "2026Q1", "2026Q2", "2026Q3"], "2025Q4–2026Q3"),
         mentions=Mentions(all=10, unlinked=4), backtest_scores=BacktestFacts(error="no churn"),
         comparisons={"logo_churn_rate": Comparison(kpi="logo_churn_rate", target=0.03,
@@ -31,4 +30,6 @@ def small_bundle(**kw) -> bundle.Bundle:
         kpis=pd.DataFrame({"kpi": ["nps", "nrr"], "value": [12.5, np.nan]}),
         accounts=pd.DataFrame({"account_id": ["a", "b"], "name": ["A", np.nan],
                                "kam_id": ["K1", None]}),
-        model_summary=summary, **kw)
+        model_summary=summary)
+    return bundle.Bundle(Quarter("2026Q3"), Settings(currency="CHF"), Quarter("2026Q3").end,
+                         "data/sample", **{**fields, **kw})

@@ -12,8 +12,8 @@ HOSTILE = "<script>alert('x')</script> & \"Co\" 5 % +1 pp"
 
 
 def test_names_are_escaped_in_text_blocks():
-    for h in (present.callout(EVIL, "alert", title=EVIL), present.section_note(EVIL), present.bullets([EVIL]),
-              present.facts([(EVIL, EVIL)])):
+    for h in (present.callout(EVIL, "alert", title=EVIL), present.section_note(EVIL),
+              present.bullets([EVIL]), present.facts([(EVIL, EVIL)])):
         assert "<script>" not in h and "&lt;script&gt;" in h
 
 
