@@ -69,7 +69,7 @@ def test_rows_leave_the_engine_only_through_fetch():
     (``.min().execute()``), so no frame reaches pandas in an engine's thread order."""
     scalar = {"min", "max", "count", "sum", "mean", "nunique"}
     bad = []
-    for path in sorted((Path(kamlib.__file__).parent).glob("*.py")):
+    for path in sorted((Path(kamlib.__file__).parent).rglob("*.py")):
         tree = ast.parse(path.read_text())
         for fn in ast.walk(tree):
             if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
