@@ -57,7 +57,7 @@ bench: venv  ## Benchmarks at 1 M and 10 M interactions (slow; writes bench/resu
 	$(BIN)/python bench/run.py
 
 chaos: venv sample  ## Kill report runs at random moments (KILLS=20); the published report must survive
-	KAM_CHAOS_KILLS=$(or $(KILLS),20) $(BIN)/python -m pytest -m chaos tests/test_report_runs.py
+	KAM_CHAOS_KILLS=$(or $(KILLS),20) $(BIN)/python -m pytest -m chaos tests/system/test_report_runs.py
 
 clean:  ## Remove the venv, caches and generated data (keeps reports)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(SAMPLE) .cache

@@ -2,7 +2,7 @@
 
 The three functions of ``kamlib.panels.customers`` are vectorised; a per-row or
 quadratic implementation would take minutes here. Their results at this size are
-checked in ``tests/test_customers.py``; this script only times them.
+checked in ``tests/panels/test_customers.py``; this script only times them.
 
 Usage: python bench/customers_scale.py [CONTRACTS] -> one JSON line of timings.
 """

@@ -3,7 +3,7 @@ cover the generator's hazard ratios (truth.json), judged against Binomial(m*c, 0
 
     python bench/truth_coverage.py [--seeds 1-8] [--accounts 400]
 
-The CI test (tests/test_survival.py) runs the sample and two small data sets; this
+The CI test (tests/models/test_survival.py) runs the sample and two small data sets; this
 sweep runs more seeds at the sample's size and prints each coefficient's coverage,
 the total, and the 0.1 % and 1 % quantiles of Binomial(m*c, 0.95).
 """

@@ -47,6 +47,15 @@ def sample_copy(sample_dir, tmp_path) -> Path:
     return dst
 
 
+@pytest.fixture(scope="session")
+def sample_bundle(sample_dir, tmp_path_factory):
+    """The bundle of the sample's default quarter, as a report builds it (slow: build it
+    only in tests marked slow)."""
+    from kamlib.report.bundle import open_bundle
+
+    return open_bundle(str(sample_dir), "", str(tmp_path_factory.mktemp("bundle")))
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 REPO = Path(__file__).resolve().parents[1]
 PG_ENV = "KAM_TEST_PG_URL"

@@ -30,6 +30,7 @@ import itertools
 import random
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
@@ -257,6 +258,8 @@ class DataSet:
 
 # ---------------------------------------------------------------------- running KPIs
 def period(data, quarter: str = "2026Q3", settings: Settings = FAST):
+    """The quarter's panels as ``compute_kpis`` builds them (a
+    :class:`kamlib.kpis.compute.KpiPeriod`, which also fits the churn model when asked)."""
     from kamlib.kpis.compute import KpiPeriod
 
     return KpiPeriod(data, Quarter(quarter, settings.fiscal_year_start_month), settings)
@@ -291,3 +294,54 @@ def pick(table: pd.DataFrame, kpi: str, grain: str = "company", group: str = "al
 
 def groups_of(table: pd.DataFrame, kpi: str, grain: str) -> list[str]:
     return sorted(table[(table.kpi == kpi) & (table.grain == grain)].group)
+
+
+# ---------------------------------------------------------------------- renewals
+RENEWAL_AS_OF = "2026-09-30"  # end of 2026Q3; next quarter 2026-10-01 .. 2026-12-31
+
+
+def renewal_contracts() -> pd.DataFrame:
+    """Nine contracts around the renewal window of 2026Q4 (the tests of the renewal
+    calendar and of the accounts-to-act-on block)."""
+    rows = [  # contract, account, start, end, value, renewal_of
+        ("c1", "A", "2025-01-01", "2026-12-31", 100.0, None),  # opens 12-31 - 90 d = 10-02: in
+        ("c2", "B", "2026-04-01", "2027-03-31", 300.0, None),  # opens 2026-12-31: in (last day)
+        ("c3", "C", "2026-04-02", "2027-04-01", 400.0, None),  # opens 2027-01-01: out
+        ("c4", "D", "2026-01-01", "2026-12-30", 50.0, None),   # opens 2026-10-01: in (first day)
+        ("c5", "E", "2026-01-01", "2026-12-29", 60.0, None),   # opens 2026-09-30: already open
+        ("c6", "F", "2026-01-01", "2026-12-31", 70.0, None),   # renewed early by c7: out
+        ("c7", "F", "2026-09-01", "2027-08-31", 80.0, "c6"),   # opens 2027-06-02: out
+        ("c8", "G", "2025-07-01", "2026-06-30", 90.0, None),   # lapsed (window closed 07-31)
+        ("c9", "H", "2026-11-01", "2026-12-31", 10.0, None),   # starts after as_of: not seen
+    ]
+    f = pd.DataFrame(rows, columns=["contract_id", "account_id", "start_on", "end_on",
+                                    "annual_value", "renewal_of"])
+    return f.assign(start_on=pd.to_datetime(f.start_on), end_on=pd.to_datetime(f.end_on))
+
+
+# ---------------------------------------------------------------------- what changed
+def change_row(kpi, grain, group, period, value, n, low=np.nan, high=np.nan):
+    """One row of a KPI table (the tests of what changed)."""
+    return {"kpi": kpi, "grain": grain, "group": group, "period": period, "value": value,
+            "low": low, "high": high, "n": n}
+
+
+def small_change_case():
+    """Touchpoints of two quarters that fall in segment s1 only, driven by account a1 of K1:
+    (rows now, rows before, owners)."""
+    rows = []
+    # touchpoints fall in segment s1 only; account a1 of K1 drives it
+    for per, s1, a1 in (("2026Q2", 40.0, 60.0), ("2026Q3", 20.0, 20.0)):
+        rows += [change_row("touchpoints_per_account", "company", "all", per, (s1 + 30) / 2, 20,
+                      (s1 + 30) / 2 - 2, (s1 + 30) / 2 + 2),
+                 change_row("touchpoints_per_account", "segment", "s1", per, s1, 10, s1 - 3, s1 + 3),
+                 change_row("touchpoints_per_account", "segment", "s2", per, 30.0, 10, 27, 33)]
+        rows += [change_row("touchpoints_per_account", "account", "a1", per, a1, 1)]
+        rows += [change_row("touchpoints_per_account", "account", f"x{i}", per, 30.0, 1)
+                 for i in range(3)]
+    f = pd.DataFrame(rows)
+    owners = pd.DataFrame({"account_id": ["a1", "x0", "x1", "x2"] * 2,
+                           "segment": ["s1", "s1", "s2", "s2"] * 2,
+                           "kam_id": ["K1", "K2", "K2", "K2"] * 2,
+                           "period": ["2026Q2"] * 4 + ["2026Q3"] * 4})
+    return f[f.period == "2026Q3"], f[f.period == "2026Q2"], owners

@@ -128,20 +128,6 @@ def test_whole_numbers_are_fine_where_fractions_are_allowed(tmp_path):
     assert isinstance(s.resolution_target_hours, float)
 
 
-def test_the_cli_turns_a_config_error_into_exit_2(tmp_path, monkeypatch):
-    from typer.testing import CliRunner
-
-    from kamlib.report.cli import app
-
-    missing = tmp_path / "typo.toml"
-    monkeypatch.setenv("KAM_CONFIG", str(missing))
-    for args in (["kpis", "--out", str(tmp_path / "k.csv")], ["report", "--out", str(tmp_path)]):
-        result = CliRunner().invoke(app, args)
-        assert result.exit_code == 2, result.output
-        assert "KAM_CONFIG" in result.output and "typo.toml" in result.output
-        assert "Traceback" not in result.output
-
-
 # -- where files go ----------------------------------------------------------------------
 _PATHS = ("import json, kamlib.config as C; print(json.dumps({k: str(getattr(C, k)) for k in "
           "('CHECKOUT', 'PROJECT_ROOT', 'REPORTS_DIR', 'CONFIG_FILE', 'CACHE_DIR', "

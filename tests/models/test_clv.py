@@ -1,0 +1,97 @@
+"""Customer lifetime value (kamlib.models.clv) on hand-made numbers.
+
+Every expected number is worked out by hand in the comment next to it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kamlib.models import clv
+from kamlib.periods import Quarter
+
+approx = pytest.approx
+
+
+def test_clv_values_discount_each_year_of_survival():
+    # d = 0: 10 * (1 + 0.5 + 0.25) = 17.5
+    assert clv.clv_values(np.array([10.0]), np.array([[1, 0.5, 0.25]]), 0.0)[0] == approx(17.5)
+    # d = 25 %, one year: 10 * 0.5 / 1.25 = 4 and 20 * 0.5 / 1.25 = 8, row by row
+    got = clv.clv_values(np.array([10.0, 20.0]), np.array([[0.5], [0.5]]), 0.25)
+    assert got.tolist() == [approx(4.0), approx(8.0)]
+    # survival outside [0, 1] is clipped: 10 * (1 + 0) = 10
+    assert clv.clv_values(np.array([10.0]), np.array([[1.2, -0.1]]), 0.0)[0] == approx(10.0)
+
+
+def test_naive_lifetime_and_total_with_the_cap():
+    assert clv.naive_lifetime_years(0.25) == 4.0  # 1 / 0.25
+    assert clv.naive_lifetime_years(0.0) == math.inf
+    book = pd.DataFrame({"margin": [100.0, 50.0]})
+    assert clv.naive_total(book, 0.25) == approx(600.0)  # 150 * 4
+    # no churn: the lifetime is capped at 100 years -> 150 * 100
+    assert clv.naive_total(book, 0.0) == approx(150 * clv.NAIVE_LIFETIME_CAP_YEARS)
+
+
+def test_trailing_churn_rate_counts_last_years_customers_lost_since():
+    t = pd.Timestamp
+    spells = pd.DataFrame({
+        "account_id": ["A", "B", "C", "D"],
+        "start_on": [t("2024-01-01"), t("2024-01-01"), t("2025-10-15"), t("2024-01-01")],
+        "last_day": [t("2026-03-31"), t("2026-09-30"), t("2026-04-30"), t("2025-09-14")],
+        "churned": [True, False, True, True],
+        "known_on": [t("2026-04-01"), pd.NaT, t("2026-05-01"), t("2025-09-15")],
+    })
+    # a year before 2026Q3's end is 2025-09-30: customers then are A and B (C started
+    # later, D had left); of them A's churn became known since -> 1 / 2
+    assert clv.trailing_churn_rate(spells, Quarter("2026Q3", 1)) == 0.5
+    assert math.isnan(clv.trailing_churn_rate(spells, Quarter("2024Q3", 1)))  # no base
+
+
+def test_value_at_risk_by_group_with_zero_clv_and_ties():
+    f = pd.DataFrame({"account_id": list("abcd"), "segment": ["s", "t", "u", "u"],
+                      "clv": [100.0, 40.0, 0.0, 0.0], "value_at_risk": [10.0, 10.0, 0.0, 0.0]})
+    v = clv.value_at_risk_by(f, "segment")
+    # s and t tie at 10: by name; u has no CLV: no share
+    assert v.segment.tolist() == ["s", "t", "u"] and v.accounts.tolist() == [1, 1, 2]
+    assert v.share_at_risk.tolist()[:2] == [approx(0.1), approx(0.25)]  # 10/100, 10/40
+    assert math.isnan(v.share_at_risk.iloc[2])
+
+
+# ----------------------------------------------------------------------------- properties
+def test_clv_hand_example():
+    # m = 100, S = (0.9, 0.8), d = 10 %: 100 * (0.9 / 1.1 + 0.8 / 1.21) = 81.818 + 66.116
+    assert clv.clv_values(np.array([100.0]), np.array([[0.9, 0.8]]), 0.10)[0] == \
+        pytest.approx(147.93388, abs=1e-5)
+    # negative margins (credit notes) are floored: CLV never goes below 0
+    assert clv.clv_values(np.array([-50.0]), np.array([[0.9]]), 0.1)[0] == 0
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=12),
+       st.floats(-1e5, 1e6), st.floats(0, 0.5), st.floats(0, 0.5))
+@settings(max_examples=200, deadline=None)
+def test_clv_properties(hazards, margin, d1, d2):
+    s = np.cumprod(1 - np.asarray(hazards))[None, :]  # a valid non-increasing survival curve
+    m = np.array([margin])
+    lo_d, hi_d = sorted((d1, d2))
+    v = clv.clv_values(m, s, lo_d)[0]
+    assert v >= 0
+    assert clv.clv_values(m, s, hi_d)[0] <= v + 1e-9  # a higher rate never raises CLV
+    for h in range(1, s.shape[1]):
+        assert clv.clv_values(m, s[:, :h], lo_d)[0] <= clv.clv_values(m, s[:, :h + 1],
+                                                                     lo_d)[0] + 1e-9
+
+
+def test_value_at_risk_by_kam_adds_up():
+    f = pd.DataFrame({"account_id": list("abc"), "kam_id": ["k1", "k1", "k2"],
+                      "clv": [100.0, 50.0, 80.0], "value_at_risk": [10.0, 5.0, 20.0]})
+    v = clv.value_at_risk_by(f, "kam_id")
+    # k2: 20 at risk of 80; k1: 10 + 5 = 15 of 150
+    assert v.kam_id.tolist() == ["k2", "k1"]
+    assert v.value_at_risk.tolist() == [20.0, 15.0]
+    assert v.share_at_risk.round(3).tolist() == [0.25, 0.1]

@@ -1,0 +1,233 @@
+"""Per-period panels (kamlib.panels.quarter) on tiny hand-made data.
+
+Every expected number is worked out by hand in the comment next to it. The period
+is 2026Q3 (2026-07-01..2026-09-30) unless stated.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kpi_builder import DataSet
+
+from kamlib.panels import quarter as panels
+from kamlib.panels.quarter import contracts_frame
+from kamlib.periods import Quarter
+
+Q3 = Quarter("2026Q3", 1)
+
+
+# =========================================================================== contracted value
+def _acv_contracts(rows, link: bool = True) -> pd.DataFrame:
+    cols = ["contract_id", "account_id", "start_on", "end_on", "annual_value", "renewal_of"]
+    c = pd.DataFrame(rows, columns=cols)
+    for col in ("start_on", "end_on"):
+        c[col] = pd.to_datetime(c[col])
+    c["annual_value"] = c["annual_value"].astype(float)
+    return c if link else c.drop(columns=["renewal_of"])
+
+
+@pytest.mark.parametrize("link", [True, False], ids=["renewal_of", "date_rule"])
+def test_acv_on_early_renewal_replaces_its_predecessor(link):
+    # R1 runs 2025-01-01..2025-12-31 (100); its renewal R2 starts early, 2025-12-15
+    # (inside (end_on - 30, end_on + 31] for the date rule), at 130. P is an unrelated
+    # parallel contract (50) of the same account: it adds up.
+    c = _acv_contracts([
+        ("R1", "A", "2025-01-01", "2025-12-31", 100, None),
+        ("R2", "A", "2025-12-15", "2026-12-14", 130, "R1"),
+        ("P", "A", "2025-06-01", "2027-05-31", 50, None),
+    ], link)
+    on = lambda day: panels.acv_on(c, date.fromisoformat(day), 30).get("A")  # noqa: E731
+    assert on("2025-12-14") == 150  # the day before R2 starts: R1 100 + P 50
+    assert on("2025-12-15") == 180  # R2 starts: R1 stops counting -> R2 130 + P 50 (not 280)
+    assert on("2025-12-31") == 180  # R1 still in force on paper, but replaced
+    # R2 in its renewal window while P is in force: only contracts in force count
+    assert on("2026-12-20") == 50
+    assert on("2027-01-20") == 50  # R2's window is over
+    assert on("2027-06-15") == 50  # P in its own window: the latest contract there
+
+
+def test_acv_on_renewal_in_the_window_and_side_by_side_contracts():
+    # S1 ends 2025-06-30; its renewal S2 starts 2025-07-20 (in S1's window): between the
+    # two, S1's value holds (it is the latest contract in its window); from 07-20, S2.
+    # T1, T2 overlap but neither names the other: both count while both are in force.
+    c = _acv_contracts([
+        ("S1", "A", "2024-07-01", "2025-06-30", 100, None),
+        ("S2", "A", "2025-07-20", "2026-07-19", 90, "S1"),
+        ("T1", "B", "2025-01-01", "2025-12-31", 40, None),
+        ("T2", "B", "2025-03-01", "2026-02-28", 60, None),
+    ])
+    acv = panels.acv_on(c, date(2025, 7, 10), 30)
+    assert acv["A"] == 100 and acv["B"] == 100  # A in the window; B: 40 + 60
+    acv = panels.acv_on(c, date(2025, 7, 20), 30)
+    assert acv["A"] == 90
+
+
+@settings(max_examples=60, deadline=None)
+@given(gaps=st.lists(st.integers(-60, 25), min_size=1, max_size=4),
+       lengths=st.lists(st.integers(30, 400), min_size=5, max_size=5),
+       values=st.lists(st.integers(1, 9), min_size=5, max_size=5),
+       which=st.integers(0, 4), offset=st.integers(-40, 80), parallel=st.booleans())
+def test_property_a_renewal_chain_counts_one_contract_at_a_time(gaps, lengths, values, which,
+                                                                  offset, parallel):
+    # a chain linked by renewal_of, each renewal starting up to 60 days before or 25
+    # days after its predecessor's end: of the chain only the latest contract started by
+    # the day can count (the others are replaced); with an unlinked parallel contract,
+    # the rule then applies as usual: the contracts in force add up, and when none is,
+    # the latest one in its renewal window counts.
+    base = date(2024, 1, 1)
+    rows, start = [], 0
+    for i in range(len(gaps) + 1):
+        end = start + lengths[i]
+        rows.append((f"c{i}", "A", base + timedelta(days=start), base + timedelta(days=end),
+                     values[i] * 100, f"c{i - 1}" if i else None))
+        if i < len(gaps):
+            start = max(end + gaps[i], start + 1)
+    if parallel:
+        rows.append(("p", "A", base + timedelta(days=100), base + timedelta(days=900), 7, None))
+    c = _acv_contracts([(a, b, d.isoformat(), e.isoformat(), v, r)
+                        for a, b, d, e, v, r in rows])
+    d = rows[which % len(rows)][2] + timedelta(days=offset)  # near a start: overlaps
+    chain = [r for r in rows if r[0] != "p" and r[2] <= d]
+    alive = chain[-1:] + [r for r in rows if r[0] == "p" and r[2] <= d]  # counted when...
+    force = [r for r in alive if d <= r[3]]  # ...in force, or, if none, ...
+    window = [r for r in alive if r[3] < d <= r[3] + timedelta(days=30)]  # in the window
+    if force:
+        want = float(sum(r[4] for r in force))
+    elif window:
+        last = max(r[3] for r in window)
+        want = float(sum(r[4] for r in window if r[3] == last))
+    else:
+        want = 0.0
+    assert panels.acv_on(c, d, 30).get("A", 0.0) == want
+
+
+# =========================================================================== ownership
+def test_owners_on_prefers_the_covering_assignment_then_a_later_one_then_the_owner(tmp_path):
+    ds = DataSet()
+    ds.account("A", kam="K2")  # current owner K2
+    ds.account("B", kam="K1")
+    ds.account("C", kam="K2")
+    for acc in "ABC":
+        ds.contract(acc, "2025-01-01", "2026-12-31")
+    ds.assignment("A", "K1", "2025-01-01", "2026-06-30")
+    ds.assignment("A", "K2", "2026-07-01")
+    ds.assignment("B", "K3", "2026-08-01")  # B's first assignment starts in the period
+    with ds.load(tmp_path) as data:
+        acc = data.frame("accounts")
+        start = panels.owners_on(data, acc, date(2026, 6, 30), date(2026, 9, 30))
+        early = panels.owners_on(data, acc, date(2026, 6, 30), date(2026, 7, 15))
+    # A: K1's assignment covers 06-30; B: none covers it, K3's starts 08-01 <= as_of;
+    # C: no assignment -> its kam_id
+    assert start.to_dict() == {"A": "K1", "B": "K3", "C": "K2"}
+    # with as_of 07-15, K3's assignment (08-01) is outside the view: B keeps its kam_id
+    assert early.to_dict() == {"A": "K1", "B": "K1", "C": "K2"}
+
+
+# =========================================================================== interactions
+@pytest.fixture(scope="module")
+def touch_data(tmp_path_factory):
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    ds.contract("B", "2026-08-01", "2027-07-31")  # won in the period, never touched
+    ds.touch("A", "2026-06-20T09:00:00")  # before the period
+    ds.touch("A", "2026-07-05T09:00:00", "inbound")
+    ds.touch("A", "2026-07-05T15:00:00")  # same day: one touch day
+    ds.touch("A", "2026-07-25T09:00:00")
+    ds.touch("A", "2026-09-10T09:00:00")
+    ds.touch("A", "2026-10-02T09:00:00")  # after the period
+    with ds.load(tmp_path_factory.mktemp("touches")) as data:
+        yield data
+
+
+def test_interaction_panel_counts_days_and_gaps_inside_the_period(touch_data):
+    p = panels.interaction_panel(touch_data, Q3).set_index("account_id")
+    a = p.loc["A"]
+    # 4 touches in Q3 (07-05 twice, 07-25, 09-10): 1 inbound, 3 outbound
+    assert (a.touches, a.inbound, a.outbound) == (4, 1, 3)
+    assert (a.first_day, a.last_day, a.prev_day) == (
+        pd.Timestamp("2026-07-05"), pd.Timestamp("2026-09-10"), pd.Timestamp("2026-06-20"))
+    # touch days 07-05, 07-25, 09-10: gaps 20 and 47 days -> 47
+    assert a.inner_gap == 47
+    assert list(p.index) == ["A"]  # B has no interaction at all
+
+
+def test_contact_gaps_count_the_stretches_before_between_and_after(touch_data):
+    accounts = pd.DataFrame({"account_id": ["A", "B"],
+                             "spell_start": pd.to_datetime(["2025-01-01", "2026-08-01"])})
+    panel = panels.interaction_panel(touch_data, Q3)
+    g = panels.contact_gaps(accounts, panel, Q3).set_index("account_id")
+    # A: from 06-20 to 07-05 = 15, inner 47, 09-10 to 09-30 = 20 -> 47; last touch 20 days ago
+    assert (g.loc["A", "max_gap_days"], g.loc["A", "days_since_last_touch"]) == (47, 20)
+    # B: no touch; from its spell start 08-01 (after the period start) to 09-30 = 60 days
+    assert g.loc["B", "max_gap_days"] == 60 and g.loc["B", "touches"] == 0
+    assert math.isnan(g.loc["B", "days_since_last_touch"])
+
+
+# =========================================================================== invoices
+def test_invoice_panel_sums_revenue_by_kind_and_knows_earlier_billing(tmp_path):
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    ds.contract("B", "2026-08-01", "2027-07-31")
+    ds.invoice("A", "2026-03-01", 100, kind="new")  # before the period
+    ds.invoice("A", "2026-07-10", 100, kind="repeat")
+    ds.invoice("A", "2026-08-10", 20, kind="upsell")
+    ds.invoice("A", "2026-09-01", -30, kind="repeat")  # a credit note
+    b = ds.invoice("B", "2026-08-15", 50, kind="new")
+    ds.invoice("B", "2026-10-01", 50, kind="repeat")  # after the period
+    with ds.load(tmp_path) as data:
+        p = panels.invoice_panel(data, Q3).set_index("account_id")
+        derived = panels.invoice_panel(
+            data, Q3, kinds=pd.DataFrame({"invoice_id": [b], "kind": ["cross_sell"]})
+        ).set_index("account_id")
+    a = p.loc["A"]
+    # A: 100 + 20 - 30 = 90; repeat 100 - 30 = 70 over 2 invoices; upsell 20
+    assert (a.revenue, a.rev_repeat, a.n_repeat, a.rev_upsell, a.n_upsell) == (90, 70, 2, 20, 1)
+    assert a.billed_before and not p.loc["B", "billed_before"]
+    assert (p.loc["B", "revenue"], p.loc["B", "rev_new"]) == (50, 50)
+    # the kinds given override the column: B's invoice counts as cross-sell, not new
+    assert (derived.loc["B", "rev_cross_sell"], derived.loc["B", "rev_new"]) == (50, 0)
+
+
+# =========================================================================== responses
+def test_response_panel_classes_the_scores_of_the_period(tmp_path):
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    for score in (10, 9, 8, 6):
+        ds.response("A", "2026-08-01", score)
+    ds.response("A", "2026-06-30", 0)  # Q2: not counted
+    with ds.load(tmp_path) as data:
+        r = panels.response_panel(data, Q3).set_index("account_id").loc["A"]
+    # promoters 10, 9; passive 8; detractor 6; mean (10 + 9 + 8 + 6) / 4 = 8.25
+    assert (r.responses, r.promoters, r.passives, r.detractors) == (4, 2, 1, 1)
+    assert r.mean_score == pytest.approx(8.25)
+
+
+def test_reference_panel_looks_back_twelve_months(tmp_path):
+    ds = DataSet()
+    for acc in "ABC":
+        ds.contract(acc, "2025-01-01", "2026-12-31")
+    ds.response("A", "2025-09-30", 10, would_reference=True)  # exactly 365 days: outside
+    ds.response("A", "2026-05-01", 7, would_reference=False)
+    ds.response("B", "2026-01-01", 9, would_reference=True)
+    ds.response("C", "2026-02-01", 9)  # question not answered
+    with ds.load(tmp_path) as data:
+        r = panels.reference_panel(data, date(2026, 9, 30)).set_index("account_id")
+    # window (2025-09-30, 2026-09-30]: A answered once (no), B once (yes), C not at all
+    assert r.answered.to_dict() == {"A": 1, "B": 1}
+    assert r.referenced.to_dict() == {"A": 0, "B": 1}
+
+
+def test_contracts_are_read_once_per_data_set(sample_data, monkeypatch):
+    first = contracts_frame(sample_data)
+    monkeypatch.setattr(type(sample_data), "frame",
+                        lambda self, name: pytest.fail(f"read {name} again"))
+    again = contracts_frame(sample_data)
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[0, "annual_value"] = -1.0  # a copy: the next caller is not affected
+    assert contracts_frame(sample_data).loc[0, "annual_value"] != -1.0

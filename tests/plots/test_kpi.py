@@ -1,0 +1,173 @@
+"""KPI plots (kamlib.plots.kpi): a KPI over quarters, funnel plots and NPS bars, with
+empty and missing input."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.text import Text
+from plot_builder import funnel_data, nps_df, trend_df
+
+from kamlib import plots as P
+
+# -- plot_trend ---------------------------------------------------------------------
+
+
+def test_trend_draws_line_band_and_last_value():
+    ax = P.plot_trend(trend_df(), title="Retention", ylabel="Retained accounts", percent=True)
+    assert isinstance(ax, Axes)
+    assert len(ax.lines) == 1
+    line = ax.lines[0]
+    assert line.get_marker() == "o"
+    assert np.isnan(line.get_ydata()[3])  # the gap stays a gap
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    assert bands[0].get_alpha() < 0.5 and bands[0].get_zorder() < line.get_zorder()
+    assert ax.get_ylabel() == "Retained accounts (%)"
+    assert ax.get_title(loc="left") == "Retention"
+    assert [t.get_text() for t in ax.texts] == ["80.0%"]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == [f"{2024 + i // 4}Q{i % 4 + 1}" for i in range(8)]
+    assert ax.yaxis.get_major_formatter().format_ticks([0.7, 0.75, 0.8]) == ["70%", "75%", "80%"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Estimate", "95 % interval"]
+
+
+def test_trend_money_and_plain_units():
+    df = trend_df(gap=None).assign(value=lambda d: d.value * 1e6)
+    ax = P.plot_trend(df[["period", "value"]], ylabel="Average CLV", currency="EUR")
+    assert ax.get_ylabel() == "Average CLV (EUR)"
+    assert ax.texts[-1].get_text() == "EUR 800k"
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]  # no band columns
+    ax = P.plot_trend(trend_df(gap=None), ylabel="Resolution time (hours)")
+    assert ax.get_ylabel() == "Resolution time (hours)"
+
+
+def test_trend_thins_many_period_labels_but_keeps_the_last():
+    ax = P.plot_trend(trend_df(k=30, gap=None), ylabel="Rate (%)", percent=True)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) <= 12
+    assert labels[-1] == "2031Q2"
+
+
+def test_trend_accepts_quarter_objects_and_given_axes():
+    from kamlib.periods import Quarter
+
+    df = trend_df(k=3, gap=None).assign(period=lambda d: [Quarter(p) for p in d.period])
+    _fig, ax0 = plt.subplots()
+    ax = P.plot_trend(df, ax=ax0, ylabel="Share (%)", percent=True)
+    assert ax is ax0
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024Q1", "2024Q2", "2024Q3"]
+
+
+@pytest.mark.parametrize("df", [
+    pd.DataFrame(columns=["period", "value", "low", "high"]),
+    pd.DataFrame({"period": ["2025Q1", "2025Q2"], "value": [np.nan, np.nan],
+                  "low": [np.nan, np.nan], "high": [np.nan, np.nan]}),
+    pd.DataFrame({"period": ["2025Q1"], "value": [0.5], "low": [np.nan], "high": [np.nan]}),
+])
+def test_trend_empty_or_missing(df):
+    ax = P.plot_trend(df, ylabel="Share", percent=True)
+    assert isinstance(ax, Axes)
+    ax.figure.canvas.draw()
+
+
+# -- plot_funnel --------------------------------------------------------------------
+
+
+def test_funnel_draws_target_limits_and_labels_outliers_only():
+    df, lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, limits=lim, title="Renewal rate by KAM")
+    assert isinstance(ax, Axes)
+    assert len(ax.lines) == 5  # target + 2 x 95 % + 2 x 99.8 %
+    target = ax.lines[0]
+    assert list(target.get_ydata()) == [0.8, 0.8]
+    styles = [ln.get_linestyle() for ln in ax.lines[1:]]
+    assert styles.count("--") == 2 and styles.count("-") == 2
+    assert sorted(t.get_text() for t in ax.texts) == ["Team 02", "Team 05", "Team 06"]
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in scatters) == len(df)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:3] == ["Company rate 80.0%", "95 % limits", "99.8 % limits"]
+    assert "Outside 99.8 % limits" in legend
+    assert ax.get_ylabel() == "Rate (%)" and "(count)" in ax.get_xlabel()
+    lo, hi = ax.get_ylim()
+    assert 0 <= lo < 0.55 and 0.98 < hi <= 1
+
+
+def test_funnel_outlier_labels_do_not_overlap():
+    df, lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, limits=lim)
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b)
+
+
+def test_funnel_highlight_note_and_no_limits():
+    df, _lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, highlight=["Team 10"], note="Over-dispersion allowed for",
+                       percent=True)
+    labels = [t.get_text() for t in ax.texts if "dispersion" not in t.get_text()]
+    assert labels == ["Team 10"]  # nothing is outside without limits
+    assert len(ax.lines) == 1
+    notes = [c for c in ax.get_children() if isinstance(c, Text) and "dispersion" in c.get_text()]
+    assert len(notes) == 1
+    assert "Highlighted" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("df", [
+    pd.DataFrame(columns=["group", "n", "rate"]),
+    pd.DataFrame({"group": ["A", "B"], "n": [np.nan, 10], "rate": [0.5, np.nan]}),
+])
+def test_funnel_empty_or_missing(df):
+    _df, lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, limits=lim)
+    assert isinstance(ax, Axes)
+    ax.figure.canvas.draw()
+
+
+# -- plot_nps_bars ------------------------------------------------------------------
+
+
+def test_nps_bars_stack_to_100_percent_in_given_order():
+    df = nps_df()
+    ax = P.plot_nps_bars(df, title="NPS")
+    assert isinstance(ax, Axes)
+    assert len(ax.patches) == 3 * len(df)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(df.group)
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # first group on top
+    ends = {}
+    for p in ax.patches:
+        y = round(p.get_y() + p.get_height() / 2)
+        ends[y] = max(ends.get(y, 0), p.get_x() + p.get_width())
+    assert ends[0] == pytest.approx(1) and ends[3] == 0  # the empty group draws nothing
+    right = [t.get_text() for t in ax.texts if "NPS" in t.get_text() or "answers" in t.get_text()]
+    assert right == ["NPS +30  n=100", "NPS +50  n=50", "NPS +10  n=100", "no answers"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ["Detractors (0–6)", "Passives (7–8)", "Promoters (9–10)"]
+    colors = [mpl.colors.to_hex(ax.patches[i * len(df)].get_facecolor()) for i in range(3)]
+    assert colors == [P.COLORS["detractors"].lower(), P.COLORS["passives"].lower(),
+                      P.COLORS["promoters"].lower()]
+    assert ax.get_xlabel() == "Share of respondents (%)"
+
+
+def test_nps_rounding_and_signs():
+    df = pd.DataFrame({"group": ["a", "b", "c"], "detractors": [3, 5, 1],
+                       "passives": [0, 0, 0], "promoters": [5, 3, 1]})
+    ax = P.plot_nps_bars(df)
+    texts = [t.get_text() for t in ax.texts if t.get_text().startswith("NPS")]
+    # 25 exactly, -25, 0: half away from zero, a real minus, no sign on zero
+    assert texts == ["NPS +25  n=8", "NPS \u221225  n=8", "NPS 0  n=2"]
+
+
+def test_nps_empty():
+    ax = P.plot_nps_bars(pd.DataFrame(columns=["group", "detractors", "passives", "promoters"]))
+    assert isinstance(ax, Axes) and not ax.patches
+    ax.figure.canvas.draw()

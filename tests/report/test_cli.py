@@ -1,0 +1,34 @@
+"""Root options of the kam command: -v shows kamlib's log, -q silences progress only."""
+
+from __future__ import annotations
+
+from kam_cli import kam
+
+
+def test_verbose_shows_kamlib_log_and_default_does_not(sample_dir):
+    r = kam("-v", "validate", "--data", str(sample_dir))
+    assert r.returncode == 0, r.stderr
+    assert "contract file(s)" in r.stderr and "INFO" in r.stderr
+    r = kam("validate", "--data", str(sample_dir))
+    assert r.returncode == 0 and "contract file(s)" not in r.stderr
+    assert "rows read = rows used + rows quarantined" in r.stdout
+
+
+def test_quiet_still_reports_errors(tmp_path):
+    r = kam("-q", "validate", "--data", str(tmp_path / "missing"))
+    assert r.returncode == 2
+    assert "data folder not found" in r.stderr
+
+
+def test_the_cli_turns_a_config_error_into_exit_2(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from kamlib.report.cli import app
+
+    missing = tmp_path / "typo.toml"
+    monkeypatch.setenv("KAM_CONFIG", str(missing))
+    for args in (["kpis", "--out", str(tmp_path / "k.csv")], ["report", "--out", str(tmp_path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "KAM_CONFIG" in result.output and "typo.toml" in result.output
+        assert "Traceback" not in result.output

@@ -1,0 +1,31 @@
+"""The notebooks' setup (kamlib.report.notebook): each warning shows once per notebook."""
+
+from __future__ import annotations
+
+import warnings
+
+from kamlib.report.notebook import show_warnings
+
+
+def test_each_warning_shows_once_and_deprecations_stay_hidden():
+    with warnings.catch_warnings(record=True) as seen:
+        show_warnings()
+        for _ in range(3):
+            warnings.warn("too few accounts for the curve", UserWarning, stacklevel=1)
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)
+    assert [str(w.message) for w in seen] == ["too few accounts for the curve"]
+
+
+def test_a_notebook_shown_again_shows_its_warnings_again():
+    """In a kernel shared by several notebooks, a warning already shown by one notebook
+    shows again in the next (the setup forgets what was shown)."""
+    def page():
+        warnings.warn("the churn model did not converge", RuntimeWarning, stacklevel=1)
+
+    with warnings.catch_warnings(record=True) as seen:
+        show_warnings()
+        page()
+        page()
+        show_warnings()
+        page()
+    assert len(seen) == 2
