@@ -78,7 +78,9 @@ def test_missing_project_file_gives_the_defaults(tmp_path, monkeypatch):
      ["grace_days", "outside [settings]", "allowed: [settings]"]),
     # a misspelt section: its keys would be ignored
     ("[setings]\ngrace_days = 45\n", ["[setings]", "did you mean [settings]", "allowed: [settings]"]),
-    ("[settings]\ngrace_days = 45\n[targets]\nnrr = 1.1\n", ["[targets]", "allowed: [settings]"]),
+    # [targets] is a section now (tests/test_targets_config.py); a misspelling is not
+    ("[settings]\ngrace_days = 45\n[target]\nnrr = 1.1\n",
+     ["[target]", "did you mean [targets]", "allowed: [settings], [targets]"]),
     # a table inside [settings]
     ("[settings.grace]\ndays = 45\n", ["grace", "unknown setting"]),
     ("[settings]\ngrace_dayz = 45\n", ["grace_dayz", "did you mean grace_days"]),
