@@ -27,7 +27,6 @@ from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_promoter
 from kamlib.errors import ParameterError
 from kamlib.kpis import acquisition, registry
-from kamlib.kpis.targets import attach_targets
 from kamlib.kpis.grains import (
     GRAINS,
     column,
@@ -41,6 +40,7 @@ from kamlib.kpis.grains import (
     row,
 )
 from kamlib.kpis.lifetime import SurvivalFit, fit_survival
+from kamlib.kpis.targets import attach_targets
 from kamlib.kpis.team import enps_answers
 from kamlib.models import clv
 from kamlib.panels import coverage

@@ -47,7 +47,7 @@ def normalise_targets(raw: pd.DataFrame, where: str = "targets") -> pd.DataFrame
     >>> normalise_targets(t).iloc[0][["period", "direction"]].tolist()
     ['2026Q3', '']
     """
-    out = pd.DataFrame({c: raw[c] if c in raw else None for c in TARGET_COLUMNS},
+    out = pd.DataFrame({c: raw.get(c) for c in TARGET_COLUMNS},
                        index=raw.index)
     for c in ("kpi", "grain", "group", "period", "direction"):
         out[c] = out[c].astype("string").fillna("").str.strip().astype(object)

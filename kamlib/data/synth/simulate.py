@@ -18,7 +18,6 @@ import numpy as np
 import pyarrow as pa
 
 from kamlib.data.synth import churn, engagement, objectives, people, prospects, surveys
-from kamlib.data.synth.targets import targets_table
 from kamlib.data.synth.columns import Rows, ids
 from kamlib.data.synth.money import (
     Ledger,
@@ -29,6 +28,7 @@ from kamlib.data.synth.money import (
     open_spells,
 )
 from kamlib.data.synth.parameters import SynthConfig
+from kamlib.data.synth.targets import targets_table
 from kamlib.data.synth.timeline import day, month_days, months
 from kamlib.data.synth.truth import truth as make_truth
 from kamlib.periods import Quarter
