@@ -12,7 +12,7 @@ whose direction is written out as an example.
 >>> t.column_names
 ['kpi', 'grain', 'group', 'period', 'target', 'direction']
 >>> t.num_rows
-23
+20
 """
 
 from __future__ import annotations
