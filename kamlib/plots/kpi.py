@@ -219,9 +219,9 @@ def _target_line(ax: Axes, df: pd.DataFrame, x: np.ndarray, target_col: str,
     fmt = fmt_pct if percent else (value_fmt or fmt_number)
     word = STATUS_TEXT.get(status, "") if isinstance(status, str) else ""
     ax.annotate(f"Target {fmt(t[ok[-1]])}" + (f": {word}" if word else ""),
-                (x[ok[-1]], t[ok[-1]]), xytext=(7, -2),
-                textcoords="offset points", ha="left", va="top", fontsize=9, color=color,
-                zorder=4)
+                (x[ok[-1]], t[ok[-1]]), xytext=(-4, 3),  # above the line, ending at it
+                textcoords="offset points", ha="right", va="bottom", fontsize=9, color=color,
+                zorder=4, path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
     return line
 
 
