@@ -9,9 +9,15 @@ outside a checkout (or the file named by ``$KAM_CONFIG``)::
     grace_days = 45
     currency = "USD"
 
-``[settings]`` is the only section; anything else in the file, and a value of the
-wrong type or range, is a :class:`~kamlib.errors.ConfigError` naming the file
-and the key.
+and ``[targets]`` gives company-wide targets by KPI id (see :attr:`Settings.targets`)::
+
+    [targets]
+    nps = 30
+    logo_churn_rate = 0.02
+
+``[settings]`` and ``[targets]`` are the only sections; anything else in the file,
+and a value of the wrong type or range, is a :class:`~kamlib.errors.ConfigError`
+naming the file and the key.
 
 >>> s = Settings()
 >>> s.grace_days, s.discount_rate, s.currency
@@ -28,7 +34,8 @@ import math
 import numbers
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import kamlib
@@ -96,8 +103,9 @@ def default_data() -> str:
     """The data a notebook reads when its ``data`` parameter is empty: ``$KAM_DATA``,
     else the project's ``data/sample``, wherever the notebook is run from."""
     return os.environ.get("KAM_DATA") or str(SAMPLE_DIR)
-#: The sections a config file may have; every setting goes under ``[settings]``.
-SECTIONS = ("settings",)
+#: The sections a config file may have; every setting goes under ``[settings]``, the
+#: company-wide KPI targets under ``[targets]``.
+SECTIONS = ("settings", "targets")
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,10 @@ class Settings:
         ``end_on`` (the renewal calendar lists the windows opening next quarter).
     fdr_q : the false discovery rate of "What changed": the quarter's changes pass
         when their Benjamini-Hochberg q-value is at most this (default 0.10).
+    targets : company-wide KPI targets, KPI id -> target in the KPI's unit (shares
+        as fractions: ``logo_churn_rate = 0.02`` is 2 %); default none. They apply to
+        the company grain when the ``targets`` table has nothing more specific
+        (:mod:`kamlib.kpis.targets`, which also checks that the ids are KPI ids).
     """
 
     fiscal_year_start_month: int = 1
@@ -148,6 +160,8 @@ class Settings:
     renewal_notice_days: int = 90
     # -- What changed (kamlib.kpis.changes)
     fdr_q: float = 0.10
+    # -- targets: company-wide defaults, KPI id -> target (kamlib.kpis.targets)
+    targets: Mapping[str, float] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         bad = self._type_faults()
@@ -184,7 +198,9 @@ class Settings:
         bad = []
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.type == "str":
+            if f.name == "targets":
+                bad += self._target_faults()
+            elif f.type == "str":
                 if not isinstance(v, str):
                     bad.append(f"{f.name} must be a text such as \"EUR\", got {v!r}")
             elif isinstance(v, bool) or not isinstance(v, numbers.Real):
@@ -199,6 +215,23 @@ class Settings:
                 bad.append(f"{f.name} must be a finite number, got {v!r}")
             else:
                 object.__setattr__(self, f.name, float(v))
+        return bad
+
+    def _target_faults(self) -> list[str]:
+        """One message per target that is not a finite number under a text key; the
+        targets are kept as a plain dict of floats (KPI ids are checked where the
+        targets are resolved, :mod:`kamlib.kpis.targets`)."""
+        if not isinstance(self.targets, Mapping):
+            return [f"targets must be a table of KPI id = number, got {self.targets!r}"]
+        bad, clean = [], {}
+        for k, v in self.targets.items():
+            if not isinstance(k, str):
+                bad.append(f"targets: the key {k!r} must be a KPI id")
+            elif isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+                bad.append(f"targets.{k} must be a finite number, got {v!r}")
+            else:
+                clean[k] = float(v)
+        object.__setattr__(self, "targets", clean)
         return bad
 
     def replace(self, **changes) -> Settings:
@@ -224,10 +257,15 @@ def _layout_faults(raw: dict) -> list[str]:
         else:
             bad.append(f"{key} is outside [settings]; every setting goes under [settings] "
                        f"(allowed: {allowed})")
+    if not isinstance(raw.get("targets", {}), dict):
+        bad.append(f"targets must be a section [targets], not a value; allowed: {allowed}")
     table = raw.get("settings", {})
     if not isinstance(table, dict):
         return [*bad, f"settings must be a section [settings], not a value; allowed: {allowed}"]
-    known = [f.name for f in fields(Settings)]
+    if "targets" in table:
+        bad.append("targets is a section of its own: write [targets] with one KPI id = "
+                   "number per line, not targets under [settings]")
+    known = [f.name for f in fields(Settings) if f.name != "targets"]
     unknown = sorted(set(table) - set(known))
     if unknown:
         named = ", ".join(f"{k}{_did_you_mean(k, known)}" for k in unknown)
@@ -239,9 +277,10 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     """Settings from ``path``, ``$KAM_CONFIG`` or ``kam.toml``; defaults if none exists.
 
     A file named by ``path`` or ``$KAM_CONFIG`` must exist (an empty ``KAM_CONFIG``
-    counts as unset). Keys outside ``[settings]``, other sections, unknown settings
-    and values of the wrong type or range are errors naming the file and the key,
-    so a typo never passes silently.
+    counts as unset). Keys outside ``[settings]`` and ``[targets]``, other sections,
+    unknown settings and values of the wrong type or range are errors naming the
+    file and the key, so a typo never passes silently. ``[targets]`` becomes
+    :attr:`Settings.targets`.
     """
     env = os.environ.get("KAM_CONFIG")
     candidate = Path(path or env or CONFIG_FILE)
@@ -261,6 +300,6 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     if bad:
         raise ConfigError(f"{candidate}{named_by}: " + "; ".join(bad))
     try:
-        return Settings(**raw.get("settings", {}))
+        return Settings(**raw.get("settings", {}), targets=raw.get("targets", {}))
     except ConfigError as exc:
         raise ConfigError(f"{candidate}{named_by}: {exc}") from None

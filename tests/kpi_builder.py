@@ -345,3 +345,10 @@ def small_change_case():
                            "kam_id": ["K1", "K2", "K2", "K2"] * 2,
                            "period": ["2026Q2"] * 4 + ["2026Q3"] * 4})
     return f[f.period == "2026Q3"], f[f.period == "2026Q2"], owners
+
+
+# ---------------------------------------------------------------------- targets
+def target_rows(*rows) -> pd.DataFrame:
+    """A targets table from (kpi, grain, group, period, target, direction) tuples."""
+    return pd.DataFrame(rows, columns=["kpi", "grain", "group", "period", "target",
+                                       "direction"])

@@ -78,7 +78,9 @@ def test_missing_project_file_gives_the_defaults(tmp_path, monkeypatch):
      ["grace_days", "outside [settings]", "allowed: [settings]"]),
     # a misspelt section: its keys would be ignored
     ("[setings]\ngrace_days = 45\n", ["[setings]", "did you mean [settings]", "allowed: [settings]"]),
-    ("[settings]\ngrace_days = 45\n[targets]\nnrr = 1.1\n", ["[targets]", "allowed: [settings]"]),
+    # [targets] is a section now (tests/test_targets_config.py); a misspelling is not
+    ("[settings]\ngrace_days = 45\n[target]\nnrr = 1.1\n",
+     ["[target]", "did you mean [targets]", "allowed: [settings], [targets]"]),
     # a table inside [settings]
     ("[settings.grace]\ndays = 45\n", ["grace", "unknown setting"]),
     ("[settings]\ngrace_dayz = 45\n", ["grace_dayz", "did you mean grace_days"]),
@@ -187,3 +189,30 @@ def test_inside_a_checkout_its_root_is_the_project(tmp_path):
     # KAM_HOME names the project whatever the working directory
     seen = _paths_seen(tmp_path, _installed_copy(tmp_path / "2"), KAM_HOME=str(tmp_path))
     assert seen["PROJECT_ROOT"] == str(tmp_path) and seen["CACHE_DIR"] == str(tmp_path / ".cache")
+
+
+def test_kam_toml_targets_are_read(tmp_path):
+    p = tmp_path / "kam.toml"
+    p.write_text("[settings]\ngrace_days = 45\n[targets]\nnps = 30\nlogo_churn_rate = 0.02\n")
+    s = load_settings(p)
+    assert s.grace_days == 45 and s.targets == {"nps": 30.0, "logo_churn_rate": 0.02}
+    p.write_text("[targets]\nnrr = 1.1\n")  # [targets] alone is fine too
+    assert load_settings(p).targets == {"nrr": 1.1}
+    assert Settings().targets == {}
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ('[targets]\nnps = "high"\n', "targets.nps must be a finite number, got 'high'"),
+    ("[targets]\nnps = true\n", "targets.nps must be a finite number, got True"),
+    ("[targets]\nnps = inf\n", "targets.nps must be a finite number, got inf"),
+    ("[targets]\nnps = [30]\n", "targets.nps must be a finite number"),
+    ("targets = 3\n", "targets must be a section [targets], not a value"),
+    ("[settings]\ntargets = 3\n", "targets is a section of its own"),
+    ("[target]\nnps = 30\n", "did you mean [targets]"),
+])
+def test_kam_toml_targets_errors_name_the_file_and_key(tmp_path, body, fragment):
+    p = tmp_path / "kam.toml"
+    p.write_text(body)
+    with pytest.raises(ConfigError) as info:
+        load_settings(p)
+    assert fragment in str(info.value) and str(p) in str(info.value), str(info.value)

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 __all__ = [
     "DECIMAL", "DIRECTIONS", "INDICATORS", "INTERACTION_CHANNELS", "INVOICE_KINDS",
     "ISO_DATE", "ISO_TIMESTAMP", "MAX_MONEY", "PLAUSIBLE_FIRST_DAY", "PLAUSIBLE_LAST_DAY",
-    "PROSPECT_CHANNELS", "RULES", "TABLES", "TABLE_LIST", "VIEW_DATES", "Column", "Order",
-    "Table",
+    "PROSPECT_CHANNELS", "RULES", "TABLES", "TABLE_LIST", "TARGET_DIRECTIONS", "TARGET_GRAINS",
+    "TARGET_KPIS", "VIEW_DATES", "Column", "Order", "Table",
 ]
 
 PLAUSIBLE_FIRST_DAY = "1900-01-01"
@@ -56,6 +56,27 @@ PROSPECT_CHANNELS = (
 )
 INVOICE_KINDS = ("new", "repeat", "upsell", "cross_sell", "renewal")
 INDICATORS = ("leading", "lagging")
+
+# -- targets (the optional ``targets`` table) -------------------------------------------------
+TARGET_DIRECTIONS = ("at_least", "at_most")
+"""How a target is judged: ``at_least`` (the value must reach it: higher is better) or
+``at_most`` (the value must stay at or below it). Empty means the KPI's own direction
+(``kamlib.kpis.registry.SPECS[kpi].higher_is_better``)."""
+TARGET_GRAINS = ("company", "segment", "kam", "team", "account", "channel")
+"""The grains a target may be set at (``kamlib.kpis.registry.GRAIN_ORDER``)."""
+TARGET_KPIS = (
+    "clv_naive_total", "clv_total", "churn_risk_next_quarter", "conversion_rate",
+    "cross_sell_rate", "enps", "expansion_revenue", "gap_alert_share", "grr", "ideal_touches",
+    "inbound_share", "logo_churn_rate", "logo_churn_rate_annualised", "mention_net_sentiment",
+    "nps", "nps_account_level", "nps_change_qoq", "nps_change_yoy", "nrr",
+    "objectives_met_lagging", "objectives_met_leading", "reference_rate",
+    "referral_acquisition_share", "referral_revenue_share", "renewal_rate",
+    "repeat_customer_rate", "resolution_median_hours", "resolution_within_target",
+    "revenue_churn_rate", "sla_compliance", "sow_growth", "time_to_convert_median_days",
+    "touchpoints_per_account", "upsell_rate",
+)
+"""The KPI ids a target may name: the ids of ``kamlib.kpis.registry.REGISTRY`` (the data
+layer may not import the KPIs, so they are listed here; a test holds the two equal)."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +260,14 @@ TABLE_LIST: tuple[Table, ...] = (
        C("recognition", "integer", required=False, **_DIM),
        C("growth", "integer", required=False, **_DIM),
        key="response_id", optional=True, doc="KAM engagement survey (eNPS question 0-10)."),
+    # -- targets: what each KPI should reach (kamlib.kpis.targets resolves and judges them)
+    _t("targets",
+       C("kpi", "enum", values=TARGET_KPIS), C("grain", "enum", values=TARGET_GRAINS),
+       C("group", "id"), C("period", "text", required=False), C("target", "number"),
+       C("direction", "enum", required=False, values=TARGET_DIRECTIONS),
+       optional=True,
+       doc="Targets per KPI, grain and group (group 'all' for the company); an empty "
+           "period means every period, an empty direction the KPI's own."),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in TABLE_LIST}

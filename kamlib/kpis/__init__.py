@@ -7,7 +7,8 @@
 - :mod:`~kamlib.kpis.acquisition`, :mod:`~kamlib.kpis.team`,
   :mod:`~kamlib.kpis.objectives`, :mod:`~kamlib.kpis.lifetime`: the themes' own results;
 - :mod:`~kamlib.kpis.compare`: managers compared fairly (funnels, shrinkage);
-- :mod:`~kamlib.kpis.attention`: the accounts to act on.
+- :mod:`~kamlib.kpis.attention`: the accounts to act on;
+- :mod:`~kamlib.kpis.targets`: which target holds for a figure and whether it is met.
 """
 
 __all__: list[str] = []

@@ -1,7 +1,9 @@
 """The KPIs of key account management for one quarter, as a long table.
 
 :func:`compute_kpis` returns the table that ``kam kpis`` writes and every report
-carries as ``kpis.csv``: columns ``kpi, grain, group, period, value, low, high, n``.
+carries as ``kpis.csv``: columns ``kpi, grain, group, period, value, low, high, n,
+target, status`` (the target that holds for the row and whether the value meets it,
+:mod:`kamlib.kpis.targets`).
 Rates are shares in [0, 1]; NPS and eNPS are on −100..100; intervals are 95 %
 by default (``Settings.confidence_level``). Every id is defined once, in
 :mod:`kamlib.kpis.registry` (docs/kpi-reference.md), which also says which family
@@ -38,6 +40,7 @@ from kamlib.kpis.grains import (
     row,
 )
 from kamlib.kpis.lifetime import SurvivalFit, fit_survival
+from kamlib.kpis.targets import attach_targets
 from kamlib.kpis.team import enps_answers
 from kamlib.models import clv
 from kamlib.panels import coverage
@@ -46,6 +49,7 @@ from kamlib.panels.customers import customers_on
 from kamlib.panels.mentions import mentions_in
 from kamlib.panels.outcomes import objectives_in, sla_counts
 from kamlib.panels.period import Period
+from kamlib.panels.targets import read_targets
 from kamlib.periods import Quarter, as_quarter
 from kamlib.stats import intervals as stats
 
@@ -410,4 +414,5 @@ def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
         if progress:
             progress(name)
         rows += fam(p)
-    return frame(rows)
+    # -- targets: each row's target and status (kamlib.kpis.targets)
+    return attach_targets(frame(rows), read_targets(data), settings)

@@ -6,8 +6,8 @@ One module per topic: :mod:`~kamlib.panels.quarter` (a quarter's account panels)
 reaches), :mod:`~kamlib.panels.money`, :mod:`~kamlib.panels.monthly`,
 :mod:`~kamlib.panels.surveys`, :mod:`~kamlib.panels.mentions`,
 :mod:`~kamlib.panels.outcomes`, :mod:`~kamlib.panels.prospects`,
-:mod:`~kamlib.panels.invoices` (invoice kinds) and :mod:`~kamlib.panels.raw` (the
-source before its check).
+:mod:`~kamlib.panels.invoices` (invoice kinds), :mod:`~kamlib.panels.targets` (the
+KPI targets) and :mod:`~kamlib.panels.raw` (the source before its check).
 """
 
 __all__: list[str] = []

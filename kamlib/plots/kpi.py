@@ -32,6 +32,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from kamlib.kpis.targets import STATUS_TEXT
 from kamlib.plots.style import (
     BAND_ALPHA,
     COLORS,
@@ -77,8 +78,11 @@ def plot_trend(
     band_label: str = "95 % interval",
     currency: str | None = None,
     value_fmt: Callable[[float], str] | None = None,
+    target_col: str = "target",
+    status_col: str = "status",
 ) -> Axes:
-    """A KPI over quarters: line with markers, its interval as a light band behind.
+    """A KPI over quarters: line with markers, its interval as a light band behind,
+    and its target, when it has one, as a dashed line.
 
     Parameters
     ----------
@@ -94,6 +98,11 @@ def plot_trend(
     currency : values are money in this currency: money ticks and label, and
         ``(EUR)`` added to a y label without it.
     value_fmt : formats the last-value label (default: 3 significant digits).
+    target_col, status_col : the target of each period and its status (the long KPI
+        table's ``target`` and ``status``, :mod:`kamlib.kpis.targets`). When the
+        frame has targets they are drawn as a dashed line (a step where the target
+        changes), labelled with the latest target and coloured by the latest
+        status: met green, missed vermillion, within chance (or no value) grey.
 
     Returns
     -------
@@ -108,6 +117,13 @@ def plot_trend(
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['2025Q4', '2026Q1']
     >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
+
+    With a target (hours: lower is better, 40 met in 2026Q1):
+
+    >>> ax = plot_trend(df.assign(target=40.0, status=["missed", "met"]), ylabel="Hours")
+    >>> [t.get_text() for t in ax.texts if t.get_text().startswith("Target")]
+    ['Target 40: met']
     >>> plt.close(ax.figure)
     """
     unit_label = title_text(ylabel or pretty_name(value_col))
@@ -152,9 +168,13 @@ def plot_trend(
                             fmt="none", ecolor=color, alpha=0.5, elinewidth=6, capsize=0,
                             zorder=2, label=None if (ok & ~lone).any() else shorten(band_label))
         ax.plot(x, y, color=color, marker="o", zorder=3, label="Estimate")
+        aim = _target_line(ax, df, x, target_col, status_col, percent,
+                           value_fmt if currency or value_fmt else None)  # targets
         handles, _texts = ax.get_legend_handles_labels()
-        # the estimate first, then its band; no legend for a lone line
+        # the estimate first, then its band (and the target); no legend for a lone line
         handles = handles[::-1] if len(handles) > 1 else []
+        if aim is not None and handles:  # targets: the target line last in the legend
+            handles = [h for h in handles if h is not aim] + [aim]
 
         # ticks: at most ~12 labels (fewer when they are long), always including the
         # last period
@@ -176,6 +196,33 @@ def plot_trend(
             no_data(ax, "No values")
         legend_right(ax, handles)
     return ax
+
+
+# -- targets: the dashed target line of plot_trend ------------------------------------
+_STATUS_COLOR = {"met": "good", "missed": "alert"}
+
+
+def _target_line(ax: Axes, df: pd.DataFrame, x: np.ndarray, target_col: str,
+                 status_col: str, percent: bool, value_fmt: Callable[[float], str] | None):
+    """Draw the targets of ``df`` as a dashed line labelled with the latest target; the
+    line's handle, or None when the frame has no target."""
+    if target_col not in df:
+        return None
+    t = as_floats(df[target_col])
+    ok = np.flatnonzero(np.isfinite(t))
+    if ok.size == 0:
+        return None
+    status = df[status_col].iloc[ok[-1]] if status_col in df else ""
+    color = COLORS[_STATUS_COLOR.get(status if isinstance(status, str) else "", "muted")]
+    (line,) = ax.plot(x, t, color=color, linestyle=(0, (5, 3)), linewidth=1.4,
+                      drawstyle="steps-mid", zorder=2.5, label="Target")
+    fmt = fmt_pct if percent else (value_fmt or fmt_number)
+    word = STATUS_TEXT.get(status, "") if isinstance(status, str) else ""
+    ax.annotate(f"Target {fmt(t[ok[-1]])}" + (f": {word}" if word else ""),
+                (x[ok[-1]], t[ok[-1]]), xytext=(-4, 3),  # above the line, ending at it
+                textcoords="offset points", ha="right", va="bottom", fontsize=9, color=color,
+                zorder=4, path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
+    return line
 
 
 # -- plot_funnel -----------------------------------------------------------------

@@ -18,6 +18,8 @@ HTML fragments that a notebook shows with ``display(HTML(...))``:
   written from the data;
 * :mod:`~kamlib.present.figures`: the KPIs' titles and units and the rule for
   quarters without data (:func:`latest`);
+* :mod:`~kamlib.present.targets`: a figure's target and status as the pages write
+  them (:func:`~kamlib.present.targets.goal`);
 * :mod:`~kamlib.present.markup`: the Jinja2 templates the HTML comes from, and
   :data:`STYLE`, the CSS a notebook shows once, with its first display.
 

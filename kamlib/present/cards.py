@@ -25,6 +25,7 @@ from kamlib.present.figures import LOOKBACK, kpi_info, latest, period_label
 from kamlib.present.format import DASH, MINUS, NA, NO_DATA, fmt, interval, missing, signed
 from kamlib.present.markup import MAIN, render
 from kamlib.present.rows import kpi_series, shift_quarter
+from kamlib.present.targets import goal, target_of
 
 __all__ = ["KPI_CARDS", "Card", "card_notes", "cards", "kpi_cards", "sparkline"]
 
@@ -151,7 +152,10 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
     Each card shows the value with its unit, the 95 % interval and what it rests on
     (n), the change against the previous quarter and the same quarter last year
     (green when the change goes the good way, red when not, ``n/a`` when a quarter
-    has no value) and a sparkline of the last 8 quarters.
+    has no value) and a sparkline of the last 8 quarters. A figure with a target
+    (the ``target`` and ``status`` columns of the KPI table) shows it and whether it
+    is met (:func:`kamlib.present.targets.goal`: met green, missed vermillion, within
+    chance grey).
 
     Parameters
     ----------
@@ -221,6 +225,10 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
         card["changes"] = [
             _change(value - other if not (missing(value) or missing(other)) else np.nan,
                     kind, hib, versus, currency) for versus, other in pairs]
+        # -- targets: the figure's target and status, from the period it comes from
+        at = str(r["period"]) if r["earlier"] else label_q
+        card["goal"] = goal(value, *target_of([kpis, trend], kpi, grain, group, at), kind,
+                            currency)
         card.update(sparkline=Markup(sparkline(series)), span=f"{periods[0]}–{periods[-1]}",
                     alone=sum(not missing(v) for v in series) <= 1, secondary="")
         if c.secondary:

@@ -21,6 +21,7 @@ from kamlib.present.figures import LOOKBACK, earlier_note, kpi_info, latest, per
 from kamlib.present.format import DASH, NA, NO_DATA, NUMERIC_KINDS, fmt, interval, label, missing
 from kamlib.present.markup import render
 from kamlib.present.rows import kpi_row, quarter_of, shift_quarter
+from kamlib.present.targets import goal, target_of
 
 __all__ = ["kpi_by_group", "kpi_table", "table"]
 
@@ -34,15 +35,19 @@ def _value(value: Any, low: Any, high: Any, kind: str, currency: str,
 
 
 def _cell(row: pd.Series, col: Any, kind: str, currency: str) -> dict[str, Any]:
-    """The cell of ``col`` in ``row``: a value, a value with its interval (and period)
-    or an interval."""
-    if isinstance(col, tuple) and len(col) in (3, 4):
+    """The cell of ``col`` in ``row``: a value, a value with its interval (and period,
+    and target) or an interval."""
+    if isinstance(col, tuple) and len(col) in (3, 4, 6):
+        # -- targets: a 6-tuple adds the target and status columns
+        aim = goal(row.get(col[0]), row.get(col[4]), row.get(col[5]) or "", kind, currency) \
+            if len(col) == 6 else None
         if missing(row.get(col[0])):
             note = row.get("note")  # a row that says why it has no value, e.g. "no peak"
             text = note if isinstance(note, str) and note.strip() else NO_DATA
-            return {"text": text, "iv": None, "tag": None}
-        return _value(row.get(col[0]), row.get(col[1]), row.get(col[2]), kind, currency,
-                      row.get(col[3]) if len(col) == 4 else None)
+            return {"text": text, "iv": None, "tag": None, "goal": aim}
+        tag = row.get(col[3]) if len(col) >= 4 and col[3] is not None else None
+        return {**_value(row.get(col[0]), row.get(col[1]), row.get(col[2]), kind, currency,
+                         tag), "goal": aim}
     if isinstance(col, tuple) and len(col) == 2:
         text = interval(row.get(col[0]), row.get(col[1]), kind, currency)
     else:
@@ -61,9 +66,11 @@ def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: i
     columns : ``(column, header, kind)`` tuples; kind as in :func:`fmt`. ``column``
         may be a pair ``(low, high)`` (an interval), a triple ``(value, low, high)``
         (the value with its interval in brackets; a missing value reads "no data", or
-        the row's ``note`` when the frame has one) or a quadruple ``(value, low, high,
+        the row's ``note`` when the frame has one), a quadruple ``(value, low, high,
         period)`` whose last column, when set, tags the value with the period it
-        comes from (see :func:`latest`).
+        comes from (see :func:`latest`), or a sextuple ``(value, low, high, period,
+        target, status)`` that also writes the value's target and status under it
+        (:func:`kamlib.present.targets.goal`; ``period`` may be None).
     max_rows : rows shown; the rest is summarised as "… and 12 more".
     caption : title over the table.
     currency : currency of money columns.
@@ -116,6 +123,9 @@ def kpi_table(kpis: pd.DataFrame, items: Iterable[Any],
     its latest figure within the last 12 months, tagged with its period
     (:func:`latest`), and a note under the table says so.
 
+    A figure with a target (the ``target`` and ``status`` columns of the KPI table)
+    shows it under the value, with its status (met, missed by so much, within chance).
+
     Parameters
     ----------
     kpis : the long KPI table.
@@ -147,15 +157,19 @@ def kpi_table(kpis: pd.DataFrame, items: Iterable[Any],
             else:
                 r = latest(kpis, history, kpi, grain, group, quarter)
             based = f"{r['n']:,} {kpi_info(kpi).n_unit}"
+            # -- targets: the figure's target and status, from the period it comes from
+            at = str(r["period"]) if r.get("earlier") else (period or quarter)
+            aim = goal(r["value"], *target_of([kpis, history], kpi, grain, group, at), kind,
+                       currency)
             if missing(r["value"]):
-                cells.append({"text": None, "based": based})
+                cells.append({"text": None, "based": based, "goal": aim})
                 continue
             tag = None
             if r["earlier"]:
                 tags.append(period_label(kpi, r["period"]))
                 tag = tags[-1]
             cells.append({**_value(r["value"], r["low"], r["high"], kind, currency, tag),
-                          "based": based})
+                          "based": based, "goal": aim})
         rows.append({"title": title, "cells": cells})
     return render("present/kpi_table.html.j2", caption=caption, rows=rows, no_data=NO_DATA,
                   groups=[header for _g, _grp, header in columns],
@@ -176,7 +190,8 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
     the column header names the period when every figure in it comes from the same
     earlier quarter, otherwise each such figure is tagged; a note under the table
     says so. Groups that only have earlier figures (KAMs in a quarter without a
-    survey wave) are listed too.
+    survey wave) are listed too. A figure with a target (the ``target`` and
+    ``status`` columns) shows it under the value, with its status.
 
     Parameters
     ----------
@@ -245,6 +260,9 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
             rec[f"{kpi}|v"], rec[f"{kpi}|l"], rec[f"{kpi}|h"] = r["value"], r["low"], r["high"]
             rec[f"{kpi}|n"] = r["n"]
             rec[f"{kpi}|p"] = period_label(kpi, r["period"]) if r["earlier"] else ""
+            # -- targets: the figure's target and status
+            rec[f"{kpi}|t"], rec[f"{kpi}|s"] = target_of(
+                [kpis, history], kpi, gr, g, r["period"] if r["earlier"] else quarter)
         data.append(rec)
     df = pd.DataFrame(data)
     head = {"segment": "Segment", "kam": "Account manager", "channel": "Channel"}
@@ -255,10 +273,12 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
         shown = df[~df[f"{kpi}|v"].map(missing)]
         ps = set(shown[f"{kpi}|p"])
         tags += [p for p in ps if p]
+        aim = (f"{kpi}|t", f"{kpi}|s")  # targets
         if len(shown) and len(ps) == 1 and "" not in ps:  # the whole column is earlier
-            cols.append(((f"{kpi}|v", f"{kpi}|l", f"{kpi}|h"), f"{title}, {ps.pop()}", kind))
+            cols.append(((f"{kpi}|v", f"{kpi}|l", f"{kpi}|h", None, *aim),
+                         f"{title}, {ps.pop()}", kind))
         else:
-            cols.append(((f"{kpi}|v", f"{kpi}|l", f"{kpi}|h", f"{kpi}|p"), title, kind))
+            cols.append(((f"{kpi}|v", f"{kpi}|l", f"{kpi}|h", f"{kpi}|p", *aim), title, kind))
         if i == len(items) - 1 or ns[i + 1] != ns[i]:  # n once per run of equal counts
             cols.append((f"{kpi}|n", f"n ({kpi_info(kpi).n_unit})", "int"))
     out = table(df, cols, max_rows=max_rows, caption=caption, currency=currency)

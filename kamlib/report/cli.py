@@ -153,7 +153,7 @@ def kpis(
     strict: Annotated[bool, typer.Option(help="Fail (exit 3) when any row breaks the contract.")] = False,
 ) -> None:
     """Compute every KPI for a quarter and write the long KPI table (kpi, grain, group,
-    period, value, low, high, n). Text cells that a spreadsheet would run as a formula
+    period, value, low, high, n, target, status). Text cells that a spreadsheet would run as a formula
     start with ' in the file."""
     from kamlib.report.output import OutputError, check_target, write_csv
 

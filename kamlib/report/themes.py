@@ -20,9 +20,11 @@ import pandas as pd
 from kamlib.config import Settings
 from kamlib.kpis import acquisition, attention, compare, team
 from kamlib.kpis.compute import FAMILIES, compute_kpis, frame, objectives_due
+from kamlib.kpis.targets import attach_targets  # targets
 from kamlib.panels import quarter as panels
 from kamlib.panels.mentions import mention_counts
 from kamlib.panels.period import Period
+from kamlib.panels.targets import read_targets  # targets
 from kamlib.periods import Quarter
 from kamlib.plots.style import shorten
 from kamlib.report.facts import ConversionCohort, Mentions, Window
@@ -74,6 +76,7 @@ def kpi_frames(data, quarter: Quarter, first: Quarter, settings: Settings, p,
             family_of.update((r["kpi"], fam) for r in fam_rows)
             rows += fam_rows
         t = frame(rows)
+        t = attach_targets(t, read_targets(data), settings)  # targets: each quarter's own
         trend.append(t[t.grain.isin(["company", "segment"])])
     trend.append(kpis[kpis.grain.isin(["company", "segment"])])
     step("latest figures")
@@ -213,6 +216,7 @@ def earlier_kpis(data, quarter: Quarter, first: Quarter, settings: Settings,
             break
         pq = Period(data, q, settings, grains=("company", "kam"))
         t = frame([r for fam in fams for r in FAMILIES[fam](pq)])
+        t = attach_targets(t, read_targets(data), settings)  # targets: each quarter's own
         t = t[t.kpi.isin(missing)]
         out.append(t[t.grain == "kam"])
         found = t[(t.grain == "company") & t.value.notna()].kpi

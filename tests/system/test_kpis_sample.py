@@ -31,7 +31,8 @@ def test_cli_writes_every_id(sample_dir, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(out)
-    assert list(df.columns) == ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
+    assert list(df.columns) == ["kpi", "grain", "group", "period", "value", "low", "high", "n",
+                                "target", "status"]  # target, status: the sample's targets.csv
     assert set(KPI_IDS) <= set(df.kpi)
     assert (df.period == "2026Q3").all()
     assert set(df.grain) <= {"company", "segment", "kam", "team", "account", "channel"}

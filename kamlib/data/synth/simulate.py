@@ -6,7 +6,7 @@ for what it generates; this one only sets their order.
 
 >>> tables, truth = generate(SynthConfig(accounts=12, seed=5))
 >>> len(tables), truth["generator"]["seed"]
-(13, 5)
+(14, 5)
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from kamlib.data.synth.money import (
     open_spells,
 )
 from kamlib.data.synth.parameters import SynthConfig
+from kamlib.data.synth.targets import targets_table
 from kamlib.data.synth.timeline import day, month_days, months
 from kamlib.data.synth.truth import truth as make_truth
 from kamlib.periods import Quarter
@@ -125,7 +126,7 @@ def generate(cfg: SynthConfig, progress: Callable[[str, int, int], None] | None 
 
 
 def assemble(w: World) -> dict[str, pa.Table]:
-    """Turn the simulation state into the 13 contract tables (pyarrow)."""
+    """Turn the simulation state into the 14 contract tables (pyarrow)."""
     rng, book = w.rng, w.book
     kam_ids = ids("K", w.staff.n, max(3, len(str(w.staff.n))))
     acc_ids = ids("A", book.n, max(5, len(str(book.n))))
@@ -142,4 +143,5 @@ def assemble(w: World) -> dict[str, pa.Table]:
     t["objectives"] = objectives.objectives_table(w.objs, w.d_end, acc_ids)
     t["sla_checks"] = engagement.sla_table(w.eng, acc_ids)
     t["employee_surveys"] = surveys.employee_table(w.srv, kam_ids)
+    t["targets"] = targets_table()  # targets: fixed rows, no random draw
     return t
