@@ -13,9 +13,9 @@ import pandas as pd
 from kamlib.config import Settings
 from kamlib.data.sources import open_source
 from kamlib.data.validate import validate
-from kamlib.kpis.compute import data_quarters, resolve_quarter
+from kamlib.kpis.compute import resolve_quarter
 from kamlib.panels import coverage
-from kamlib.panels.coverage import activity_end
+from kamlib.panels.coverage import activity_end, data_quarters
 from kamlib.periods import Quarter
 
 REPO = Path(__file__).resolve().parents[2]
