@@ -32,6 +32,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from kamlib.plots.alt import axes_title, set_alt, trend_alt
 from kamlib.plots.style import (
     BAND_ALPHA,
     COLORS,
@@ -175,6 +176,9 @@ def plot_trend(
         else:
             no_data(ax, "No values")
         legend_right(ax, handles)
+        # alt text: the first and last figures
+        set_alt(ax, trend_alt(axes_title(ax), labels, y,
+                              fmt_pct if percent else (value_fmt or fmt_number)))
     return ax
 
 
@@ -393,7 +397,27 @@ def plot_funnel(
                                                  break_on_hyphens=False)), (1.02, 0.0),
                         xycoords="axes fraction", ha="left", va="bottom", fontsize=8,
                         color=COLORS["muted"], annotation_clip=False)
+        set_alt(ax, _funnel_alt(axes_title(ax), names, rate, ok, outside, emph, target, fmt))
     return ax
+
+
+def _funnel_alt(title: str, names: list[str], rate: np.ndarray, ok: np.ndarray,
+                outside: np.ndarray, emph: np.ndarray, target: float | None,
+                fmt: Callable[[float], str]) -> str:
+    """The reading of a funnel plot: how many groups lie outside the limits, which ones,
+    and where the highlighted ones stand.
+
+    >>> import numpy as np
+    >>> _funnel_alt("Churn", ["A", "B", "C"], np.array([0.1, 0.3, 0.2]), np.ones(3, bool),
+    ...             np.array([False, True, False]), np.array([True, False, False]), 0.2, str)
+    'Churn: funnel plot of 3 groups around 0.2; 1 outside the 99.8 % limits (B 0.3); A 0.1'
+    """
+    parts = [f"{title}: funnel plot of {int(ok.sum())} groups"
+             + (f" around {fmt(target)}" if target is not None and np.isfinite(target) else "")]
+    out = [f"{names[i]} {fmt(rate[i])}" for i in np.flatnonzero(outside)]
+    parts.append(f"{len(out)} outside the 99.8 % limits" + (f" ({', '.join(out)})" if out else ""))
+    parts += [f"{names[i]} {fmt(rate[i])}" for i in np.flatnonzero(emph)]
+    return "; ".join(parts)
 # -- plot_nps_bars -------------------------------------------------------------
 
 
