@@ -123,6 +123,8 @@ class Settings:
     bootstrap_draws : number of bootstrap resamples.
     max_money : the largest plausible amount of money (absolute value) in a cell;
         beyond it the row is set aside as ``out_of_range``.
+    chromium : the browser ``kam report --pdf`` prints with, a command name or a path;
+        empty (the default) looks for ``chromium`` on ``PATH``.
     """
 
     fiscal_year_start_month: int = 1
@@ -140,6 +142,8 @@ class Settings:
     seed: int = 20260930
     bootstrap_draws: int = 1000
     max_money: float = 1e12
+    # print/PDF feature: the browser that prints the PDFs
+    chromium: str = ""
 
     def __post_init__(self) -> None:
         bad = self._type_faults()

@@ -62,7 +62,9 @@ def show_svg_charts() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    import matplotlib.pyplot as plt  # noqa: F401 (loads the inline backend first)
+    # the inline backend sets its figure formats when it loads (at the first figure,
+    # which would undo the choice below): load it now
+    import matplotlib_inline.backend_inline  # noqa: F401
     from IPython.core.pylabtools import select_figure_formats
     from matplotlib.figure import Figure
 
