@@ -71,6 +71,8 @@ THEMES = (
     ("growth_acquisition", "Growth and acquisition"),
     ("team", "Team"),
     ("data_quality", "Data quality"),
+    # print/methods feature: model internals and the glossary
+    ("methods", "Methods and checks"),
 )
 log = logging.getLogger(__name__)
 SCORECARD = "kam_scorecard"
