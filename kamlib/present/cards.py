@@ -99,6 +99,8 @@ def sparkline(values: Sequence[Any], width: int = 120, height: int = 28,
     (True, True, True)
     >>> 'aria-label="trend over the last 3 quarters: 1.9 % to 2.4 %"' in s
     True
+    >>> sparkline([5.0, 5.0], scale=str).count("<text")  # one value: written once
+    1
     """
     vals = [np.nan if missing(v) else float(v) for v in values]
     k = len(vals)
