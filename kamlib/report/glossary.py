@@ -65,9 +65,10 @@ STAT_TERMS: tuple[tuple[str, str], ...] = (
 
 def kpi_glossary() -> pd.DataFrame:
     """Every KPI of the registry: its title (``term``) and its definition in words
-    (``meaning``), in the registry's order."""
-    return pd.DataFrame({"term": [s.title for s in REGISTRY],
-                         "meaning": [" ".join(s.formula.split()) for s in REGISTRY]})
+    (``meaning``), in alphabetical order."""
+    specs = sorted(REGISTRY, key=lambda s: s.title.casefold())
+    return pd.DataFrame({"term": [s.title for s in specs],
+                         "meaning": [" ".join(s.formula.split()) for s in specs]})
 
 
 def stat_glossary() -> pd.DataFrame:
