@@ -93,3 +93,13 @@ def test_long_tables_hide_rows_but_never_lose_them(rows, max_rows):
     assert ('<tbody class="kam-rest">' in h) == (shown > 12)
     if shown > 12:
         assert f"Show all {shown} rows" in h
+
+
+def test_alt_text_shortens_huge_names():
+    df = pd.DataFrame({"group": ["Q" * 10_000, "B"], "n": [100, 120], "rate": [0.9, 0.3]})
+    lim = pd.DataFrame({"n": [10, 320], "low_95": 0.27, "high_95": 0.33, "low_99_8": 0.25,
+                        "high_99_8": 0.35})
+    ax = plots.plot_funnel(df, 0.3, limits=lim)
+    text = alt_text(ax.figure)
+    assert "1 outside the 99.8 % limits" in text and len(text) < 300
+    plt.close(ax.figure)

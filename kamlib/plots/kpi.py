@@ -414,9 +414,9 @@ def _funnel_alt(title: str, names: list[str], rate: np.ndarray, ok: np.ndarray,
     """
     parts = [f"{title}: funnel plot of {int(ok.sum())} groups"
              + (f" around {fmt(target)}" if target is not None and np.isfinite(target) else "")]
-    out = [f"{names[i]} {fmt(rate[i])}" for i in np.flatnonzero(outside)]
+    out = [f"{shorten(names[i], LEGEND_MAX)} {fmt(rate[i])}" for i in np.flatnonzero(outside)]
     parts.append(f"{len(out)} outside the 99.8 % limits" + (f" ({', '.join(out)})" if out else ""))
-    parts += [f"{names[i]} {fmt(rate[i])}" for i in np.flatnonzero(emph)]
+    parts += [f"{shorten(names[i], LEGEND_MAX)} {fmt(rate[i])}" for i in np.flatnonzero(emph)]
     return "; ".join(parts)
 # -- plot_nps_bars -------------------------------------------------------------
 
