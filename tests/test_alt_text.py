@@ -103,3 +103,26 @@ def test_alt_text_shortens_huge_names():
     text = alt_text(ax.figure)
     assert "1 outside the 99.8 % limits" in text and len(text) < 300
     plt.close(ax.figure)
+
+
+def test_survival_charts_say_their_main_reading():
+    from kamlib.plots.survival import plot_calibration, plot_forest, plot_value_at_risk
+
+    var = pd.DataFrame({"group": ["Acme", "Beta", "Core", "Dune"],
+                        "value_at_risk": [5e4, 8e4, 1e3, 2e4], "clv": 4e5})
+    ax = plot_value_at_risk(var, title="Value at risk")
+    assert alt_text(ax.figure) == ("Value at risk: 4 bars, largest Beta EUR 80k, Acme EUR 50k, "
+                                   "Dune EUR 20k.")
+    # interval 1.2-1.9 excludes 1 (more churn), 0.5-1.3 does not
+    s = pd.DataFrame({"exp(coef)": [1.5, 0.9], "exp(coef) lower 95%": [1.2, 0.5],
+                      "exp(coef) upper 95%": [1.9, 1.3]}, index=["gap_30d", "other"])
+    ax2 = plot_forest(s, title="Drivers")
+    assert alt_text(ax2.figure).startswith(
+        "Drivers: 2 factors; more churn with Longest contact gap (per 30 days) 1.5; "
+        "less churn with none")
+    bins = pd.DataFrame({"p": [0.05, 0.2], "observed": [0.04, 0.25], "low": [0.01, 0.15],
+                         "high": [0.1, 0.35]})
+    ax3 = plot_calibration(bins, title="Calibration", ici=0.012, e50=0.01)
+    assert alt_text(ax3.figure) == ("Calibration: 2 risk groups, predicted 5-20% against "
+                                    "observed 4-25%; ICI 0.012, E50 0.010.")
+    plt.close("all")

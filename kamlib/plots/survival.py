@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
+from kamlib.plots.alt import axes_title, set_alt
 from kamlib.plots.style import (
     BAND_ALPHA,
     COLORS,
@@ -212,6 +213,14 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
         legend_right(ax)
+        # alt text: the factors whose interval excludes 1
+        named = [shorten((labels or {}).get(n, covariate_label(n))) for n in names]
+        up = [f"{t} {h:.2g}" for t, s, h in zip(named, sig, hr, strict=True) if s and h > 1]
+        down = [f"{t} {h:.2g}" for t, s, h in zip(named, sig, hr, strict=True) if s and h < 1]
+        set_alt(ax, f"{axes_title(ax)}: {len(names)} factors; more churn with "
+                    f"{', '.join(up[::-1]) or 'none'}; less churn with "
+                    f"{', '.join(down[::-1]) or 'none'}; the others are indistinguishable "
+                    "from no effect")
     return ax
 
 
@@ -278,6 +287,11 @@ def plot_calibration(bins: pd.DataFrame, ax: Axes | None = None, title: str | No
             ax.text(0.03, 0.95, f"ICI {ici:.3f}   E50 {e50:.3f}", transform=ax.transAxes,
                     va="top", fontsize=9, color=COLORS["muted"])
         ax.legend(loc="lower right")
+        # alt text: the risk groups against the diagonal
+        gap = f"; ICI {ici:.3f}, E50 {e50:.3f}" if ici is not None and e50 is not None else ""
+        set_alt(ax, f"{axes_title(ax)}: {len(bins)} risk groups, predicted "
+                    f"{100 * np.nanmin(p):.0f}-{100 * np.nanmax(p):.0f}% against observed "
+                    f"{100 * np.nanmin(obs):.0f}-{100 * np.nanmax(obs):.0f}%{gap}")
     return ax
 
 
@@ -358,6 +372,10 @@ def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | N
             for yi, (v, c) in enumerate(zip(f.value_at_risk, f.clv, strict=True)):
                 ax.text(v + xmax * 0.02, yi, f"of CLV {fmt_money(c, currency)}", va="center",
                         fontsize=8, color=COLORS["muted"])
+        # alt text: the largest bars
+        big = [f"{shorten(g)} {fmt_money(v, currency)}"
+               for g, v in zip(f[label_col][::-1][:3], f.value_at_risk[::-1][:3], strict=True)]
+        set_alt(ax, f"{axes_title(ax)}: {len(f)} bars, largest {', '.join(big)}")
     return ax
 
 
