@@ -125,7 +125,31 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                 n = int(later.at_risk.iloc[0]) if len(later) else 0
                 tab.text(t, len(groups) - i - 0.5, str(n), ha="center", va="center",
                          fontsize=8)
+        set_alt(ax, _km_alt(axes_title(ax), km, groups, ticks))
     return ax
+
+
+def _km_alt(title: str, km: pd.DataFrame, groups: list, ticks: list[float]) -> str:
+    """The reading of Kaplan-Meier curves: each group's share still a customer at the
+    latest tick that every group reaches.
+
+    Both groups reach 2.5 years, so the tick read is 2: a stands at 80 % since year 1,
+    b at 90 % since half a year (it drops to 60 % at 3).
+
+    >>> km = pd.DataFrame({"group": ["a"] * 3 + ["b"] * 3, "time": [0, 1, 2.5, 0, 0.5, 3],
+    ...                    "survival": [1, .8, .7, 1, .9, .6]})
+    >>> _km_alt("Stay", km, ["a", "b"], [0.0, 1.0, 2.0, 3.0])
+    'Stay: still a customer after 2 years: a 80%, b 90%'
+    """
+    reach = min(float(km[km.group == g].time.max()) for g in groups)
+    at = max([t for t in ticks if t <= reach and t > 0], default=reach)
+    shares = []
+    for g in groups:
+        sub = km[(km.group == g) & (km.time <= at)].sort_values("time")
+        if len(sub):
+            shares.append(f"{shorten(pretty_name(g), LEGEND_MAX)} "
+                          f"{100 * float(sub.survival.iloc[-1]):.0f}%")
+    return f"{title}: still a customer after {at:g} years: {', '.join(shares)}"
 
 
 #: Readable names of the churn model's covariates, with their units.
