@@ -139,7 +139,7 @@ def _km_alt(title: str, km: pd.DataFrame, groups: list, ticks: list[float]) -> s
     >>> km = pd.DataFrame({"group": ["a"] * 3 + ["b"] * 3, "time": [0, 1, 2.5, 0, 0.5, 3],
     ...                    "survival": [1, .8, .7, 1, .9, .6]})
     >>> _km_alt("Stay", km, ["a", "b"], [0.0, 1.0, 2.0, 3.0])
-    'Stay: still a customer after 2 years: a 80%, b 90%'
+    'Stay: still a customer after 2 years: A 80%, B 90%'
     """
     reach = min(float(km[km.group == g].time.max()) for g in groups)
     at = max([t for t in ticks if t <= reach and t > 0], default=reach)
