@@ -58,7 +58,11 @@ def _check(browser, page_file: Path) -> dict:
             " const tops = new Set(Array.from(n.children).map(a => a.offsetTop));"
             " return tops.size; })()"),
     }
+    rest = ("Array.from(document.querySelectorAll('tbody.kam-rest'))"
+            ".map(e => getComputedStyle(e).display)")
+    seen["rest"] = page.evaluate(rest)
     page.emulate_media(media="print")
+    seen["print_rest"] = page.evaluate(rest)
     seen["print_nav"] = page.evaluate(
         "Array.from(document.querySelectorAll('.kam-nav, .kam-toc'))"
         ".map(e => getComputedStyle(e).display)")
@@ -101,6 +105,8 @@ def test_a_page_fits_a_phone_and_prints_without_navigation(browser, tmp_path):
     assert loaded and src.startswith("data:image/svg+xml") and right <= PHONE["width"]
     assert alt == "Logo churn by quarter, 2026Q1-2026Q3: 1.9% to 2.4%."
     assert seen["print_nav"] == ["none", "none"]
+    # the rows after the top 10 are one click away on screen, all printed on paper
+    assert seen["rest"] == ["none"] and seen["print_rest"] == ["table-row-group"]
 
 
 @pytest.fixture(scope="module")
