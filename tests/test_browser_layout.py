@@ -86,7 +86,7 @@ def _chart_page(folder: Path) -> Path:
 
     plt.close(ax.figure)
     out = [nbformat.v4.new_output("display_data", {"text/html": html, "text/plain": ""})
-           for html in (table, chart)]
+           for html in (present.STYLE, table, chart)]  # STYLE: as notebook_setup shows it
     cell = nbformat.v4.new_code_cell("", outputs=out)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Churn"), cell])
     nbformat.write(nb, folder / "page.ipynb")
