@@ -126,3 +126,13 @@ def test_survival_charts_say_their_main_reading():
     assert alt_text(ax3.figure) == ("Calibration: 2 risk groups, predicted 5-20% against "
                                     "observed 4-25%; ICI 0.012, E50 0.010.")
     plt.close("all")
+
+
+def test_nps_bars_alt_text_gives_each_group_its_nps():
+    # Key: 100 * (60 - 10) / 100 = +50; Strategic: 100 * (5 - 30) / 50 = -50
+    df = pd.DataFrame({"group": ["Key", "Strategic"], "detractors": [10, 30],
+                       "passives": [30, 15], "promoters": [60, 5]})
+    ax = plots.plot_nps_bars(df, title="NPS by segment")
+    assert alt_text(ax.figure) == ("NPS by segment: detractors, passives and promoters in 2 "
+                                   "groups; Key NPS +50 (n=100), Strategic NPS -50 (n=50).")
+    plt.close(ax.figure)

@@ -506,4 +506,9 @@ def plot_nps_bars(
                         fontsize=9, annotation_clip=False)
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.3,
                   handlelength=1.2, columnspacing=1.5)
+        # alt text: each group's NPS and answers (the first eight)
+        each = [f"{names[i]} NPS {_round_half_away(100 * (shares[i, 2] - shares[i, 0])):+d} "
+                f"(n={int(total[i])})" for i in range(min(k, 8)) if total[i] > 0]
+        set_alt(ax, f"{axes_title(ax)}: detractors, passives and promoters in {k} groups; "
+                    + ", ".join(each) + (f" and {k - 8} more" if k > 8 else ""))
     return ax
