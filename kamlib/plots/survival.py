@@ -149,7 +149,8 @@ def _km_alt(title: str, km: pd.DataFrame, groups: list, ticks: list[float]) -> s
         if len(sub):
             shares.append(f"{shorten(pretty_name(g), LEGEND_MAX)} "
                           f"{100 * float(sub.survival.iloc[-1]):.0f}%")
-    return f"{title}: still a customer after {at:g} years: {', '.join(shares)}"
+    years = "year" if at == 1 else "years"
+    return f"{title}: still a customer after {at:g} {years}: {', '.join(shares)}"
 
 
 #: Readable names of the churn model's covariates, with their units.
