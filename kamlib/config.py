@@ -139,6 +139,8 @@ class Settings:
         as fractions: ``logo_churn_rate = 0.02`` is 2 %); default none. They apply to
         the company grain when the ``targets`` table has nothing more specific
         (:mod:`kamlib.kpis.targets`, which also checks that the ids are KPI ids).
+    chromium : the browser ``kam report --pdf`` prints with, a command name or a path;
+        empty (the default) looks for ``chromium`` on ``PATH``.
     """
 
     fiscal_year_start_month: int = 1
@@ -162,6 +164,8 @@ class Settings:
     fdr_q: float = 0.10
     # -- targets: company-wide defaults, KPI id -> target (kamlib.kpis.targets)
     targets: Mapping[str, float] = field(default_factory=dict, hash=False)
+    # print/PDF feature: the browser that prints the PDFs
+    chromium: str = ""
 
     def __post_init__(self) -> None:
         bad = self._type_faults()

@@ -33,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from kamlib.kpis.targets import STATUS_TEXT
+from kamlib.plots.alt import axes_title, set_alt, trend_alt
 from kamlib.plots.style import (
     BAND_ALPHA,
     COLORS,
@@ -195,6 +196,9 @@ def plot_trend(
         else:
             no_data(ax, "No values")
         legend_right(ax, handles)
+        # alt text: the first and last figures
+        set_alt(ax, trend_alt(axes_title(ax), labels, y,
+                              fmt_pct if percent else (value_fmt or fmt_number)))
     return ax
 
 
@@ -440,7 +444,27 @@ def plot_funnel(
                                                  break_on_hyphens=False)), (1.02, 0.0),
                         xycoords="axes fraction", ha="left", va="bottom", fontsize=8,
                         color=COLORS["muted"], annotation_clip=False)
+        set_alt(ax, _funnel_alt(axes_title(ax), names, rate, ok, outside, emph, target, fmt))
     return ax
+
+
+def _funnel_alt(title: str, names: list[str], rate: np.ndarray, ok: np.ndarray,
+                outside: np.ndarray, emph: np.ndarray, target: float | None,
+                fmt: Callable[[float], str]) -> str:
+    """The reading of a funnel plot: how many groups lie outside the limits, which ones,
+    and where the highlighted ones stand.
+
+    >>> import numpy as np
+    >>> _funnel_alt("Churn", ["A", "B", "C"], np.array([0.1, 0.3, 0.2]), np.ones(3, bool),
+    ...             np.array([False, True, False]), np.array([True, False, False]), 0.2, str)
+    'Churn: funnel plot of 3 groups around 0.2; 1 outside the 99.8 % limits (B 0.3); A 0.1'
+    """
+    parts = [f"{title}: funnel plot of {int(ok.sum())} groups"
+             + (f" around {fmt(target)}" if target is not None and np.isfinite(target) else "")]
+    out = [f"{shorten(names[i], LEGEND_MAX)} {fmt(rate[i])}" for i in np.flatnonzero(outside)]
+    parts.append(f"{len(out)} outside the 99.8 % limits" + (f" ({', '.join(out)})" if out else ""))
+    parts += [f"{shorten(names[i], LEGEND_MAX)} {fmt(rate[i])}" for i in np.flatnonzero(emph)]
+    return "; ".join(parts)
 # -- plot_nps_bars -------------------------------------------------------------
 
 
@@ -529,4 +553,9 @@ def plot_nps_bars(
                         fontsize=9, annotation_clip=False)
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.3,
                   handlelength=1.2, columnspacing=1.5)
+        # alt text: each group's NPS and answers (the first eight)
+        each = [f"{names[i]} NPS {_round_half_away(100 * (shares[i, 2] - shares[i, 0])):+d} "
+                f"(n={int(total[i])})" for i in range(min(k, 8)) if total[i] > 0]
+        set_alt(ax, f"{axes_title(ax)}: detractors, passives and promoters in {k} groups; "
+                    + ", ".join(each) + (f" and {k - 8} more" if k > 8 else ""))
     return ax

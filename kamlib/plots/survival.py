@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
+from kamlib.plots.alt import axes_title, set_alt
 from kamlib.plots.style import (
     BAND_ALPHA,
     COLORS,
@@ -124,7 +125,32 @@ def plot_km(km: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
                 n = int(later.at_risk.iloc[0]) if len(later) else 0
                 tab.text(t, len(groups) - i - 0.5, str(n), ha="center", va="center",
                          fontsize=8)
+        set_alt(ax, _km_alt(axes_title(ax), km, groups, ticks))
     return ax
+
+
+def _km_alt(title: str, km: pd.DataFrame, groups: list, ticks: list[float]) -> str:
+    """The reading of Kaplan-Meier curves: each group's share still a customer at the
+    latest tick that every group reaches.
+
+    Both groups reach 2.5 years, so the tick read is 2: a stands at 80 % since year 1,
+    b at 90 % since half a year (it drops to 60 % at 3).
+
+    >>> km = pd.DataFrame({"group": ["a"] * 3 + ["b"] * 3, "time": [0, 1, 2.5, 0, 0.5, 3],
+    ...                    "survival": [1, .8, .7, 1, .9, .6]})
+    >>> _km_alt("Stay", km, ["a", "b"], [0.0, 1.0, 2.0, 3.0])
+    'Stay: still a customer after 2 years: A 80%, B 90%'
+    """
+    reach = min(float(km[km.group == g].time.max()) for g in groups)
+    at = max([t for t in ticks if t <= reach and t > 0], default=reach)
+    shares = []
+    for g in groups:
+        sub = km[(km.group == g) & (km.time <= at)].sort_values("time")
+        if len(sub):
+            shares.append(f"{shorten(pretty_name(g), LEGEND_MAX)} "
+                          f"{100 * float(sub.survival.iloc[-1]):.0f}%")
+    years = "year" if at == 1 else "years"
+    return f"{title}: still a customer after {at:g} {years}: {', '.join(shares)}"
 
 
 #: Readable names of the churn model's covariates, with their units.
@@ -212,6 +238,14 @@ def plot_forest(summary: pd.DataFrame, ax: Axes | None = None, title: str | None
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
         legend_right(ax)
+        # alt text: the factors whose interval excludes 1
+        named = [shorten((labels or {}).get(n, covariate_label(n))) for n in names]
+        up = [f"{t} {h:.2g}" for t, s, h in zip(named, sig, hr, strict=True) if s and h > 1]
+        down = [f"{t} {h:.2g}" for t, s, h in zip(named, sig, hr, strict=True) if s and h < 1]
+        set_alt(ax, f"{axes_title(ax)}: {len(names)} factors; more churn with "
+                    f"{', '.join(up[::-1]) or 'none'}; less churn with "
+                    f"{', '.join(down[::-1]) or 'none'}; the others are indistinguishable "
+                    "from no effect")
     return ax
 
 
@@ -278,6 +312,11 @@ def plot_calibration(bins: pd.DataFrame, ax: Axes | None = None, title: str | No
             ax.text(0.03, 0.95, f"ICI {ici:.3f}   E50 {e50:.3f}", transform=ax.transAxes,
                     va="top", fontsize=9, color=COLORS["muted"])
         ax.legend(loc="lower right")
+        # alt text: the risk groups against the diagonal
+        gap = f"; ICI {ici:.3f}, E50 {e50:.3f}" if ici is not None and e50 is not None else ""
+        set_alt(ax, f"{axes_title(ax)}: {len(bins)} risk groups, predicted "
+                    f"{100 * np.nanmin(p):.0f}-{100 * np.nanmax(p):.0f}% against observed "
+                    f"{100 * np.nanmin(obs):.0f}-{100 * np.nanmax(obs):.0f}%{gap}")
     return ax
 
 
@@ -358,6 +397,10 @@ def plot_value_at_risk(var: pd.DataFrame, ax: Axes | None = None, title: str | N
             for yi, (v, c) in enumerate(zip(f.value_at_risk, f.clv, strict=True)):
                 ax.text(v + xmax * 0.02, yi, f"of CLV {fmt_money(c, currency)}", va="center",
                         fontsize=8, color=COLORS["muted"])
+        # alt text: the largest bars
+        big = [f"{shorten(g)} {fmt_money(v, currency)}"
+               for g, v in zip(f[label_col][::-1][:3], f.value_at_risk[::-1][:3], strict=True)]
+        set_alt(ax, f"{axes_title(ax)}: {len(f)} bars, largest {', '.join(big)}")
     return ax
 
 

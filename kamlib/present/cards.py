@@ -12,7 +12,7 @@ shows them as a grid (template ``present/cards.html.j2``), each with a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +24,10 @@ from kamlib.kpis.registry import SPECS, THEMES
 from kamlib.present.figures import LOOKBACK, kpi_info, latest, period_label
 from kamlib.present.format import DASH, MINUS, NA, NO_DATA, fmt, interval, missing, signed
 from kamlib.present.markup import MAIN, render
-from kamlib.present.rows import kpi_series, shift_quarter
+from kamlib.present.rows import kpi_row, kpi_series, shift_quarter
 from kamlib.present.targets import goal, target_of
 
-__all__ = ["KPI_CARDS", "Card", "card_notes", "cards", "kpi_cards", "sparkline"]
+__all__ = ["KPI_CARDS", "Card", "card_notes", "cards", "kpi_cards", "sparkline", "within_chance"]
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,15 @@ def cards(*kpis: str) -> tuple[Card, ...]:
 
 
 def sparkline(values: Sequence[Any], width: int = 120, height: int = 28,
-              color: str = MAIN) -> str:
+              color: str = MAIN, scale: Callable[[float], str] | None = None) -> str:
     """A tiny inline SVG line of ``values`` (one slot per value; missing ones skipped).
 
     The last slot, when it has a value, is marked with a dot. Coordinates are
     rounded to one decimal and the markup carries no id or date, so the same
-    values give the same bytes.
+    values give the same bytes. With ``scale`` (a formatter of one value) the line
+    shows its scale: the highest value written at its top right, the lowest at its
+    bottom right (the line then takes ``width - 46`` pixels), and its label names the
+    first and last values.
 
     Examples
     --------
@@ -89,10 +92,21 @@ def sparkline(values: Sequence[Any], width: int = 120, height: int = 28,
     True
     >>> sparkline([1, 2]) == sparkline([1, 2])
     True
+
+    With its scale: 0.019 is the lowest and first, 0.024 the highest and last.
+
+    >>> s = sparkline([0.019, 0.021, 0.024], scale=lambda v: f"{100 * v:.1f} %")
+    >>> 'width="120"' in s, ">2.4 %</text>" in s, ">1.9 %</text>" in s
+    (True, True, True)
+    >>> 'aria-label="trend over the last 3 quarters: 1.9 % to 2.4 %"' in s
+    True
+    >>> sparkline([5.0, 5.0], scale=str).count("<text")  # one value: written once
+    1
     """
     vals = [np.nan if missing(v) else float(v) for v in values]
     k = len(vals)
     pad = 2.0
+    total, width = width, (width - 46 if scale is not None else width)
     ok = [(i, v) for i, v in enumerate(vals) if not math.isnan(v)]
     points, dot = "", None
     if ok:
@@ -109,9 +123,15 @@ def sparkline(values: Sequence[Any], width: int = 120, height: int = 28,
             points = " ".join(f"{x},{y}" for x, y in pts)
         if ok[-1][0] == k - 1 or len(pts) == 1:
             dot = pts[-1]
-    return render("present/sparkline.svg.j2", width=width, height=height, slots=k,
+    top = bottom = reading = ""
+    if scale is not None and ok:
+        top, bottom = scale(max(v for _i, v in ok)), scale(min(v for _i, v in ok))
+        first, last = scale(ok[0][1]), scale(ok[-1][1])
+        reading = f": {first} to {last}" if len(ok) > 1 else f": {last}"
+    return render("present/sparkline.svg.j2", width=total, height=height, slots=k,
                   left=f"{pad:.1f}", right=f"{width - pad:.1f}", base=f"{height - 0.5:.1f}",
-                  points=points, dot=dot, color=color)
+                  points=points, dot=dot, color=color, top=top, bottom=bottom,
+                  text_x=f"{width + 3:.1f}", reading=reading)
 
 
 def _coord(v: float) -> str:
@@ -120,19 +140,49 @@ def _coord(v: float) -> str:
 
 
 def _change(change: float, kind: str, hib: bool | None, versus: str,
-            currency: str) -> dict[str, str]:
-    """A change against an earlier quarter: its text, with an arrow, and its colour class."""
+            currency: str, chance: bool = False) -> dict[str, str]:
+    """A change against an earlier quarter: its text, with an arrow, and its colour class
+    (grey, ``kam-flat``, when it is within chance: see :func:`within_chance`)."""
     if missing(change):
         cls, arrow, text = "kam-flat", "", NA
     else:
         text = signed(change, kind, currency)
         zero = not text.startswith(("+", MINUS))
         arrow = "" if zero else ("▲ " if change > 0 else "▼ ")
-        if zero or hib is None:
+        if zero or hib is None or chance:
             cls = "kam-flat"
         else:
             cls = "kam-good" if (change > 0) == hib else "kam-bad"
     return {"versus": versus, "cls": cls, "text": arrow + text}
+
+
+def within_chance(now: Mapping[str, Any], before: Mapping[str, Any], z: float = 1.96) -> bool:
+    """Whether the change from ``before`` to ``now`` (each with ``value``, ``low``,
+    ``high``: a 95 % interval) is within chance: smaller than ``z`` standard errors of
+    the difference, each figure's standard error read off its interval as
+    (high - low) / (2 z). Without both intervals, False (the change is not judged).
+
+    Examples
+    --------
+    Intervals 0.26-0.34 and 0.21-0.29 give standard errors 0.08 / 3.92 = 0.0204 each,
+    so the difference has 0.0204 * sqrt(2) = 0.0289; 0.30 - 0.25 = 0.05 is 1.73 of
+    them (within chance), 0.32 - 0.25 = 0.07 is 2.43 (not):
+
+    >>> before = {"value": 0.25, "low": 0.21, "high": 0.29}
+    >>> within_chance({"value": 0.30, "low": 0.26, "high": 0.34}, before)
+    True
+    >>> within_chance({"value": 0.32, "low": 0.28, "high": 0.36}, before)
+    False
+    >>> within_chance({"value": 0.32, "low": float("nan"), "high": 0.36}, before)
+    False
+    """
+    nums = [now.get("value"), now.get("low"), now.get("high"),
+            before.get("value"), before.get("low"), before.get("high")]
+    if any(missing(v) for v in nums):
+        return False
+    v1, lo1, hi1, v0, lo0, hi0 = (float(v) for v in nums)
+    se = math.hypot((hi1 - lo1) / (2 * z), (hi0 - lo0) / (2 * z))
+    return se > 0 and abs(v1 - v0) < z * se
 
 
 def _estimate(r: dict, kind: str, currency: str) -> str:
@@ -151,11 +201,12 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
 
     Each card shows the value with its unit, the 95 % interval and what it rests on
     (n), the change against the previous quarter and the same quarter last year
-    (green when the change goes the good way, red when not, ``n/a`` when a quarter
-    has no value) and a sparkline of the last 8 quarters. A figure with a target
-    (the ``target`` and ``status`` columns of the KPI table) shows it and whether it
-    is met (:func:`kamlib.present.targets.goal`: met green, missed vermillion, within
-    chance grey).
+    (green when the change goes the good way, red when not, grey when it is within
+    chance, ``n/a`` when a quarter has no value) and a sparkline of the last 8
+    quarters with its highest and lowest values. A figure with a target (the
+    ``target`` and ``status`` columns of the KPI table) shows it and whether it is met
+    (:func:`kamlib.present.targets.goal`: met green, missed vermillion, within chance
+    grey).
 
     Parameters
     ----------
@@ -222,14 +273,19 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
             pairs = ((f"{at} vs {p1}", before[0]), (f"{at} vs {p4}", before[1]))
         else:
             pairs = ((f"vs {prev}", series[-2]), (f"vs {yago}", series[-5]))
+        # a change within chance is grey (the two quarters' intervals)
+        at_q = str(r["period"]) if r["earlier"] else label_q
+        chance = [within_chance(r, kpi_row(trend, kpi, grain, group, shift_quarter(at_q, -k)))
+                  for k in (1, 4)]
         card["changes"] = [
             _change(value - other if not (missing(value) or missing(other)) else np.nan,
-                    kind, hib, versus, currency) for versus, other in pairs]
+                    kind, hib, versus, currency, luck)
+            for (versus, other), luck in zip(pairs, chance, strict=True)]
         # -- targets: the figure's target and status, from the period it comes from
-        at = str(r["period"]) if r["earlier"] else label_q
-        card["goal"] = goal(value, *target_of([kpis, trend], kpi, grain, group, at), kind,
+        card["goal"] = goal(value, *target_of([kpis, trend], kpi, grain, group, at_q), kind,
                             currency)
-        card.update(sparkline=Markup(sparkline(series)), span=f"{periods[0]}–{periods[-1]}",
+        card.update(sparkline=Markup(sparkline(series, scale=lambda v, k=kind: fmt(v, k, currency))),
+                    span=f"{periods[0]}–{periods[-1]}",
                     alone=sum(not missing(v) for v in series) <= 1, secondary="")
         if c.secondary:
             s = latest(kpis, trend, c.secondary, grain, group, label_q)

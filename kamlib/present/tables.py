@@ -57,7 +57,7 @@ def _cell(row: pd.Series, col: Any, kind: str, currency: str) -> dict[str, Any]:
 
 def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: int = 25,
           caption: str | None = None, currency: str = "EUR",
-          empty: str = "Nothing to show.") -> str:
+          empty: str = "Nothing to show.", top: int | None = 10) -> str:
     """A compact HTML table of chosen columns, each value in its unit.
 
     Parameters
@@ -75,6 +75,9 @@ def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: i
     caption : title over the table.
     currency : currency of money columns.
     empty : text shown instead of an empty table.
+    top : a long table shows its first ``top`` rows; the others (up to ``max_rows``)
+        are one click away, behind a "Show all" box in its footer. A table of up to
+        ``top + 2`` rows shows them all; None never hides rows.
 
     Examples
     --------
@@ -92,17 +95,30 @@ def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: i
     >>> h = table(peaks, [(("value", "low", "high"), "Ideal touches", "dec1")])
     >>> '<td class="kam-r">no peak</td>' in h, "no data" in h
     (True, True)
+
+    A long table shows its top 10 rows; the rest are behind "Show all" (35 rows: 10 +
+    15 more up to ``max_rows=25``, and 10 beyond it, counted in the footer):
+
+    >>> long = pd.DataFrame({"name": [f"A{i}" for i in range(35)]})
+    >>> h = table(long, [("name", "Account", "text")])
+    >>> h.count("<tr>"), '<tbody class="kam-rest">' in h, "Show all 25 rows" in h
+    (27, True, True)
+    >>> "kam-rest" in table(long.head(12), [("name", "Account", "text")])
+    False
     """
     heads = [{"header": header, "numeric": kind in NUMERIC_KINDS} for _c, header, kind in columns]
     if df is None or len(df) == 0:
         return render("present/table.html.j2", rows=None, columns=heads, caption=caption,
-                      empty=empty, more="")
+                      empty=empty, more="", rest=[])
     shown = df.head(max_rows)
     rows = [[{**_cell(row, col, kind, currency), "numeric": kind in NUMERIC_KINDS}
              for col, _header, kind in columns] for _i, row in shown.iterrows()]
     rest = len(df) - len(shown)
+    # long tables: the top rows, the others on demand
+    hidden = rows[top:] if top is not None and len(rows) > top + 2 else []
+    rows = rows[: len(rows) - len(hidden)]
     return render("present/table.html.j2", rows=rows, columns=heads, caption=caption,
-                  empty=empty, more=f"{rest:,}" if rest > 0 else "")
+                  empty=empty, more=f"{rest:,}" if rest > 0 else "", rest=hidden)
 
 
 def _item(item: Any) -> tuple[str, str, str]:

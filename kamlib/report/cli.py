@@ -203,6 +203,9 @@ def report(
     wait: Annotated[float, typer.Option(
         min=0, help="Seconds to wait while another report is being written into --out "
                     "(then exit 2); 0 fails at once.")] = 600,
+    pdf: Annotated[bool, typer.Option(
+        "--pdf", help="Also print the executive summary and each scorecard to PDF "
+                      "(needs Chromium: apt-get install chromium).")] = False,
 ) -> None:
     """Render a quarter's HTML report: theme pages, one scorecard per KAM, kpis.csv,
     executed notebooks and manifest.json, published only when everything succeeded.
@@ -236,7 +239,7 @@ def report(
 
             final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
                            settings=settings, progress=progress, timeout=timeout,
-                           strict=strict, wait=wait,
+                           strict=strict, wait=wait, pdf=pdf,
                            notify=lambda m: err.print(Text(m), highlight=False,
                                                       soft_wrap=True))
     except _errors() as exc:

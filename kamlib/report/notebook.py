@@ -3,7 +3,8 @@
 ``b = notebook_setup(data, quarter, cache)`` opens the quarter's bundle
 (:func:`kamlib.report.bundle.open_bundle`), shows the page's style and its first line
 (:func:`page_note`: the quarter, the currency, the intervals), applies the house plot
-style and sets how warnings show: each warning a page's code raises is shown once per notebook, in the
+style, shows charts as SVG with alt text (:func:`show_svg_charts`) and sets how
+warnings show: each warning a page's code raises is shown once per notebook, in the
 cell that raised it, so an analyst reading an executed notebook sees it. Deprecation
 warnings, meant for developers, stay hidden.
 
@@ -14,12 +15,62 @@ outputs, while the executed notebooks kept next to the pages keep them.
 
 from __future__ import annotations
 
+import base64
 import warnings
 
+from markupsafe import Markup
+
 from kamlib import plots, present
+from kamlib.plots.alt import alt_text, svg_bytes
+from kamlib.present.markup import render
 from kamlib.report.bundle import Bundle, open_bundle
 
-__all__ = ["notebook_setup", "page_note", "show_warnings"]
+__all__ = ["figure_html", "notebook_setup", "page_note", "show_svg_charts", "show_warnings"]
+
+
+def figure_html(fig) -> str:
+    """A chart as the report shows it: an SVG image whose alt text says what it shows
+    and its main reading (:func:`kamlib.plots.alt.alt_text`). Same figure, same bytes.
+
+    >>> from kamlib.plots import plot_trend
+    >>> import pandas as pd, matplotlib.pyplot as plt
+    >>> ax = plot_trend(pd.DataFrame({"period": ["2026Q2", "2026Q3"], "value": [0.25, 0.5]}),
+    ...                 ylabel="Win rate", percent=True)
+    >>> html = figure_html(ax.figure)
+    >>> html.startswith('<figure class="kam-figure"><img src="data:image/svg+xml;base64,')
+    True
+    >>> html.endswith('alt="Win rate by quarter, 2026Q2-2026Q3: 25.0% to 50.0%."></figure>')
+    True
+    >>> html == figure_html(ax.figure)
+    True
+    >>> plt.close(ax.figure)
+    """
+    data = base64.b64encode(svg_bytes(fig)).decode("ascii")
+    return render("report/figure.html.j2", data=Markup(data), alt=alt_text(fig))
+
+
+def show_svg_charts() -> None:
+    """Show every matplotlib figure of the running notebook as :func:`figure_html`
+    (an SVG image with alt text) instead of a PNG. Outside IPython it does nothing.
+
+    >>> show_svg_charts()
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    # the inline backend sets its figure formats when it loads (at the first figure,
+    # which would undo the choice below): load it now
+    import matplotlib_inline.backend_inline  # noqa: F401
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib.figure import Figure
+
+    # no PNG or separate SVG copy: the HTML output carries the chart
+    select_figure_formats(shell, set())
+    shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
 
 
 def show_warnings() -> None:
@@ -62,9 +113,9 @@ def notebook_setup(data: str, quarter: str, cache: str = "") -> Bundle:
     """
     from IPython.display import HTML, display
 
-
     show_warnings()
     plots.use_house_style()
+    show_svg_charts()
     b = open_bundle(data, quarter, cache)
     display(HTML(present.STYLE + present.section_note(page_note(b))))
     return b

@@ -56,11 +56,12 @@ from kamlib.panels import raw as raw_panels
 from kamlib.panels.coverage import explain
 from kamlib.periods import Quarter
 from kamlib.report import bundle as bundle_mod
+from kamlib.report import pdf as pdf_mod
 from kamlib.report import runner
 from kamlib.report.html import notebook_html, quarter_index, root_index
 from kamlib.report.output import write_csv, write_quarantine, write_text
 
-__all__ = ["DEFAULT_WAIT", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "file_names", "fingerprints", "render", "write_root_index"]
+__all__ = ["DEFAULT_WAIT", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "file_names", "fingerprints", "render", "write_root_index"]
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -70,9 +71,14 @@ THEMES = (
     ("growth_acquisition", "Growth and acquisition"),
     ("team", "Team"),
     ("data_quality", "Data quality"),
+    # print/methods feature: model internals and the glossary
+    ("methods", "Methods and checks"),
 )
 log = logging.getLogger(__name__)
 SCORECARD = "kam_scorecard"
+
+#: The theme page ``kam report --pdf`` prints besides the scorecards.
+PDF_THEME = "executive_summary"
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
 
 
@@ -348,8 +354,11 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
            progress: Callable[[str, int, int], None] | None = None,
            timeout: int = 600, notebooks_dir: str | Path | None = None,
            strict: bool = False, wait: float = DEFAULT_WAIT,
-           notify: Callable[[str], None] | None = None) -> Path:
+           notify: Callable[[str], None] | None = None, pdf: bool = False) -> Path:
     """Render one quarter's report into ``<out>/<quarter>``; returns that folder.
+
+    With ``pdf``, the executive summary and every scorecard are also printed to PDF
+    next to their pages (:mod:`kamlib.report.pdf`; needs Chromium, checked first).
 
     Raises
     ------
@@ -364,6 +373,8 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
     another one writing into ``out``.
     """
     settings = settings if settings is not None else Settings()
+    # print/PDF feature: find the browser before any work
+    browser = pdf_mod.find_chromium(settings.chromium) if pdf else None
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write the report into {out}: it is not a folder")
@@ -413,7 +424,8 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
             prints = fingerprints(vd.source)
         return _render_pages(b, q, out, staging, cache, label, prints, data, jobs, kams,
                              settings, step, timeout, runner,
-                             Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR)
+                             Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR,
+                             browser)
     except (OSError, OutputError) as exc:
         failed = _write_failed(exc, out) if lock.fd is not None else None
         if failed is None:
@@ -433,7 +445,7 @@ def _inside(folder: Path, path: Path) -> Path:
 
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
-                  runner, notebooks: Path) -> Path:
+                  runner, notebooks: Path, browser: str | None = None) -> Path:
     # notebooks read the bundle; a URL is passed masked so no password reaches a page
     data_param = label if is_url(data) else str(Path(data).resolve())
     base = {"quarter": str(q), "data": data_param, "cache": str(cache)}
@@ -494,6 +506,16 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
                     [(depth + h, t) for h, t in nav], footer, depth + "../index.html")
         step("exporting HTML", i + 1, len(pages))
     _write_quarter_index(staging, q, pages, names, footer, nav)
+    # print/PDF feature: the executive summary and the scorecards as PDF
+    pdfs = []
+    if browser is not None:
+        printed = [pg.html for pg in pages if pg.kam_id is not None or pg.name == PDF_THEME]
+        for i, html in enumerate(printed):
+            step("printing PDF", i, len(printed))
+            pdfs.append(pdf_mod.print_pdf(browser, staging / html,
+                                          _inside(staging, staging / html).with_suffix(".pdf"))
+                        .relative_to(staging).as_posix())
+        step("printing PDF", len(printed), len(printed))
     write_csv(b.kpis, staging / "kpis.csv")
     manifest = {
         "quarter": str(q), "as_of": q.end.isoformat(),
@@ -502,6 +524,8 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         "code_revision": rev, "kamlib_version": __version__,
         "pages": [pg.html for pg in pages], "notebooks": [pg.notebook for pg in pages],
     }
+    if pdfs:  # print/PDF feature
+        manifest["pdfs"] = pdfs
     write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     shutil.rmtree(cache)
     return _publish(staging, out / str(q), out)

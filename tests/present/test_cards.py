@@ -8,8 +8,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kamlib import present as P
+from kamlib.present.cards import within_chance
 
 NAN = float("nan")
 EVIL = "<script>alert('x')</script> & Co"
@@ -118,3 +121,25 @@ def test_cards_for_the_sample_bundle(sample_bundle):
         assert card.title in h, card.title
     assert h.count('class="kam-card"') == 10
     assert h == P.kpi_cards(b.kpis, b.trend, b.quarter, b.settings.currency)
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+width = st.floats(0, 1e4, allow_nan=False)
+
+
+def test_change_within_chance_by_hand():
+    # se = (0.34 - 0.26) / 3.92 = 0.0204 for both; difference se 0.0289; 0.05 / 0.0289 = 1.73
+    now, before = {"value": 0.30, "low": 0.26, "high": 0.34}, {"value": 0.25, "low": 0.21,
+                                                               "high": 0.29}
+    assert within_chance(now, before)
+    # 0.10 / 0.0289 = 3.46 standard errors: not chance
+    assert not within_chance({"value": 0.35, "low": 0.31, "high": 0.39}, before)
+
+
+@given(finite, width, finite, width)
+def test_within_chance_is_symmetric(v1, w1, v0, w0):
+    a = {"value": v1, "low": v1 - w1, "high": v1 + w1}
+    b = {"value": v0, "low": v0 - w0, "high": v0 + w0}
+    assert within_chance(a, b) == within_chance(b, a)
+    if w1 == w0 == 0:
+        assert not within_chance(a, b)  # no noise: nothing is chance

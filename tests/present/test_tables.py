@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kamlib import present
 from kamlib import present as P
 
 NAN = float("nan")
@@ -71,3 +74,16 @@ def test_kpi_by_group_lists_alphabetically_not_by_rank():
     h = P.kpi_by_group(t, ["logo_churn_rate"], "kam", company=False,
                        labels={"K1": "Zoe", "K2": "Adam", "K3": "Mia"})
     assert h.index("Adam") < h.index("Mia") < h.index("Zoe")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 60), st.integers(1, 40))
+def test_long_tables_hide_rows_but_never_lose_them(rows, max_rows):
+    df = pd.DataFrame({"name": [f"A{i:03d}" for i in range(rows)]})
+    h = present.table(df, [("name", "Account", "text")], max_rows=max_rows)
+    shown = min(rows, max_rows)
+    assert all(f">A{i:03d}<" in h for i in range(shown))
+    assert not any(f">A{i:03d}<" in h for i in range(shown, rows))
+    assert ('<tbody class="kam-rest">' in h) == (shown > 12)
+    if shown > 12:
+        assert f"Show all {shown} rows" in h

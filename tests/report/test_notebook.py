@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+import nbformat
+
 from kamlib.report.notebook import show_warnings
 
 
@@ -29,3 +31,19 @@ def test_a_notebook_shown_again_shows_its_warnings_again():
         show_warnings()
         page()
     assert len(seen) == 2
+
+
+def test_a_kernel_shows_figures_as_svg_images_with_alt_text():
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n"
+                                  "from kamlib.report.notebook import show_svg_charts\n"
+                                  "show_svg_charts()"),
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.plot([1, 2])\n"
+                                  "ax.set_title('Two points')\nplt.show()")])
+    NotebookClient(nb, timeout=120).execute()
+    (out,) = nb.cells[1].outputs
+    assert "image/png" not in out.data and "image/svg+xml" not in out.data
+    html = out.data["text/html"]
+    assert 'src="data:image/svg+xml;base64,' in html and 'alt="Two points."' in html

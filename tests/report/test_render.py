@@ -66,10 +66,10 @@ def test_pages_and_files(report):
     names = {p.name for p in report.glob("*.html")}
     assert {"index.html", "executive_summary.html", "clv_churn.html", "customer_voice.html",
             "engagement_outcomes.html", "growth_acquisition.html", "team.html",
-            "data_quality.html"} <= names
+            "data_quality.html", "methods.html"} <= names
     assert len(list((report / "kam").glob("*.html"))) == 3
     assert (report / "kpis.csv").exists() and (report / "quarantine").is_dir()
-    assert len(list((report / "notebooks").rglob("*.ipynb"))) == 10
+    assert len(list((report / "notebooks").rglob("*.ipynb"))) == 11  # 8 themes, 3 scorecards
     assert (report.parent / "index.html").exists()
     assert "2026Q3/index.html" in (report.parent / "index.html").read_text()
 

@@ -52,6 +52,12 @@ def test_report_with_hostile_names_succeeds_with_bounded_charts(sample_copy, tmp
         for i, data in enumerate(re.findall(r'src="data:image/png;base64,([^"]+)"', text)):
             with Image.open(io.BytesIO(base64.b64decode(data))) as im:
                 sizes[f"{page.name}#{i}"] = im.size
+        # charts are SVG: their size in points, as pixels at the figures' 100 dpi
+        for i, data in enumerate(re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', text)):
+            head = base64.b64decode(data)[:2000].decode("utf-8", "replace")
+            w, h = (float(re.search(rf'<svg[^>]*\b{a}="([\d.]+)pt"', head).group(1))
+                    for a in ("width", "height"))
+            sizes[f"{page.name}#svg{i}"] = (w * 100 / 72, h * 100 / 72)
     # the manager charts (NPS, funnels, value at risk) carry both names
     assert len(sizes) >= 10 and any(k.startswith("K001.html") for k in sizes)
     too_big = {k: s for k, s in sizes.items() if s[0] > 2000 or s[1] > 3000}

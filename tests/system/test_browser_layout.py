@@ -1,0 +1,132 @@
+"""The report's pages in a real browser (Playwright driving Debian's Chromium): on a
+phone (400 px wide) no page is wider than the screen (the navigation wraps, tables
+scroll in their own box, charts scale), in print the navigation is hidden, and every
+chart is an SVG image with alt text.
+
+A hand-made page (a wide table, a chart, long navigation) is checked quickly; the
+sample's pack is checked end to end (slow).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+PHONE = {"width": 400, "height": 800}
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    if os.environ.get("CI"):
+        pytest.fail("chromium is missing in CI: .ci/run installs it")
+    pytest.skip("no chromium on this machine (apt-get install chromium); CI installs it")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=ARGS)
+        yield b
+        b.close()
+
+
+def _check(browser, page_file: Path) -> dict:
+    """What a page looks like on a phone and in print."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(page_file.as_uri())
+    seen = {
+        "width": page.evaluate("document.documentElement.scrollWidth"),
+        "images": page.evaluate("Array.from(document.images).map(i => [i.naturalWidth > 0, "
+                                "i.getAttribute('alt') || '', i.src.slice(0, 26), "
+                                "i.getBoundingClientRect().right])"),
+        "nav_lines": page.evaluate(
+            "(() => { const n = document.querySelector('.kam-nav'); if (!n) return 0;"
+            " const tops = new Set(Array.from(n.children).map(a => a.offsetTop));"
+            " return tops.size; })()"),
+    }
+    rest = ("Array.from(document.querySelectorAll('tbody.kam-rest'))"
+            ".map(e => getComputedStyle(e).display)")
+    seen["rest"] = page.evaluate(rest)
+    page.emulate_media(media="print")
+    seen["print_rest"] = page.evaluate(rest)
+    seen["print_nav"] = page.evaluate(
+        "Array.from(document.querySelectorAll('.kam-nav, .kam-toc'))"
+        ".map(e => getComputedStyle(e).display)")
+    page.close()
+    return seen
+
+
+def _chart_page(folder: Path) -> Path:
+    """A notebook page with a 14-column table and a chart, exported as the report does."""
+    from kamlib import plots, present
+    from kamlib.report.html import notebook_html
+    from kamlib.report.notebook import figure_html
+
+    wide = pd.DataFrame({f"column_{i}": np.arange(30) * 1000.5 for i in range(14)})
+    table = present.table(wide, [(c, f"A long header {c}", "dec1") for c in wide.columns])
+    ax = plots.plot_trend(pd.DataFrame({"period": ["2026Q1", "2026Q2", "2026Q3"],
+                                        "value": [0.019, 0.021, 0.024]}),
+                          ylabel="Logo churn", percent=True)
+    chart = figure_html(ax.figure)
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+    out = [nbformat.v4.new_output("display_data", {"text/html": html, "text/plain": ""})
+           for html in (present.STYLE, table, chart)]  # STYLE: as notebook_setup shows it
+    cell = nbformat.v4.new_code_cell("", outputs=out)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Churn"), cell])
+    nbformat.write(nb, folder / "page.ipynb")
+    nav = [(f"p{i}.html", f"Page number {i} of the pack") for i in range(9)]
+    page = folder / "page.html"
+    page.write_text(notebook_html(folder / "page.ipynb", "Churn", "2026Q3", nav, "kamlib",
+                                  "index.html"))
+    return page
+
+
+def test_a_page_fits_a_phone_and_prints_without_navigation(browser, tmp_path):
+    seen = _check(browser, _chart_page(tmp_path))
+    assert seen["width"] <= PHONE["width"]
+    assert seen["nav_lines"] > 1  # the navigation wraps
+    (loaded, alt, src, right), = seen["images"]
+    assert loaded and src.startswith("data:image/svg+xml") and right <= PHONE["width"]
+    assert alt == "Logo churn by quarter, 2026Q1-2026Q3: 1.9% to 2.4%."
+    assert seen["print_nav"] == ["none", "none"]
+    # the rows after the top 10 are one click away on screen, all printed on paper
+    assert seen["rest"] == ["none"] and seen["print_rest"] == ["table-row-group"]
+
+
+@pytest.fixture(scope="module")
+def pack(sample_dir, tmp_path_factory) -> Path:
+    from kamlib.report.render import render
+
+    return render(str(sample_dir), "2026Q3", tmp_path_factory.mktemp("pack"), jobs=2,
+                  kams=["K001"])
+
+
+@pytest.mark.slow
+def test_no_page_of_the_pack_is_wider_than_a_phone(browser, pack):
+    pages = sorted(pack.glob("*.html")) + sorted((pack / "kam").glob("*.html"))
+    assert len(pages) >= 10
+    for p in pages:
+        seen = _check(browser, p)
+        name = p.relative_to(pack)
+        assert seen["width"] <= PHONE["width"], f"{name} is {seen['width']} px wide"
+        assert seen["print_nav"][:1] == ["none"], f"{name} prints its navigation"
+        for loaded, alt, src, right in seen["images"]:
+            assert loaded and src.startswith("data:image/svg+xml"), name
+            assert len(alt) > 20 and "No description" not in alt, (name, alt)
+            assert right <= PHONE["width"], name
