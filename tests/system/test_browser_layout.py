@@ -130,3 +130,9 @@ def test_no_page_of_the_pack_is_wider_than_a_phone(browser, pack):
             assert loaded and src.startswith("data:image/svg+xml"), name
             assert len(alt) > 20 and "No description" not in alt, (name, alt)
             assert right <= PHONE["width"], name
+        # and on a desktop screen: the navigation wraps rather than widen the page
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(p.as_uri())
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        page.close()
+        assert wide <= 1200, f"{name} is {wide} px wide on a 1200 px screen"
