@@ -352,3 +352,20 @@ def target_rows(*rows) -> pd.DataFrame:
     """A targets table from (kpi, grain, group, period, target, direction) tuples."""
     return pd.DataFrame(rows, columns=["kpi", "grain", "group", "period", "target",
                                        "direction"])
+
+
+# ---------------------------------------------------------------------- retention
+def retention_dataset() -> DataSet:
+    """Six accounts for GRR, NRR and share-of-wallet growth at 2026Q3: A churned, B
+    contracted 100 -> 80, C expanded 100 -> 150, D and E flat at 100, F new (1000)."""
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2025-12-31", 100)  # churned (last day 2026-01-30)
+    ds.contract("B", "2025-01-01", "2025-12-31", 100)  # contracted to 80
+    ds.contract("B", "2026-01-01", "2026-12-31", 80)
+    ds.contract("C", "2025-01-01", "2025-12-31", 100)  # expanded to 150
+    ds.contract("C", "2026-01-01", "2026-12-31", 150)
+    for a in "DE":  # flat
+        ds.contract(a, "2025-01-01", "2025-12-31", 100)
+        ds.contract(a, "2026-01-01", "2026-12-31", 100)
+    ds.contract("F", "2026-03-01", "2027-02-28", 1000)  # not a customer 12 months before
+    return ds

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from kpi_builder import FAST, DataSet, groups_of, kpis, period, pick
+from kpi_builder import FAST, DataSet, groups_of, kpis, period, pick, retention_dataset
 
 from kamlib.config import Settings
 from kamlib.data.contract import INVOICE_KINDS
@@ -290,16 +290,7 @@ def test_touchpoints_interval_respects_zero(tmp_path):
 # =========================================================================== GRR / NRR
 @pytest.fixture(scope="module")
 def retention_data(tmp_path_factory):
-    ds = DataSet()
-    ds.contract("A", "2025-01-01", "2025-12-31", 100)  # churned (last day 2026-01-30)
-    ds.contract("B", "2025-01-01", "2025-12-31", 100)  # contracted to 80
-    ds.contract("B", "2026-01-01", "2026-12-31", 80)
-    ds.contract("C", "2025-01-01", "2025-12-31", 100)  # expanded to 150
-    ds.contract("C", "2026-01-01", "2026-12-31", 150)
-    for a in "DE":  # flat
-        ds.contract(a, "2025-01-01", "2025-12-31", 100)
-        ds.contract(a, "2026-01-01", "2026-12-31", 100)
-    ds.contract("F", "2026-03-01", "2027-02-28", 1000)  # not a customer 12 months before
+    ds = retention_dataset()
     with _load(ds, tmp_path_factory, "retention") as data:
         yield data
 

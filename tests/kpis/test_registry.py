@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from kpi_builder import FAST, DataSet, period, pick
+from kpi_builder import FAST, DataSet, period, pick, retention_dataset
 
 from kamlib.config import Settings
 from kamlib.data.contract import (
@@ -193,16 +193,7 @@ def _table(data, families_, quarter="2026Q3", settings=FAST) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def retention(tmp_path_factory):
-    ds = DataSet()
-    ds.contract("A", "2025-01-01", "2025-12-31", 100)  # churned (last day 2026-01-30)
-    ds.contract("B", "2025-01-01", "2025-12-31", 100)  # contracted to 80
-    ds.contract("B", "2026-01-01", "2026-12-31", 80)
-    ds.contract("C", "2025-01-01", "2025-12-31", 100)  # expanded to 150
-    ds.contract("C", "2026-01-01", "2026-12-31", 150)
-    for a in "DE":  # flat
-        ds.contract(a, "2025-01-01", "2025-12-31", 100)
-        ds.contract(a, "2026-01-01", "2026-12-31", 100)
-    ds.contract("F", "2026-03-01", "2027-02-28", 1000)  # not a customer 12 months before
+    ds = retention_dataset()
     with ds.load(tmp_path_factory.mktemp("retention")) as data:
         yield _table(data, ["growth"])
 
