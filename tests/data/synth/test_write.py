@@ -7,6 +7,7 @@ import json
 import pyarrow as pa
 import pytest
 
+from kamlib.data.contract import TABLE_LIST
 from kamlib.data.synth.write import synthesize, write_dataset
 
 
@@ -29,6 +30,8 @@ def test_synthesize_reports_progress_and_refuses_tiny_sets(tmp_path):
                        progress=lambda stage, i, n: seen.append((stage, i, n)))
     assert truth["generator"]["accounts_requested"] == 10
     assert seen[-2:] == [("writing", 0, 1), ("writing", 1, 1)]
-    assert len(list((tmp_path / "out").glob("*.csv"))) == 13
+    # one file per table of the data contract, targets included
+    written = {p.stem for p in (tmp_path / "out").glob("*.csv")}
+    assert written == {t.name for t in TABLE_LIST}
     with pytest.raises(ValueError, match="at least 10"):
         synthesize(tmp_path / "tiny", accounts=9)
