@@ -21,7 +21,8 @@ it (up to ``wait`` seconds). Whatever a killed run left behind (its staging fold
 is removed by the next run that holds the lock. The swap into place is atomic, so
 ``<out>/<quarter>`` is always one run's complete output.
 
-KAM ids are data: they name scorecard files only through :func:`file_names`.
+KAM ids are data: they name scorecard files only through
+:func:`kamlib.report.paths.file_names`.
 
 The same inputs give byte-identical HTML, ``kpis.csv`` and manifest: every random
 draw is seeded, nothing reads the clock, and no path or timing is written (the
@@ -40,7 +41,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -60,8 +60,9 @@ from kamlib.report import pdf as pdf_mod
 from kamlib.report import runner
 from kamlib.report.html import notebook_html, quarter_index, root_index
 from kamlib.report.output import write_csv, write_quarantine, write_text
+from kamlib.report.paths import file_names
 
-__all__ = ["DEFAULT_WAIT", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "file_names", "fingerprints", "render", "write_root_index"]
+__all__ = ["DEFAULT_WAIT", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "fingerprints", "render", "write_root_index"]
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -144,44 +145,6 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[pkg] = "not installed"
     return out
-
-
-_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-_HASHED = re.compile(r".*--[0-9a-f]{10}")
-_RESERVED = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])", re.I)  # device names on Windows
-
-
-def _hashed_name(kam_id: str) -> str:
-    ascii_ = unicodedata.normalize("NFKD", kam_id).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_).strip("-")[:32].strip("-") or "kam"
-    return f"{slug}--{hashlib.sha256(kam_id.encode('utf-8')).hexdigest()[:10]}"
-
-
-def file_names(kam_ids: Iterable[str]) -> dict[str, str]:
-    """The file name (without suffix) of each KAM id's scorecard.
-
-    Ids are data, so they never become paths as they are. An id made of ASCII letters,
-    digits, ``_`` and ``-`` keeps its name; any other id gets a slug of its letters and
-    digits and a hash of the whole id (``jane.doe`` -> ``jane-doe--<hash>``), so
-    ``a/b`` and ``a_b`` never meet. Names are distinct even ignoring case, match
-    ``[A-Za-z0-9][A-Za-z0-9_-]*`` and are at most 64 characters long.
-
-    >>> file_names(["K001", "a/b", "a_b"])["a_b"], file_names(["a/b"])["a/b"][:5]
-    ('a_b', 'a-b--')
-    """
-    ids = sorted(set(kam_ids))
-    names = {k: k if (_PLAIN_ID.fullmatch(k) and not _HASHED.fullmatch(k)
-                      and not _RESERVED.fullmatch(k)) else _hashed_name(k) for k in ids}
-    folded: dict[str, list[str]] = {}
-    for k, n in names.items():
-        folded.setdefault(n.lower(), []).append(k)
-    for group in folded.values():
-        if len(group) > 1:  # e.g. K001 and k001 on a case-insensitive disk
-            for k in group:
-                names[k] = _hashed_name(k)
-    if len({n.lower() for n in names.values()}) != len(names):  # pragma: no cover - 40-bit clash
-        raise ReportError("two account manager ids map to the same file name")
-    return names
 
 
 def _cell_prefix(name: str) -> str:

@@ -24,7 +24,6 @@ import pytest
 from kamlib.report.render import (
     clean_notebook,
     export_html,
-    file_names,
     fingerprints,
     render,
     write_root_index,
@@ -303,21 +302,6 @@ def test_pages_in_a_real_browser(report, tmp_path):
 
 
 # --------------------------------------------------------------------------- building blocks
-def test_ids_map_to_safe_distinct_file_names():
-    # the odd ids of test_report_safety's render, and a formula
-    odd = ["../../../../x", "jane.doe", "Öz Ünal", "a/b", "a_b"]
-    ids = [*odd, '=HYPERLINK("http://evil.example","click")', "K001", "k001", "CON",
-           "x--0123456789", "", "...", "ü" * 200]
-    names = file_names(ids)
-    assert set(names) == set(ids)
-    assert len({n.lower() for n in names.values()}) == len(ids)  # not even by case
-    for i, n in names.items():
-        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", n), (i, n)
-    assert names["a_b"] == "a_b" and names["a/b"] != names["a_b"]
-    assert names["jane.doe"].startswith("jane-doe--")
-    assert names["Öz Ünal"].startswith("Oz-Unal--")
-    assert file_names(["K001"]) == {"K001": "K001"}  # plain ids keep their names
-    assert file_names(ids) == names  # stable
 
 
 def test_clean_notebook_strips_run_metadata_and_numbers_the_cells(tmp_path):
