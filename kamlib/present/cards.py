@@ -256,7 +256,8 @@ def kpi_cards(kpis: pd.DataFrame, trend: pd.DataFrame, quarter: Any, currency: s
             series[-1] = float(r["value"]) if not missing(r["value"]) else series[-1]
         value = float(r["value"]) if r["earlier"] else series[-1]
         card: dict[str, Any] = {"theme": c.theme, "title": title,
-                                "note": (notes or {}).get(kpi) or "", "value": None}
+                                "note": (notes or {}).get(kpi) or "", "value": None,
+                                "definition": kpi_info(kpi).definition}
         if missing(value):
             card["what"] = (f"n = {r['n']:,}" if r["n"] else
                             f"nothing in {shift_quarter(label_q, 1 - LOOKBACK)}{DASH}{label_q}")

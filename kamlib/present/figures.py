@@ -62,12 +62,15 @@ class Kpi:
     higher_is_better: bool | None = True
     n_unit: str = "accounts"
     period_word: str = ""
+    #: the KPI's definition in words (the registry's ``formula``), shown where it appears
+    definition: str = ""
 
 
 #: Every KPI id of the long table with its title, unit and direction, as the KPI
 #: registry (:mod:`kamlib.kpis.registry`) defines them.
 KPI_INFO: dict[str, Kpi] = {
-    s.id: Kpi(s.title, s.unit, s.higher_is_better, s.n_unit, s.period_word) for s in REGISTRY
+    s.id: Kpi(s.title, s.unit, s.higher_is_better, s.n_unit, s.period_word,
+              " ".join(s.formula.split())) for s in REGISTRY
 }
 
 

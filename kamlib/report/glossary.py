@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlib.kpis.registry import REGISTRY
+from kamlib.present.figures import kpi_info
 
 __all__ = ["STAT_TERMS", "kpi_glossary", "stat_glossary"]
 
@@ -68,7 +69,7 @@ def kpi_glossary() -> pd.DataFrame:
     (``meaning``), in alphabetical order."""
     specs = sorted(REGISTRY, key=lambda s: s.title.casefold())
     return pd.DataFrame({"term": [s.title for s in specs],
-                         "meaning": [" ".join(s.formula.split()) for s in specs]})
+                         "meaning": [kpi_info(s.id).definition for s in specs]})
 
 
 def stat_glossary() -> pd.DataFrame:

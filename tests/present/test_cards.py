@@ -143,3 +143,11 @@ def test_within_chance_is_symmetric(v1, w1, v0, w0):
     assert within_chance(a, b) == within_chance(b, a)
     if w1 == w0 == 0:
         assert not within_chance(a, b)  # no noise: nothing is chance
+
+
+def test_each_card_carries_its_kpi_definition_from_the_registry():
+    t = pd.DataFrame({"kpi": "nps", "grain": "company", "group": "all", "period": ["2026Q3"],
+                      "value": [2.0], "low": [-6.0], "high": [10.0], "n": [300]})
+    h = P.kpi_cards(t, t, "2026Q3", cards=P.cards("nps"))
+    assert '<details class="kam-def"><summary>Definition</summary>' in h
+    assert "scores 9-10 promote, 0-6 detract, 7-8 are passive" in h

@@ -27,8 +27,11 @@ def _long(rows) -> pd.DataFrame:
 
 
 def test_kpi_info_reads_the_registry_and_words_an_unknown_id():
-    assert kpi_info("nps") == KPI_INFO["nps"] == Kpi("Net Promoter Score", "nps", True,
-                                                      "responses", "wave")
+    assert kpi_info("nps") == KPI_INFO["nps"] == Kpi(
+        "Net Promoter Score", "nps", True, "responses", "wave",
+        "100 × (promoters − detractors) / responses of the quarter; scores 9-10 promote, "
+        "0-6 detract, 7-8 are passive")
+    assert kpi_info("new_metric").definition == ""
     assert kpi_info("logo_churn_rate").higher_is_better is False
     # an id the registry does not know: its words, a plain number, no direction
     assert kpi_info("ideal_touches_v2") == Kpi("Ideal touches v2", "number", None, "rows")
