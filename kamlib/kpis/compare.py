@@ -10,7 +10,7 @@ loses 5. :func:`compare_kams` turns a rate KPI of the long table into
   how little data it rests on (beta-binomial empirical Bayes), with an interval
   that also carries the uncertainty of the company rate and of how much KAMs
   truly differ (see :func:`kamlib.stats.comparison.shrink`), and the probability that the
-  KAM is truly in the best quarter.
+  KAM truly ranks in the top 25 % of the managers.
 
 One quarter of churn per KAM (ten customers, a few percent churn) holds about a
 third of an event: too little to compare anybody. :func:`trailing_counts`

@@ -35,7 +35,7 @@ def compare_managers(frames: dict[str, pd.DataFrame], names: dict[str, str], see
     ----------
     frames : the bundle's frames by name (those named in :data:`COMPARED`).
     names : kam id -> the manager's name as the pages show it.
-    seed : seed of the draws behind the chance of being in the best quarter
+    seed : seed of the draws behind the chance of ranking in the top 25 % of managers
         (``Settings.seed``).
 
     Returns
