@@ -91,6 +91,7 @@ NUMBER_FORMATS = {"money": "#,##0", "rate": "0.0%", "score": "0.00", "number": "
 
 _SQL_TYPES = {"text": "VARCHAR", "date": "DATE", "int": "BIGINT", "bool": "BOOLEAN"}
 _XLSX_MAX_TEXT = 32_767  # the most characters an Excel cell holds
+_XLSX_MAX_ROWS = 1_048_576  # the most rows an Excel sheet holds, header included
 
 
 # -- the tables ---------------------------------------------------------------------------------
@@ -304,11 +305,19 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> N
     spreadsheet reads as the start of a formula) is marked as quoted text, the way
     Excel stores a cell typed with a leading ``'``, so it is shown and never run;
     characters that the file format cannot hold are replaced by U+FFFD and text beyond
-    Excel's 32,767 characters is cut.
+    Excel's 32,767 characters is cut. A table longer than a sheet can hold (1,048,575
+    rows) is an :class:`~kamlib.errors.OutputError` (exit 2) that points to the other
+    formats.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
+
+    for name, df in tables.items():
+        if len(df) + 1 > _XLSX_MAX_ROWS:
+            raise OutputError(f"cannot write {path}: table {name} has {len(df):,} rows, more "
+                              f"than an Excel sheet holds ({_XLSX_MAX_ROWS - 1:,}); export to "
+                              ".parquet or .duckdb instead")
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -362,3 +362,11 @@ def test_an_earlier_parquet_export_is_replaced_but_no_other_folder(tables, tmp_p
     single.write_bytes(b"PAR1")
     with pytest.raises(OutputError, match="left alone"):
         export.check_export_target(single)
+
+
+def test_a_table_longer_than_a_sheet_points_to_the_other_formats(tables, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setattr(export, "_XLSX_MAX_ROWS", len(tables["kpis"]))  # one row too many
+    with pytest.raises(OutputError, match=r"table kpis has 5 rows.*\.parquet or \.duckdb"):
+        export.write_export(tables, tmp_path / "q.xlsx")
+    assert list(tmp_path.iterdir()) == []
