@@ -304,7 +304,8 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> N
     Text is always stored as text: a cell starting with ``=`` (or another character a
     spreadsheet reads as the start of a formula) is marked as quoted text, the way
     Excel stores a cell typed with a leading ``'``, so it is shown and never run;
-    characters that the file format cannot hold are replaced by U+FFFD and text beyond
+    line ends become ``\\n`` (the file's XML keeps no ``\\r``), other characters that the
+    file format cannot hold are replaced by U+FFFD and text beyond
     Excel's 32,767 characters is cut. A table longer than a sheet can hold (1,048,575
     rows) is an :class:`~kamlib.errors.OutputError` (exit 2) that points to the other
     formats.
@@ -368,7 +369,7 @@ def _cells(col: pd.Series, kind: str) -> list[Any]:
 def _xlsx_text(v: str) -> str:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    v = ILLEGAL_CHARACTERS_RE.sub("\ufffd", v)
+    v = ILLEGAL_CHARACTERS_RE.sub("\ufffd", v.replace("\r\n", "\n").replace("\r", "\n"))
     return v if len(v) <= _XLSX_MAX_TEXT else v[:_XLSX_MAX_TEXT - 1] + "…"
 
 
