@@ -250,6 +250,80 @@ def report(
               f"in {time.perf_counter() - t0:.1f} s")
 
 
+# -- BI export feature (kam export) -------------------------------------------------------------
+@app.command()
+def export(
+    out_file: Annotated[Path, typer.Option(
+        "--out", "-o", help="File to write; its suffix names the format: .xlsx, .parquet "
+                            "(a folder of that name holding one <table>.parquet per table) "
+                            "or .duckdb. An existing one is replaced.")],
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", "-q", help="Fiscal quarter, e.g. 2026Q3 (default: latest complete).")] = None,
+    data: DataOpt = str(SAMPLE_DIR),
+    strict: Annotated[bool, typer.Option(help="Fail (exit 3) when any row breaks the contract.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", help="Print nothing on success (errors still are).")] = False,
+) -> None:
+    """Write a quarter's tables for BI tools (Excel, Metabase, Superset, Power BI):
+    kpis (every KPI at every grain, with target and status), accounts (one row per
+    current account: owner, CLV, churn risk, value at risk, risk drivers, next step,
+    next renewal), kam_scorecards (one row per account manager, their KPIs side by side)
+    and renewal_calendar (contracts whose renewal window opens next quarter).
+
+    Examples:
+      kam export --out kam-2026Q3.xlsx                  one sheet per table
+      kam export --quarter 2026Q2 --out bi/kam.parquet  a folder of Parquet files
+      kam export --data /exports/2026-10 --out kam.duckdb   open it in Metabase or Superset
+
+    The file is written whole or not at all; kam.toml settings apply as for kam report.
+    """
+    from kamlib.report.export import check_export_target
+
+    t0 = time.perf_counter()
+    try:
+        check_export_target(out_file)  # an unusable --out fails before any work
+    except KamError as exc:
+        _fail(exc)
+    import tempfile
+
+    from kamlib.data.sources import display_name, open_source
+    from kamlib.data.validate import validate as run
+    from kamlib.kpis.compute import resolve_quarter
+    from kamlib.report import bundle as bundle_mod
+    from kamlib.report.export import export_format, export_tables, write_export
+
+    try:
+        settings = load_settings()
+        with run(open_source(data), strict=strict, settings=settings) as vd:
+            q = resolve_quarter(vd, quarter, settings)
+            if quarter is None:  # say which quarter and why
+                from kamlib.panels.coverage import explain
+
+                err.print(Text(explain(vd, settings, q)), highlight=False, soft_wrap=True)
+            n_q = int(vd.summary.rows_quarantined.sum())
+            if n_q:
+                err.print(f"note: {n_q:,} row(s) quarantined; `kam validate` lists them")
+            with tempfile.TemporaryDirectory(prefix="kam-export-") as cache, \
+                    err.status("computing the quarter") as status:
+                b = bundle_mod.build(vd, q, cache, settings, source_label=display_name(data),
+                                     progress=lambda m: status.update(f"computing: {m}"))
+        tables = export_tables(b)
+        write_export(tables, out_file)
+    except _errors() as exc:
+        _fail(exc)
+    if quiet:
+        return
+    t = Table(title=f"{q} as {export_format(out_file)}", title_justify="left")
+    for col in ("table", "rows", "columns"):
+        t.add_column(col, justify="left" if col == "table" else "right")
+    for name, df in tables.items():
+        t.add_row(name, f"{len(df):,}", f"{len(df.columns)}")
+    out.print(t)
+    out.print(f"wrote {out_file}: {len(tables)} tables, "
+              f"{sum(len(df) for df in tables.values()):,} rows for {q} "
+              f"in {time.perf_counter() - t0:.1f} s")
+
+
 @app.command("load-db")
 def load_db(
     url: Annotated[str, typer.Option(

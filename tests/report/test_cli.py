@@ -32,3 +32,25 @@ def test_the_cli_turns_a_config_error_into_exit_2(tmp_path, monkeypatch):
         assert result.exit_code == 2, result.output
         assert "KAM_CONFIG" in result.output and "typo.toml" in result.output
         assert "Traceback" not in result.output
+
+
+# -- BI export feature (kam export) -------------------------------------------------------------
+def test_export_names_the_accepted_suffixes_and_checks_the_folder_first(tmp_path):
+    from typer.testing import CliRunner
+
+    from kamlib.report.cli import app
+
+    bad = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "k.csv")])
+    assert bad.exit_code == 2
+    assert ".xlsx, .parquet, .duckdb" in bad.output and "Traceback" not in bad.output
+    missing = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "no" / "k.xlsx")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_export_help_names_formats_tables_and_examples():
+    r = kam("export", "--help")
+    assert r.returncode == 0
+    for word in (".xlsx", ".parquet", ".duckdb", "kam_scorecards", "renewal_calendar",
+                 "Examples", "--quiet"):
+        assert word in r.stdout
