@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from kamlib.report.bundle import Bundle
 
 __all__ = ["CALIBRATION_BINS", "TOP_BARS", "KamCard", "headline_facts", "kam_card", "largest_note",
-           "latest_responses", "page_results"]
+           "latest_responses", "objectives_below_target", "page_results"]
 
 #: risk groups (equal numbers of accounts) of the calibration chart
 CALIBRATION_BINS = 5
@@ -64,7 +64,7 @@ def page_results(b: Bundle) -> dict[str, Any]:
     # -- accounts to act on: drivers and next steps in the ranking, the renewal calendar
     out.update(action_results(b, out["account_view"]))
     out.update(_what_changed(b))  # What changed
-    out.update(_scorecard(b))  # scorecard: objectives below target
+    out["objectives_below_target"] = objectives_below_target(b)  # scorecard
     return out
 
 
@@ -343,17 +343,17 @@ def _standing_gaps(b: Bundle) -> pd.DataFrame:
 
 
 # -- scorecard: each manager's objectives below target --------------------------------------------
-def _scorecard(b: Bundle) -> dict[str, Any]:
+def objectives_below_target(b: Bundle) -> pd.DataFrame:
     """The objectives due this quarter below their target (attainment under 100 %: the
     same attainment as the objectives falling well short, below 80 %), with account and
     manager, the furthest short first: what each scorecard lists for its manager."""
     objectives = b.objectives if b.objectives is not None else pd.DataFrame()
     if len(objectives) == 0:
-        return {"objectives_below_target": objectives}
+        return objectives
     everyone = account_lists.account_view(b.accounts, b.clv, latest_responses(b), b.kams,
                                           current=False)
-    return {"objectives_below_target": falling_short(
-        objectives, everyone[["account_id", "name", "kam_name"]], cutoff=1.0)}
+    return falling_short(objectives, everyone[["account_id", "name", "kam_name"]],
+                         cutoff=1.0)
 
 
 @dataclass(frozen=True)
