@@ -51,9 +51,9 @@ def scorecard_head(name: str, subtitle: str = "") -> str:
 
 def target_cell(value: Any, target: Any, status: str, kind: str,
                 currency: str = "EUR") -> dict[str, str]:
-    """The target column's cell: the target and its status in the colour of the status
-    (:func:`kamlib.present.targets.goal` without the word "Target"), or
-    :data:`NO_TARGET` in grey.
+    """The target column's cell: the target (``text``) and, under it, its status
+    (``status``, as :func:`kamlib.present.targets.goal` words it) in the status's colour
+    (``cls``), or :data:`NO_TARGET` in grey.
 
     Examples
     --------
@@ -61,14 +61,15 @@ def target_cell(value: Any, target: Any, status: str, kind: str,
     7.1 - 3.0 = 4.1 pp.
 
     >>> target_cell(0.0714, 0.03, "missed", "pct")
-    {'text': '3.0 %: missed by 4.1 pp', 'cls': 'kam-bad'}
+    {'text': '3.0 %', 'status': 'missed by 4.1 pp', 'cls': 'kam-bad'}
     >>> target_cell(0.0714, float("nan"), "", "pct")
-    {'text': 'none set', 'cls': 'kam-muted'}
+    {'text': 'none set', 'status': '', 'cls': 'kam-muted'}
     """
     aim = goal(value, target, status, kind, currency)
     if aim is None:
-        return {"text": NO_TARGET, "cls": "kam-muted"}
-    return {"text": aim["text"].removeprefix("Target "), "cls": aim["cls"]}
+        return {"text": NO_TARGET, "status": "", "cls": "kam-muted"}
+    words = aim["text"].partition(": ")[2]  # "Target 3.0 %: missed by 4.1 pp"
+    return {"text": fmt(target, kind, currency), "status": words, "cls": aim["cls"]}
 
 
 def change_cell(now: Any, before: Any, kind: str, higher_is_better: bool | None,
