@@ -161,7 +161,9 @@ NEXT_STEPS: tuple[NextStep, ...] = (
              "requests raised in the quarter are still open at its end",
              (("open_requests", ">", 0),)),
     NextStep("renewal proposal",
-             "the next renewal falls within the next quarter",
+             "the next renewal's window opens by the end of the next quarter (it opens "
+             "renewal_notice_days before the renewal): the contract is on the next "
+             "quarter's renewal calendar, or its window is already open",
              (("next_renewal_on", "<=", "renewal_horizon"),)),
 )
 #: the step when no rule applies
@@ -186,7 +188,8 @@ def next_steps(accounts: pd.DataFrame, limits: Mapping[str, Any],
     condition that holds, else ``fallback`` (index of ``accounts``).
 
     ``limits`` gives the values named in the rules (``gap_alert_days``,
-    ``renewal_horizon``: the last day of the next quarter). A column a rule reads that
+    ``renewal_horizon``: the last renewal date whose window opens by the end of the next
+    quarter, :func:`kamlib.kpis.renewals.proposal_horizon`). A column a rule reads that
     ``accounts`` lacks satisfies no condition.
 
     >>> acc = pd.DataFrame({"days_since_last_touch": [80, 10, 10], "nps_score": [8, 4, 9]})

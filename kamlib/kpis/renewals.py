@@ -24,7 +24,8 @@ from datetime import date
 
 import pandas as pd
 
-__all__ = ["CALENDAR_COLUMNS", "for_accounts", "renewal_calendar", "window_opens_on"]
+__all__ = ["CALENDAR_COLUMNS", "for_accounts", "proposal_horizon", "renewal_calendar",
+           "window_opens_on"]
 
 #: the columns of :func:`renewal_calendar`
 CALENDAR_COLUMNS = ("contract_id", "account_id", "end_on", "window_opens_on",
@@ -38,6 +39,29 @@ def window_opens_on(end_on: pd.Series, notice_days: int) -> pd.Series:
     [datetime.date(2026, 12, 31)]
     """
     return pd.to_datetime(end_on) - pd.Timedelta(days=notice_days)
+
+
+# -- renewal proposal: the next step agrees with the calendar ---------------------------------
+def proposal_horizon(end: date | str, notice_days: int) -> pd.Timestamp:
+    """The last renewal date for which a renewal proposal is due by ``end`` (the next
+    quarter's last day): ``end + notice_days``, so that a contract's renewal window
+    (opening ``notice_days`` before its renewal) opens by ``end``.
+
+    The next step "renewal proposal" (:data:`kamlib.kpis.attention.NEXT_STEPS`) fires
+    when the account's next renewal is on or before this day: every contract of the
+    next quarter's calendar (window opening in it) gets it, and so does every contract
+    whose window is already open; none whose window opens later.
+
+    Examples
+    --------
+    Next quarter ends 2026-12-31; 90 days' notice: 2026-12-31 + 90 days = 2027-03-31
+    (31 - 31 = 0 days left in December, then 31 in January, 28 in February, 31 in
+    March: 90), whose window opens 2027-03-31 - 90 days = 2026-12-31.
+
+    >>> proposal_horizon("2026-12-31", 90).date()
+    datetime.date(2027, 3, 31)
+    """
+    return pd.Timestamp(end) + pd.Timedelta(days=notice_days)
 
 
 def renewal_calendar(renewals: pd.DataFrame, start: date | str, end: date | str,

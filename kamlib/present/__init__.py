@@ -20,6 +20,9 @@ HTML fragments that a notebook shows with ``display(HTML(...))``:
   quarters without data (:func:`latest`);
 * :mod:`~kamlib.present.targets`: a figure's target and status as the pages write
   them (:func:`~kamlib.present.targets.goal`);
+* :mod:`~kamlib.present.scorecard`: :func:`scorecard_head` and
+  :func:`scorecard_kpis`, a manager's name as the page's title and their figures
+  against last quarter, a year before and their target;
 * :mod:`~kamlib.present.markup`: the Jinja2 templates the HTML comes from, and
   :data:`STYLE`, the CSS a notebook shows once, with its first display.
 
@@ -52,6 +55,7 @@ from kamlib.present.format import (
     signed,
 )
 from kamlib.present.markup import BAD, GOOD, MAIN, MUTED, STYLE
+from kamlib.present.scorecard import scorecard_head, scorecard_kpis  # scorecard
 from kamlib.present.tables import kpi_by_group, kpi_table, table
 from kamlib.present.text import (
     bullets,
@@ -105,4 +109,7 @@ __all__ = [
     "sparkline",
     "table",
     "wave_title",
+    # scorecard: the manager's name as the title, figures against earlier quarters
+    "scorecard_head",
+    "scorecard_kpis",
 ]

@@ -66,8 +66,11 @@ def action_results(b: Bundle, view: pd.DataFrame) -> dict[str, Any]:
     the renewal calendar of the next quarter (``renewal_calendar``, with owner and risk),
     from the stored frames and the pages' ``view`` of the accounts."""
     nxt = b.quarter.next()
+    # renewal proposal: due when the renewal window opens by the end of the next quarter,
+    # so that every contract of the renewal calendar (and every one already open) gets it
     limits = {"gap_alert_days": b.settings.gap_alert_days,
-              "renewal_horizon": pd.Timestamp(nxt.end)}
+              "renewal_horizon": renewals.proposal_horizon(nxt.end,
+                                                           b.settings.renewal_notice_days)}
     opened = b.open_requests
     opened = opened.set_index("account_id")["open_requests"] \
         if opened is not None and len(opened) else None

@@ -197,6 +197,11 @@ class Bundle:
     #: standing gaps between groups of the same quarters (not changes over time)
     change_gaps: pd.DataFrame = _frames()
 
+    # -- scorecard: each manager's objectives below target ------------------------------------
+    #: objectives due this quarter below their target (attainment under 100 %), with
+    #: account and manager, the furthest short first
+    objectives_below_target: pd.DataFrame = _frames()
+
     # -- data quality ------------------------------------------------------------------------
     validation: pd.DataFrame = _frames()
     faults: pd.DataFrame = _frames()

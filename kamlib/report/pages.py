@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from kamlib.report.bundle import Bundle
 
 __all__ = ["CALIBRATION_BINS", "TOP_BARS", "KamCard", "headline_facts", "kam_card", "largest_note",
-           "latest_responses", "page_results"]
+           "latest_responses", "objectives_below_target", "page_results"]
 
 #: risk groups (equal numbers of accounts) of the calibration chart
 CALIBRATION_BINS = 5
@@ -64,6 +64,7 @@ def page_results(b: Bundle) -> dict[str, Any]:
     # -- accounts to act on: drivers and next steps in the ranking, the renewal calendar
     out.update(action_results(b, out["account_view"]))
     out.update(_what_changed(b))  # What changed
+    out["objectives_below_target"] = objectives_below_target(b)  # scorecard
     return out
 
 
@@ -341,6 +342,20 @@ def _standing_gaps(b: Bundle) -> pd.DataFrame:
     return out
 
 
+# -- scorecard: each manager's objectives below target --------------------------------------------
+def objectives_below_target(b: Bundle) -> pd.DataFrame:
+    """The objectives due this quarter below their target (attainment under 100 %: the
+    same attainment as the objectives falling well short, below 80 %), with account and
+    manager, the furthest short first: what each scorecard lists for its manager."""
+    objectives = b.objectives if b.objectives is not None else pd.DataFrame()
+    if len(objectives) == 0:
+        return objectives
+    everyone = account_lists.account_view(b.accounts, b.clv, latest_responses(b), b.kams,
+                                          current=False)
+    return falling_short(objectives, everyone[["account_id", "name", "kam_name"]],
+                         cutoff=1.0)
+
+
 @dataclass(frozen=True)
 class KamCard:
     """The head of an account manager's scorecard (:func:`kam_card`).
@@ -362,6 +377,20 @@ class KamCard:
     notes: list[tuple[str, str]] = field(default_factory=list)
     risk_empty: str = ""
     gaps_empty: str = ""
+
+    # -- scorecard: the page's title is the manager's name, this is what stands under it
+    @property
+    def subtitle(self) -> str:
+        """What the page is, under the manager's name: "Account manager scorecard",
+        the team and the region when the data has them.
+
+        >>> KamCard("K1", "Greta Berg", True, team="team_a", region="north").subtitle
+        'Account manager scorecard · Team A · North'
+        """
+        parts = ["Account manager scorecard"]
+        parts += [present.label(x) for x in (self.team, self.region)
+                  if isinstance(x, str) and x.strip()]
+        return " · ".join(parts)
 
 
 def kam_card(b: Bundle, kam_id: str) -> KamCard:

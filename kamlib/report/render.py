@@ -423,7 +423,8 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
     for name, title in THEMES:
         pages.append(Page(name, title, f"notebooks/{name}.ipynb", f"{name}.html", dict(base)))
     for k in wanted:
-        pages.append(Page(f"{SCORECARD}_{stems[k]}", f"Scorecard: {names.get(k, k)}",
+        # scorecard: the page is titled with the manager's name
+        pages.append(Page(f"{SCORECARD}_{stems[k]}", str(names.get(k, k)),
                           f"notebooks/kam/{stems[k]}.ipynb", f"kam/{stems[k]}.html",
                           {**base, "kam_id": k}, kam_id=k))
     for pg in pages:

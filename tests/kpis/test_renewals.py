@@ -82,3 +82,27 @@ def test_every_listed_window_opens_in_the_period_and_is_pending(rows, notice):
     assert cal.window_opens_on.is_monotonic_increasing
 
 
+
+
+# -- renewal proposal: the next step agrees with the calendar ----------------------------------
+def test_proposal_horizon_by_hand():
+    # 2026-12-31 + 90 days: January 31 + February 28 + March 31 = 90 -> 2027-03-31
+    assert renewals.proposal_horizon("2026-12-31", 90) == pd.Timestamp("2027-03-31")
+    # no notice: the renewal itself must fall by the end of the quarter
+    assert renewals.proposal_horizon("2026-12-31", 0) == pd.Timestamp("2026-12-31")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-60, 400), min_size=1, max_size=12), st.integers(0, 120))
+def test_every_contract_on_the_calendar_is_within_the_proposal_horizon(days, notice):
+    """A contract whose window opens next quarter always renews on or before the
+    horizon; one renewing after the horizon has its window open after the quarter."""
+    end_on = pd.Timestamp("2026-09-30") + pd.to_timedelta(pd.Series(days), unit="D")
+    r = pd.DataFrame({"contract_id": [f"c{i}" for i in range(len(days))],
+                      "account_id": [f"A{i}" for i in range(len(days))], "end_on": end_on,
+                      "annual_value": 1.0, "pending": True})
+    horizon = renewals.proposal_horizon("2026-12-31", notice)
+    cal = renewals.renewal_calendar(r, "2026-10-01", "2026-12-31", notice)
+    assert (cal.end_on <= horizon).all()
+    later = r[r.end_on > horizon]
+    assert (renewals.window_opens_on(later.end_on, notice) > pd.Timestamp("2026-12-31")).all()

@@ -12,7 +12,7 @@ from kamlib import present
 
 PACKAGE = Path(kamlib.__file__).parent
 #: the modules of kamlib.present, by the names of their files
-MODULES = ("format", "markup", "rows", "figures", "tables", "cards", "text")
+MODULES = ("format", "markup", "rows", "figures", "tables", "cards", "text", "scorecard")
 
 
 # -- the package -----------------------------------------------------------------------------

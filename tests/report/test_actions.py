@@ -50,3 +50,40 @@ def test_the_pages_list_and_calendar_from_a_stored_bundle():
     assert cal.contract_id.tolist() == ["c4", "c1", "c2"]
     assert cal[["name", "kam_name", "churn_next_year"]].values.tolist() == [
         ["Di", "Kira", 0.1], ["Ann", "Kira", 0.1], ["Bo", "Ole", 0.2]]
+
+
+def test_a_renewal_proposal_for_every_contract_on_the_calendar():
+    """The ranking's "renewal proposal" and the renewal calendar agree: the step is due
+    when the renewal window opens by the end of the next quarter (2026-12-31), i.e. the
+    renewal falls by 2026-12-31 + 90 days = 2027-03-31."""
+    from datetime import date
+
+    from kamlib.periods import Quarter
+    from kamlib.report.actions import action_results
+    from kamlib.report.bundle import Bundle
+
+    r = derive_renewals(_contracts(), AS_OF, grace_days=30)
+    b = Bundle(Quarter("2026Q3"), Settings(), date(2026, 9, 30),
+               renewals_pending=r[r.pending].reset_index(drop=True))
+    # B renews 2027-03-31: window opens 2027-03-31 - 90 d = 2026-12-31, on the calendar
+    #   (its last day) -> renewal proposal (the old rule, renewal by 2026-12-31, said no)
+    # C renews 2027-04-01: window opens 2027-01-01, after the quarter -> not on the
+    #   calendar, no proposal
+    # E renews 2026-12-29: window opened 2026-09-30, already open -> proposal, and not on
+    #   the calendar (it opened this quarter: on or before the calendar)
+    # A (2026-12-31) and D (2026-12-30): windows open 10-02 and 10-01 -> both
+    view = pd.DataFrame({"account_id": list("ABCDE"), "kam_id": "K1",
+                         "value_at_risk": [5.0, 4.0, 3.0, 2.0, 1.0],
+                         "days_since_last_touch": 5, "nps_score": 9.0,
+                         "next_renewal_on": pd.to_datetime(["2026-12-31", "2027-03-31",
+                                                            "2027-04-01", "2026-12-30",
+                                                            "2026-12-29"])})
+    out = action_results(b, view)
+    step = dict(zip(out["risk_ranking"].account_id, out["risk_ranking"].next_step,
+                    strict=True))
+    assert step == {"A": "renewal proposal", "B": "renewal proposal",
+                    "C": "review account plan", "D": "renewal proposal",
+                    "E": "renewal proposal"}
+    on_calendar = set(out["renewal_calendar"].account_id)
+    assert on_calendar == {"A", "B", "D"}
+    assert all(step[a] == "renewal proposal" for a in on_calendar)

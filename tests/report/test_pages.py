@@ -79,3 +79,48 @@ def test_headline_facts_fall_back_on_the_latest_wave_and_say_nothing_without_a_m
     assert f.nps_change == "nps_change_yoy" and f.nps_change_p == approx(0.433, abs=1e-3)
     assert not f.nps_change_significant
     assert f.enps_vs_zero == "below"  # -35 .. -5
+
+
+# -- scorecard: the title is the manager's name; their objectives below target -------------------
+def test_the_scorecard_subtitle_names_the_team_and_region():
+    from kamlib.report.pages import kam_card
+
+    summary = pd.DataFrame({"kam_id": ["K1", "K2"], "name": ["Greta Berg", "<b>Ole</b>"],
+                            "team": ["team_a", None], "region": ["north", None],
+                            "hired_on": ["2020-01-06", "2019-03-01"], "left_on": [None, None],
+                            "accounts": [3, 1], "clv": [1e6, 1.0],
+                            "on_churn_funnel": [True, False]})
+    b = small_bundle(kam_summary=summary)
+    assert kam_card(b, "K1").subtitle == "Account manager scorecard · Team A · North"
+    k2 = kam_card(b, "K2")
+    assert (k2.name, k2.subtitle) == ("<b>Ole</b>", "Account manager scorecard")
+    assert kam_card(b, "K9").subtitle == "Account manager scorecard"
+
+
+def test_objectives_below_target_with_account_and_manager_furthest_short_first():
+    from kamlib.report.pages import objectives_below_target
+
+    objectives = pd.DataFrame({
+        "objective_id": ["O1", "O2", "O3", "O4"], "account_id": ["a", "a", "b", "b"],
+        "indicator": ["leading", "lagging", "leading", "leading"],
+        "metric": ["active_users", "renewal", "adoption_rate", "training_completion"],
+        # attainment = actual / target: 400 / 500 = 0.8; 1 / 1 = 1.0 (met);
+        # 0.6 / 0.8 = 0.75; 0.855 / 0.9 = 0.95
+        "target": [500.0, 1.0, 0.8, 0.9], "actual": [400.0, 1.0, 0.6, 0.855],
+        "higher_is_better": True, "due_on": pd.to_datetime("2026-09-30"),
+        "attainment": [0.8, 1.0, 0.75, 0.95], "met": [0, 1, 0, 0], "segment": "key",
+        "kam_id": ["K1", "K1", "K2", "K2"]})
+    accounts = pd.DataFrame({"account_id": ["a", "b"], "name": ["Acme", "Bolt"],
+                             "segment": "key", "kam_id": ["K1", "K2"],
+                             "customer_end": [True, False]})
+    kams = pd.DataFrame({"kam_id": ["K1", "K2"], "name": ["Kira", "Ole"],
+                         "team": ["team_a", "team_b"]})
+    b = small_bundle(objectives=objectives, accounts=accounts, kams=kams)
+    out = objectives_below_target(b)
+    # O2 was met; the others by attainment: O3 0.75, O1 0.80, O4 0.95 (b has left: still
+    # listed, its objective fell due this quarter)
+    assert out.objective_id.tolist() == ["O3", "O1", "O4"]
+    assert out[["name", "kam_name"]].values.tolist() == [["Bolt", "Ole"], ["Acme", "Kira"],
+                                                         ["Bolt", "Ole"]]
+    # the objectives falling well short (below 80 %) are the first of them
+    assert out[out.attainment < 0.8].objective_id.tolist() == ["O3"]

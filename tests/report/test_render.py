@@ -141,7 +141,12 @@ def test_top_accounts_by_value_at_risk_are_on_their_managers_scorecards(report, 
         title = card.read_text(encoding="utf-8")
         (_, h, rs), = [t for t in _tables(card) if "most value at risk" in t[0]]
         names[card.stem] = {r[h.index("Account")]: int(r[h.index("Rank")]) for r in rs}
-        assert "<title>Scorecard: " in title
+        # scorecard: the page's title and its h1 are the manager's name
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(title, "html.parser")
+        h1 = soup.find("h1", class_="kam-name").get_text(strip=True)
+        assert soup.title.get_text().rsplit(" · ", 1)[0] == h1 and h1
     kams = pd.read_csv(evil_data[0] / "account_managers.csv", dtype=str)
     checked = 0
     for r in top:

@@ -100,7 +100,10 @@ def test_pages_show_the_original_ids_and_names_escaped(report):
     assert "&lt;b&gt;Dot Dot&lt;/b&gt;" in index and MARKUP not in index
     titles = {re.search(r"<title>(.*?)</title>", p.read_text(encoding="utf-8")).group(1)
               for p in (report / "kam").glob("*.html")}
-    assert "Scorecard: &lt;b&gt;Dot Dot&lt;/b&gt; · 2026Q3" in titles
+    assert "&lt;b&gt;Dot Dot&lt;/b&gt; · 2026Q3" in titles  # scorecard: the manager's name
+    heads = {re.search(r'<h1 class="kam-name">(.*?)</h1>', p.read_text(encoding="utf-8"))
+             .group(1) for p in (report / "kam").glob("*.html")}
+    assert "&lt;b&gt;Dot Dot&lt;/b&gt;" in heads
     for page in report.rglob("*.html"):
         assert MARKUP not in page.read_text(encoding="utf-8"), page.name
     params = {}
