@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from kamlib.models import clv, survival
@@ -41,8 +42,9 @@ class SurvivalFit:
     panel : the customer-quarter panel it was fitted on.
     risk : per current account, the churn probabilities and survival ``s_1 .. s_H``
         (:func:`kamlib.models.survival.predict_risk`).
-    clv : per current account: margin, CLV, value at risk, churn risks, segment and
-        the KAM credited for the quarter.
+    clv : per current account: margin, CLV with its interval (``clv_low``,
+        ``clv_high``: the hazard ratios' uncertainty, :func:`kamlib.models.clv.clv_interval`),
+        value at risk, churn risks, segment and the KAM credited for the quarter.
     error : why there is no model ("" when there is one).
     """
 
@@ -81,6 +83,12 @@ def fit_survival(p: KpiPeriod) -> SurvivalFit:
     days = (p.quarter.next().end - p.quarter.end).days
     risk = survival.predict_risk(model, snap, quarter_days=days, horizon_years=s.horizon_years)
     f = clv.account_clv(p.data, p.quarter, s, risk)
+    # each account's CLV interval: the hazard ratios' uncertainty carried through
+    years = 365.25 * np.arange(1, s.horizon_years + 1)
+    draws = model.survival_draws(snap, "tenure", years,
+                                 model.coefficient_draws(s.bootstrap_draws, s.seed))
+    f["clv_low"], f["clv_high"] = clv.clv_interval(f.margin.to_numpy(), draws, s.discount_rate,
+                                                   s.confidence_level)
     f = f.drop(columns=["segment"]).merge(
         p.attribution[["account_id", "segment", "kam_id"]], on="account_id", how="left")
     return SurvivalFit(model=model, panel=panel, risk=risk, clv=f)

@@ -25,7 +25,7 @@ from kamlib.panels.customers import customers_on
 from kamlib.panels.money import realised_margin, trailing_margin
 from kamlib.periods import Quarter, as_quarter
 
-__all__ = ["NAIVE_LIFETIME_CAP_YEARS", "account_clv", "clv_values", "naive_lifetime_years",
+__all__ = ["NAIVE_LIFETIME_CAP_YEARS", "account_clv", "clv_interval", "clv_values", "naive_lifetime_years",
            "naive_total", "trailing_churn_rate", "value_at_risk_by"]
 
 
@@ -35,6 +35,27 @@ def clv_values(margin: np.ndarray, survival: np.ndarray, discount_rate: float) -
     s = np.clip(np.asarray(survival, float), 0, 1)
     disc = (1 + discount_rate) ** -np.arange(1, s.shape[1] + 1)
     return m * (s * disc).sum(axis=1)
+
+
+def clv_interval(margin: np.ndarray, survival_draws: np.ndarray, discount_rate: float,
+                 level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of each row's CLV over draws of its yearly survival.
+
+    ``survival_draws`` is draws x rows x years (e.g.
+    :meth:`kamlib.models.cox.ChurnModel.survival_draws` under draws of the hazard
+    ratios); each draw's CLV is :func:`clv_values`, and the interval is their central
+    ``level`` range. It carries the uncertainty of the churn model's hazard ratios,
+    not of the baseline hazard or of the future margin.
+
+    >>> s = np.array([[[0.5]], [[1.0]]])  # 2 draws, 1 account, 1 year
+    >>> low, high = clv_interval(np.array([110.0]), s, 0.10, level=1.0)
+    >>> round(float(low[0]), 6), round(float(high[0]), 6)  # 110 x 0.5 / 1.1, 110 x 1 / 1.1
+    (50.0, 100.0)
+    """
+    d = np.asarray(survival_draws, float)
+    values = np.stack([clv_values(margin, d[k], discount_rate) for k in range(d.shape[0])])
+    tail = (1 - level) / 2
+    return (np.quantile(values, tail, axis=0), np.quantile(values, 1 - tail, axis=0))
 
 
 def account_clv(data, quarter: Quarter | str, settings: Settings,

@@ -187,6 +187,32 @@ class ChurnModel(Model):
         mean = self.model_._norm_mean.to_numpy()
         return np.exp((x - mean) @ self.params_.to_numpy())
 
+    def coefficient_draws(self, draws: int, seed: int) -> np.ndarray:
+        """``draws`` x covariates log hazard ratios drawn from the fit's normal
+        approximation N(beta, V) (V: lifelines' ``variance_matrix_``), seeded.
+
+        They carry the uncertainty of the hazard ratios into what the model predicts
+        (:meth:`survival_draws`); the baseline hazard is held at its estimate.
+        """
+        self.check_fitted()
+        cov = self.model_.variance_matrix_.to_numpy(float)
+        rng = np.random.default_rng(seed)
+        return rng.multivariate_normal(self.params_.to_numpy(float), cov, size=draws,
+                                       method="eigh")
+
+    def survival_draws(self, df: pd.DataFrame, tenure_col: str, horizons: np.ndarray,
+                       coefficients: np.ndarray) -> np.ndarray:
+        """:meth:`conditional_survival` under each row of ``coefficients`` (draws x
+        covariates, e.g. :meth:`coefficient_draws`): an array draws x rows x horizons.
+        The baseline cumulative hazard is the fitted one."""
+        self.check_fitted()
+        t = df[tenure_col].to_numpy(float)[:, None]
+        hz = np.asarray(horizons, float)[None, :]
+        dh = self.cumulative_hazard(t + hz) - self.cumulative_hazard(t)
+        x = df[self.covariates_].astype(float).to_numpy() - self.model_._norm_mean.to_numpy()
+        ph = np.exp(np.asarray(coefficients, float) @ x.T)  # draws x rows
+        return np.exp(-ph[:, :, None] * dh[None, :, :])
+
     def _breslow(self, df: pd.DataFrame) -> pd.Series:
         """Breslow baseline cumulative hazard with proper risk sets under late entry.
 

@@ -26,6 +26,11 @@ def test_the_kpis_and_the_report_share_one_fit(sample_data, monkeypatch):
     assert len(calls) == 1 and fit.fitted and not fit.error
     assert fit.panel is not None and len(fit.risk) == len(fit.clv)
     assert {"segment", "kam_id", "clv", "value_at_risk"} <= set(fit.clv.columns)
+    # each account's CLV interval holds its CLV, and is no interval for a zero margin
+    c = fit.clv
+    assert ((c.clv_low <= c.clv + 1e-9) & (c.clv <= c.clv_high + 1e-9)).all()
+    assert (c.clv_high[c.margin == 0] == 0).all()
+    assert (c.clv_high - c.clv_low)[c.margin > 0].gt(0).all()
     accounts = rows[(rows.kpi == "churn_risk_next_quarter") & (rows.grain == "account")]
     assert set(accounts.group) == set(fit.clv.account_id)
 

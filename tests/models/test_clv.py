@@ -95,3 +95,22 @@ def test_value_at_risk_by_kam_adds_up():
     assert v.kam_id.tolist() == ["k2", "k1"]
     assert v.value_at_risk.tolist() == [20.0, 15.0]
     assert v.share_at_risk.round(3).tolist() == [0.25, 0.1]
+
+
+def test_clv_interval_is_the_clv_at_the_quantiles_of_a_single_hazard_ratio():
+    # one covariate, an account at x - mean = 1, a constant baseline hazard of 0.2 a year:
+    # S_k = exp(-0.2 k e^b). CLV falls as b rises, so its 2.5 % quantile is the CLV at b's
+    # 97.5 % quantile (b ~ N(0.3, 0.1^2): 0.3 + 1.96 x 0.1) and the other way round.
+    rng = np.random.default_rng(3)
+    b = rng.normal(0.3, 0.1, 40_000)
+    years = np.arange(1, 6)
+    draws = np.exp(-0.2 * years[None, :] * np.exp(b)[:, None])[:, None, :]  # draws x 1 x 5
+    low, high = clv.clv_interval(np.array([1000.0]), draws, 0.1)
+
+    def at(beta):
+        s = np.exp(-0.2 * years * math.exp(beta))[None, :]
+        return float(clv.clv_values(np.array([1000.0]), s, 0.1)[0])
+
+    assert low[0] == pytest.approx(at(0.3 + 1.96 * 0.1), rel=0.005)
+    assert high[0] == pytest.approx(at(0.3 - 1.96 * 0.1), rel=0.005)
+    assert low[0] < at(0.3) < high[0]

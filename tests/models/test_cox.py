@@ -163,3 +163,29 @@ def test_ph_check_flags_what_the_rossi_literature_flags(fitted):
     res = model.ph_check(panel)
     assert set(res.covariate) == set(model.covariates_)
     assert res.p.between(0, 1).all()
+
+
+def test_survival_draws_hold_the_baseline_and_vary_the_hazard_ratios(symmetric):
+    rows = pd.DataFrame({"x": [0.0, 1.0], "tenure": [2.0, 0.0]})
+    # under the fitted beta (0) every draw is the point prediction
+    beta = symmetric.params_.to_numpy()[None, :]
+    same = symmetric.survival_draws(rows, "tenure", np.array([3.0]), beta)
+    assert same.shape == (1, 2, 1)
+    assert same[0] == approx(symmetric.conditional_survival(rows, "tenure", np.array([3.0])))
+    # beta = ln 2: the risk score is exp((x - 0.5) ln 2), 1/sqrt(2) for x = 0 and sqrt(2)
+    # for x = 1 (the mean of x is 0.5); alive at 2, H(5) - H(2) = 1 -> exp(-1/sqrt 2);
+    # alive at 0, H(3) - H(0) = 5/6 -> exp(-5/6 * sqrt 2)
+    s = symmetric.survival_draws(rows, "tenure", np.array([3.0]), np.array([[math.log(2)]]))
+    assert s[0, :, 0].tolist() == [approx(math.exp(-1 / math.sqrt(2))),
+                                   approx(math.exp(-5 / 6 * math.sqrt(2)))]
+
+
+def test_coefficient_draws_follow_the_fits_normal_approximation():
+    m = ChurnModel().fit(load_rossi(), duration_col="week", event_col="arrest")
+    d = m.coefficient_draws(20_000, seed=1)
+    assert d.shape == (20_000, 7)
+    se = m.summary["se(coef)"].to_numpy()
+    # mean within 4 standard errors of the mean (se / sqrt(20000)), spread within 3 %
+    assert (np.abs(d.mean(axis=0) - m.params_.to_numpy()) < 4 * se / math.sqrt(20_000)).all()
+    assert d.std(axis=0) == approx(se, rel=0.03)
+    assert (m.coefficient_draws(5, seed=1) == m.coefficient_draws(5, seed=1)).all()
