@@ -41,14 +41,40 @@ ACCOUNT_CSS = stylesheet("page.css") + stylesheet("content.css") + stylesheet("a
 #: rows of a table shown before its "Show all" box
 TOP_ROWS = 8
 
-_NOTHING = pd.DataFrame()
+#: each history frame's order on a page (column, ascending), the latest first
+_ORDER: dict[str, tuple[list[str], list[bool]]] = {
+    "profile": ([], []),
+    "contracts": (["start_on", "contract_id"], [False, False]),
+    "quarters": (["quarter"], [True]),
+    "months": (["month"], [True]),
+    "answers": (["responded_on"], [False]),
+    "sales": (["issued_on"], [False]),
+    "requests": (["raised_on"], [True]),
+    "objectives": (["due_on", "indicator", "objective_id"], [False, True, True]),
+}
 
 
-def _groups(df: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """``df``'s rows by account (one pass), each group in the frame's order."""
+def _groups(df: pd.DataFrame | None, order: tuple[list[str], list[bool]] = ([], [])
+            ) -> dict[str, list[Any]]:
+    """``df``'s rows as records (named tuples) by account, in one pass over the frame,
+    each account's rows sorted by ``order`` (columns, ascending) when the frame has them.
+
+    >>> g = _groups(pd.DataFrame({"account_id": ["b", "a", "b"], "x": [1, 2, 3]}),
+    ...             (["x"], [False]))
+    >>> [r.x for r in g["b"]], [r.x for r in g["a"]]
+    ([3, 1], [2])
+    """
     if df is None or len(df) == 0 or "account_id" not in df:
         return {}
-    return {str(k): g for k, g in df.groupby("account_id", sort=False)}
+    cols, asc = order
+    keep = [(c, a) for c, a in zip(cols, asc, strict=True) if c in df]
+    if keep:
+        df = df.sort_values(["account_id", *[c for c, _a in keep]],
+                            ascending=[True, *[a for _c, a in keep]], kind="stable")
+    out: dict[str, list[Any]] = {}
+    for r in df.itertuples(index=False):
+        out.setdefault(str(r.account_id), []).append(r)
+    return out
 
 
 def _cell(value: Any, kind: str = "text", currency: str = "EUR") -> dict[str, Any]:
@@ -126,12 +152,12 @@ def _money_scale(currency: str) -> Callable[[float], str]:
     return lambda v: fmt_money(v, currency)
 
 
-def _revenue_chart(q: pd.DataFrame, currency: str) -> str | None:
-    if q is None or len(q) == 0 or int(q.invoices.sum()) == 0:
+def _revenue_chart(q: list[Any], currency: str) -> str | None:
+    if sum(r.invoices for r in q) == 0:
         return None
     money = _money_scale(currency)
-    labels = [str(x) for x in q.quarter]
-    rev, mar = q.revenue.tolist(), q.gross_margin.tolist()
+    labels = [str(r.quarter) for r in q]
+    rev, mar = [r.revenue for r in q], [r.gross_margin for r in q]
     alt = (f"Revenue and gross margin by quarter, {labels[0]} to {labels[-1]}: revenue "
            + ", ".join(money(v) for v in rev) + "; gross margin "
            + ", ".join(NA if missing(v) else money(v) for v in mar) + ".")
@@ -140,18 +166,19 @@ def _revenue_chart(q: pd.DataFrame, currency: str) -> str | None:
                      alt, scale=money)
 
 
-def _touch_chart(m: pd.DataFrame) -> str | None:
-    if m is None or len(m) == 0 or int(m.inbound.sum() + m.outbound.sum()) == 0:
+def _touch_chart(m: list[Any]) -> str | None:
+    inbound, outbound = [int(r.inbound) for r in m], [int(r.outbound) for r in m]
+    if sum(inbound) + sum(outbound) == 0:
         return None
-    months = [str(x) for x in m.month]
-    total = (m.inbound + m.outbound).tolist()
+    months = [str(r.month) for r in m]
+    total = [i + o for i, o in zip(inbound, outbound, strict=True)]
     lo, hi = min(total), max(total)
     alt = (f"Touchpoints per month, {months[0]} to {months[-1]}: {sum(total)} in all "
-           f"({int(m.inbound.sum())} inbound, {int(m.outbound.sum())} outbound); "
+           f"({sum(inbound)} inbound, {sum(outbound)} outbound); "
            f"fewest {lo} ({months[total.index(lo)]}), most {hi} ({months[total.index(hi)]}).")
     return bar_chart([x[2:] for x in months],
-                     [("outbound", COLORS["main"], m.outbound.tolist()),
-                      ("inbound", COLORS["neutral"], m.inbound.tolist())],
+                     [("outbound", COLORS["main"], outbound),
+                      ("inbound", COLORS["neutral"], inbound)],
                      alt, stacked=True, scale=lambda v: f"{v:.0f}", every=2)
 
 
@@ -170,7 +197,7 @@ def _text(v: Any) -> str | None:
     return None if missing(v) and not isinstance(v, str) else str(v)
 
 
-def _risk(view: pd.Series, ranked: pd.Series | None, has_model: bool,
+def _risk(view: dict[str, Any], ranked: dict[str, Any] | None, has_model: bool,
           currency: str) -> dict[str, Any]:
     out: dict[str, Any] = {"model": has_model, "facts": [], "drivers": None, "next_step": None}
     if ranked is not None:
@@ -188,73 +215,73 @@ def _risk(view: pd.Series, ranked: pd.Series | None, has_model: bool,
     return out
 
 
-def _contracts(c: pd.DataFrame, currency: str) -> dict[str, Any]:
+def _contracts(c: list[Any], currency: str) -> dict[str, Any]:
     rows = [[_cell(r.contract_id), _cell(r.start_on, "date"), _cell(r.end_on, "date"),
              _cell(r.annual_value, "money", currency),
              _cell(r.renewal_of if _text(r.renewal_of) else "first contract")]
-            for r in c.iloc[::-1].itertuples()]
+            for r in c]
     return _table(rows, [("Contract", "text"), ("Start", "date"), ("End", "date"),
                          ("Annual value", "money"), ("Renews", "text")],
                   "No contract on record.")
 
 
-def _quarters(q: pd.DataFrame, currency: str) -> dict[str, Any]:
+def _quarters(q: list[Any], currency: str) -> dict[str, Any]:
     rows = [[_cell(r.quarter), _cell(r.revenue, "money", currency),
              _cell(r.gross_margin, "money", currency),
              _cell(r.gross_margin / r.revenue if r.revenue > 0 and not missing(r.gross_margin)
                    else None, "pct"),
-             _cell(r.invoices, "int")] for r in q.iloc[::-1].itertuples()]
+             _cell(r.invoices, "int")] for r in q[::-1]]
     return _table(rows, [("Quarter", "text"), ("Revenue", "money"), ("Gross margin", "money"),
                          ("Margin", "pct"), ("Invoices", "int")], "", top=len(rows))
 
 
-def _answers(a: pd.DataFrame) -> dict[str, Any]:
+def _answers(a: list[Any]) -> dict[str, Any]:
     rows = [[_cell(r.responded_on, "date"), _cell(r.score, "int"), _cell(r.group),
              _cell(label(r.contact_role) if _text(r.contact_role) else NA),
-             _cell(_bool(r.would_reference), "bool")] for r in a.iloc[::-1].itertuples()]
+             _cell(_bool(r.would_reference), "bool")] for r in a]
     return _table(rows, [("Answered", "date"), ("Score (0–10)", "int"), ("Group", "text"),
                          ("Respondent", "text"), ("Would refer us", "text")],
                   "No survey answer in the last 8 quarters.")
 
 
-def _requests(r: pd.DataFrame) -> dict[str, Any]:
+def _requests(r: list[Any]) -> dict[str, Any]:
     rows = [[_cell(x.raised_on, "date"), _cell(x.age_days, "days"), _cell(label(x.channel))]
-            for x in r.itertuples()]
+            for x in r]
     return _table(rows, [("Raised", "date"), ("Open for", "days"), ("Channel", "text")],
                   "No request raised this quarter is still open.")
 
 
-def _objectives(o: pd.DataFrame) -> dict[str, Any]:
-    o = o.sort_values(["due_on", "indicator", "objective_id"], ascending=[False, True, True]) \
-        if "objective_id" in o else o
+def _objectives(o: list[Any]) -> dict[str, Any]:
     rows = [[_cell(r.due_on, "date"), _cell(label(r.indicator)), _cell(label(r.metric)),
              _cell(r.target, "number"), _cell(r.actual, "number"),
-             _cell(_bool(r.met), "bool")] for r in o.itertuples()]
+             _cell(_bool(r.met), "bool")] for r in o]
     return _table(rows, [("Due", "date"), ("Kind", "text"), ("Metric", "text"),
                          ("Target", "number"), ("Actual", "number"), ("Met", "text")],
                   "No objective due in the last 8 quarters.")
 
 
-def _sales(s: pd.DataFrame, currency: str) -> dict[str, Any]:
+def _sales(s: list[Any], currency: str) -> dict[str, Any]:
     rows = [[_cell(r.issued_on, "date"), _cell(label(r.kind)), _cell(r.product_line),
-             _cell(r.amount, "money", currency)] for r in s.iloc[::-1].itertuples()]
+             _cell(r.amount, "money", currency)] for r in s]
     return _table(rows, [("Invoiced", "date"), ("Kind", "text"), ("Product line", "text"),
                          ("Amount", "money")], "No upsell or cross-sell invoice on record.")
 
 
-def _get(groups: dict[str, pd.DataFrame], key: str) -> pd.DataFrame:
-    return groups.get(key, _NOTHING)
+def _get(groups: dict[str, list[Any]], key: str) -> list[Any]:
+    return groups.get(key, [])
 
 
-def account_context(b, view: pd.Series, g: dict[str, dict[str, pd.DataFrame]],
-                    ranked: dict[str, pd.Series], links: dict[str, str]) -> dict[str, Any]:
-    """What the template shows about the account of ``view`` (its ``account_view`` row):
-    ``g`` holds each history frame grouped by account, ``ranked`` the risk ranking's rows
-    by account, ``links`` the scorecards' hrefs by KAM id (from an account page)."""
+def account_context(b, view: dict[str, Any], g: dict[str, dict[str, list[Any]]],
+                    ranked: dict[str, dict[str, Any]], links: dict[str, str]
+                    ) -> dict[str, Any]:
+    """What the template shows about the account of ``view`` (its ``account_view`` row
+    as a dict): ``g`` holds each history frame's records by account (:func:`_groups`),
+    ``ranked`` the risk ranking's rows by account, ``links`` the scorecards' hrefs by
+    KAM id (from an account page)."""
     cur = b.settings.currency
-    aid = str(view.account_id)
+    aid = str(view["account_id"])
     prof = _get(g["profile"], aid)
-    p = prof.iloc[0] if len(prof) else pd.Series(dtype=object)
+    p = prof[0]._asdict() if prof else {}
     kam_id = _text(view.get("kam_id"))
     name = _text(view.get("name")) or aid
     months = _get(g["months"], aid)
@@ -278,11 +305,10 @@ def account_context(b, view: pd.Series, g: dict[str, dict[str, pd.DataFrame]],
         "contracts": _contracts(contracts, cur), "n_contracts": len(contracts),
         "renewal": fmt(view.get("next_renewal_on"), "date"),
         "revenue_chart": Markup(c) if (c := _revenue_chart(quarters, cur)) else None,
-        "quarters": _quarters(quarters, cur) if len(quarters) and int(quarters.invoices.sum())
-        else None,
+        "quarters": _quarters(quarters, cur) if sum(r.invoices for r in quarters) else None,
         "answers": _answers(_get(g["answers"], aid)),
         "touch_chart": Markup(c) if (c := _touch_chart(months)) else None,
-        "touches": int(months.inbound.sum() + months.outbound.sum()) if len(months) else 0,
+        "touches": sum(int(r.inbound) + int(r.outbound) for r in months),
         "gaps": [("Days since last contact", fmt(view.get("days_since_last_touch"), "days")),
                  ("Longest gap this quarter", fmt(gap, "days")),
                  ("Alert threshold", fmt(limit, "days"))],
@@ -310,20 +336,19 @@ def account_pages(b, nav: Sequence[tuple[str, str]], kam_ids: Iterable[str], foo
     paths = page_paths(kams, view.account_id.astype(str))
     hrefs = dict(zip(zip(paths.kind, paths.id, strict=True), paths.href, strict=True))
     links = {k: "../" + hrefs[("kam", k)] for k in kams}
-    g = {name: _groups(getattr(b, f"account_{name}", None))
-         for name in ("profile", "contracts", "quarters", "months", "answers", "sales",
-                      "requests")}
-    g["objectives"] = _groups(b.objectives_history)
+    g = {name: _groups(b.objectives_history if name == "objectives"
+                       else getattr(b, f"account_{name}", None), order)
+         for name, order in _ORDER.items()}
     rr = b.risk_ranking
-    ranked = {str(r.account_id): r for _i, r in rr.iterrows()} if len(rr) else {}
+    ranked = {str(r["account_id"]): r for r in rr.to_dict("records")} if len(rr) else {}
     frame = {"css": Markup(ACCOUNT_CSS), "quarter": str(b.quarter),
              "nav": [("../" + h, t) for h, t in nav], "footer": footer,
              "home": "../../index.html", "overview": "../index.html",
              "as_of": b.quarter.end.isoformat()}
     out: dict[str, str] = {}
     total = len(view)
-    for i, (_i, row) in enumerate(view.iterrows()):
-        aid = str(row.account_id)
+    for i, row in enumerate(view.to_dict("records")):
+        aid = str(row["account_id"])
         ctx = account_context(b, row, g, ranked, links)
         out[hrefs[("account", aid)]] = render(
             "report/account.html.j2", a=ctx, title=f"{ctx['name']} · {b.quarter}", **frame)
