@@ -267,6 +267,26 @@ def _sales(s: list[Any], currency: str) -> dict[str, Any]:
                          ("Amount", "money")], "No upsell or cross-sell invoice on record.")
 
 
+def _since(quarters: list[Any], since: Any, last) -> list[Any]:
+    """``quarters`` without the leading ones that ended before the account became a
+    customer (``since``) and had no invoice: a new account's page starts when it does.
+
+    >>> from types import SimpleNamespace as R
+    >>> from kamlib.periods import Quarter
+    >>> q = [R(quarter="2026Q2", invoices=0), R(quarter="2026Q3", invoices=1)]
+    >>> [r.quarter for r in _since(q, pd.Timestamp("2026-08-01"), Quarter("2026Q3"))]
+    ['2026Q3']
+    """
+    if since is None or pd.isna(since):
+        return quarters
+    ends = {str(q): pd.Timestamp(q.end) for q in (last.shift(-k) for k in range(len(quarters)))}
+    i = 0
+    while i < len(quarters) - 1 and quarters[i].invoices == 0 \
+            and ends.get(str(quarters[i].quarter), pd.Timestamp.max) < since:
+        i += 1
+    return quarters[i:]
+
+
 def _get(groups: dict[str, list[Any]], key: str) -> list[Any]:
     return groups.get(key, [])
 
@@ -285,7 +305,7 @@ def account_context(b, view: dict[str, Any], g: dict[str, dict[str, list[Any]]],
     kam_id = _text(view.get("kam_id"))
     name = _text(view.get("name")) or aid
     months = _get(g["months"], aid)
-    quarters = _get(g["quarters"], aid)
+    quarters = _since(_get(g["quarters"], aid), p.get("customer_since"), b.quarter)
     gap = view.get("max_gap_days")
     limit = b.settings.gap_alert_days
     over = not missing(gap) and float(gap) > limit
@@ -309,7 +329,9 @@ def account_context(b, view: dict[str, Any], g: dict[str, dict[str, list[Any]]],
         "answers": _answers(_get(g["answers"], aid)),
         "touch_chart": Markup(c) if (c := _touch_chart(months)) else None,
         "touches": sum(int(r.inbound) + int(r.outbound) for r in months),
-        "gaps": [("Days since last contact", fmt(view.get("days_since_last_touch"), "days")),
+        "gaps": [("Days since last contact",
+                  "no contact on record" if missing(view.get("days_since_last_touch"))
+                  else fmt(view.get("days_since_last_touch"), "days")),
                  ("Longest gap this quarter", fmt(gap, "days")),
                  ("Alert threshold", fmt(limit, "days"))],
         "gap_over": over, "gap_days": fmt(gap, "days"), "gap_limit": fmt(limit, "days"),

@@ -223,3 +223,14 @@ def test_bars_stay_inside_the_chart(values, stacked):
     assert len(rects) == 2 * len(values)
     for x, y, w, h in map(lambda r: tuple(map(float, r)), rects):
         assert x >= 0 and x + w <= 560.1 and y >= 0 and y + h <= 150
+
+
+def test_a_new_account_s_revenue_starts_when_it_became_a_customer():
+    # A1 became a customer on 2026-05-01: 2024Q4-2026Q1 ended before and had no invoice
+    profile = _history()["account_profile"].assign(
+        customer_since=pd.to_datetime(["2026-05-01", "2026-01-01"]))
+    page = ap.account_pages(_bundle(account_profile=profile), NAV, ["K1"], "")[
+        "accounts/A1.html"]
+    label = re.search(r'aria-label="(Revenue[^"]+)"', page).group(1)
+    assert label.startswith("Revenue and gross margin by quarter, 2026Q2 to 2026Q3:")
+    assert ">2026Q1<" not in page and ">2026Q2<" in page and page.count("<rect") == 4 + 24
