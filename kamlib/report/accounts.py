@@ -51,7 +51,8 @@ def account_view(accounts: pd.DataFrame, clv: pd.DataFrame | None,
     Returns
     -------
     Columns account_id, name, segment, kam_id, acv_end, max_gap_days,
-    days_since_last_touch, touches, next_renewal_on, clv, churn_next_quarter,
+    days_since_last_touch, touches, next_renewal_on, clv (with ``clv_low`` and
+    ``clv_high``, its interval), churn_next_quarter,
     churn_next_year, value_at_risk, remaining_years (those there are), nps_score
     (mean 0–10 answer), responses, kam_name, team; ordered by account id.
 
@@ -72,8 +73,8 @@ def account_view(accounts: pd.DataFrame, clv: pd.DataFrame | None,
                         "days_since_last_touch", "touches", "next_renewal_on") if c in acc]
     f = acc[keep].copy()
     clv = clv if clv is not None else pd.DataFrame()
-    cols = [c for c in ("clv", "churn_next_quarter", "churn_next_year", "value_at_risk",
-                        "remaining_years") if c in clv]
+    cols = [c for c in ("clv", "clv_low", "clv_high", "churn_next_quarter", "churn_next_year",
+                        "value_at_risk", "remaining_years") if c in clv]
     if len(clv) and cols:
         f = f.merge(clv[["account_id", *cols]], on="account_id", how="left")
     if responses is not None and len(responses) and "mean_score" in responses:

@@ -41,7 +41,7 @@ from kamlib.kpis.compute import KpiPeriod, resolve_quarter
 from kamlib.panels.coverage import data_quarters
 from kamlib.panels.raw import row_counts
 from kamlib.periods import Quarter
-from kamlib.report import actions, churn_model, themes
+from kamlib.report import account_history, actions, churn_model, themes
 from kamlib.report.facts import (
     BacktestFacts,
     CohortModelFacts,
@@ -201,6 +201,14 @@ class Bundle:
     #: objectives due this quarter below their target (attainment under 100 %), with
     #: account and manager, the furthest short first
     objectives_below_target: pd.DataFrame = _frames()
+    # -- account pages (kamlib.report.account_history): each current account's history ------
+    account_profile: pd.DataFrame = _frames()
+    account_contracts: pd.DataFrame = _frames()
+    account_quarters: pd.DataFrame = _frames()
+    account_months: pd.DataFrame = _frames()
+    account_answers: pd.DataFrame = _frames()
+    account_sales: pd.DataFrame = _frames()
+    account_requests: pd.DataFrame = _frames()
 
     # -- data quality ------------------------------------------------------------------------
     validation: pd.DataFrame = _frames()
@@ -395,6 +403,9 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     results.update(themes.team_frames(data, quarter, first, settings))
     step("what changed")  # What changed: the comparison quarters' KAM and account rows
     results.update(themes.change_frames(data, quarter, first, settings, p))
+    # -- account pages: each current account's history, for all accounts at once
+    step("account pages")
+    results.update(account_history.history_frames(data, quarter, settings, p))
     step("data quality")
     results.update(validation=data.summary, faults=data.faults)
     Bundle(quarter, settings, quarter.end, source_label, **results).save(out)

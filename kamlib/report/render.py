@@ -58,6 +58,7 @@ from kamlib.periods import Quarter
 from kamlib.report import bundle as bundle_mod
 from kamlib.report import pdf as pdf_mod
 from kamlib.report import runner
+from kamlib.report.account_pages import write_account_pages
 from kamlib.report.html import notebook_html, quarter_index, root_index
 from kamlib.report.output import write_csv, write_quarantine, write_text
 from kamlib.report.paths import file_names
@@ -469,6 +470,12 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         export_html(nbp, _inside(staging, staging / pg.html), pg.title, str(q),
                     [(depth + h, t) for h, t in nav], footer, depth + "../index.html")
         step("exporting HTML", i + 1, len(pages))
+    # -- account pages: one page per current account, from one template (no notebook)
+    def pages_written(i: int, n: int) -> None:
+        if i == n or i % 50 == 0:
+            step("writing account pages", i, n)
+
+    account_html = write_account_pages(b, staging, nav, wanted, footer, progress=pages_written)
     _write_quarter_index(staging, q, pages, names, footer, nav)
     # print/PDF feature: the executive summary and the scorecards as PDF
     pdfs = []
@@ -486,7 +493,8 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         "parameters": {"quarter": str(q), "data": label, "kams": wanted},
         "settings": asdict(settings), "inputs": prints, "versions": _versions(),
         "code_revision": rev, "kamlib_version": __version__,
-        "pages": [pg.html for pg in pages], "notebooks": [pg.notebook for pg in pages],
+        "pages": [pg.html for pg in pages] + account_html,  # with the account pages
+        "notebooks": [pg.notebook for pg in pages],
     }
     if pdfs:  # print/PDF feature
         manifest["pdfs"] = pdfs

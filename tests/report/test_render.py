@@ -379,3 +379,36 @@ def test_the_html_page_leaves_warnings_out(tmp_path):
     # a cell with only warnings is a cell without outputs on the page
     assert page.count("jp-mod-noOutputs") == 1
     assert "look here" in path.read_text(encoding="utf-8")  # the notebook keeps it
+
+
+# -- account pages: one per current account, listed in the manifest, links that resolve
+@slow
+def test_every_current_account_has_a_page_listed_in_the_manifest(report, evil_data):
+    from kamlib.config import Settings
+    from kamlib.data.sources import open_source
+    from kamlib.data.validate import validate
+    from kamlib.panels.period import Period
+    from kamlib.report.paths import page_paths
+
+    with validate(open_source(evil_data[0])) as vd:
+        acc = Period(vd, "2026Q3", Settings()).accounts
+    current = sorted(acc.loc[acc.customer_end.astype(bool), "account_id"])
+    expected = sorted(page_paths([], current).href)
+    assert sorted(p.relative_to(report).as_posix()
+                  for p in (report / "accounts").glob("*.html")) == expected
+    pages = json.loads((report / "manifest.json").read_text())["pages"]
+    assert sorted(p for p in pages if p.startswith("accounts/")) == expected
+    evil = [p for p in expected if "&lt;script&gt;alert(1)&lt;/script&gt;"
+            in (report / p).read_text(encoding="utf-8")]
+    assert len(evil) == 1  # the account named like a script tag, shown as text
+
+
+@slow
+def test_every_link_of_an_account_page_resolves(report):
+    pages = sorted((report / "accounts").glob("*.html"))
+    scorecards = 0
+    for page in pages[:40]:
+        for href in re.findall(r'href="([^"#]+)"', page.read_text(encoding="utf-8")):
+            assert (page.parent / href).resolve().exists(), (page.name, href)
+            scorecards += href.startswith("../kam/")
+    assert scorecards >= 1  # some of these accounts belong to a rendered scorecard

@@ -136,3 +136,58 @@ def test_no_page_of_the_pack_is_wider_than_a_phone(browser, pack):
         wide = page.evaluate("document.documentElement.scrollWidth")
         page.close()
         assert wide <= 1200, f"{name} is {wide} px wide on a 1200 px screen"
+
+
+# -- account pages: on a phone no wider than the screen, every chart an image with alt text
+def _account_page(folder: Path) -> Path:
+    """An account page with a 120-character name without spaces, a chart and tables."""
+    from bundle_builder import small_bundle
+
+    from kamlib.report.account_pages import write_account_pages
+
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    b = small_bundle(
+        account_view=pd.DataFrame({"account_id": ["A1"], "name": ["N" * 120],
+                                   "kam_id": ["K1"], "kam_name": ["Greta"],
+                                   "max_gap_days": [50.0]}),
+        account_months=pd.DataFrame({"account_id": ["A1"] * 12, "month": months,
+                                     "inbound": range(12), "outbound": range(12)}),
+        account_contracts=pd.DataFrame({
+            "account_id": ["A1"] * 12, "contract_id": [f"C{i:020d}" for i in range(12)],
+            "start_on": pd.date_range("2015-01-01", periods=12, freq="YS"),
+            "end_on": pd.date_range("2015-12-31", periods=12, freq="YE"),
+            "annual_value": [1e6] * 12, "renewal_of": [None] * 12}))
+    href, = write_account_pages(b, folder, [(f"p{i}.html", f"Page {i}") for i in range(9)],
+                                ["K1"], "kamlib")
+    return folder / href
+
+
+def _svg_labels(browser, page_file: Path) -> list[tuple[str, float]]:
+    page = browser.new_page(viewport=PHONE)
+    page.goto(page_file.as_uri())
+    out = page.evaluate("Array.from(document.querySelectorAll('svg')).map(s => "
+                        "[s.getAttribute('aria-label') || '', s.getBoundingClientRect().right])")
+    page.close()
+    return out
+
+
+def test_an_account_page_fits_a_phone(browser, tmp_path):
+    page = _account_page(tmp_path)
+    seen = _check(browser, page)
+    assert seen["width"] <= PHONE["width"], seen["width"]
+    assert seen["print_nav"][:1] == ["none"]
+    charts = _svg_labels(browser, page)
+    assert len(charts) == 1
+    alt, right = charts[0]
+    assert alt.startswith("Touchpoints per month, 2026-01 to 2026-12:") and right <= PHONE["width"]
+
+
+@pytest.mark.slow
+def test_account_pages_of_the_pack_fit_a_phone(browser, pack):
+    pages = sorted((pack / "accounts").glob("*.html"))
+    assert len(pages) > 100
+    for p in pages[:: len(pages) // 8]:
+        seen = _check(browser, p)
+        assert seen["width"] <= PHONE["width"], f"{p.name} is {seen['width']} px wide"
+        for alt, right in _svg_labels(browser, p):
+            assert len(alt) > 40 and right <= PHONE["width"], (p.name, alt)
