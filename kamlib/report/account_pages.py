@@ -201,7 +201,7 @@ def _with_interval(view: dict[str, Any], currency: str) -> str:
     """The CLV with its 95 % interval when the view has one.
 
     >>> _with_interval({"clv": 1200.0, "clv_low": 900.0, "clv_high": 1500.0}, "EUR")
-    'EUR 1,200 (EUR 900–1,500)'
+    'EUR 1.2k (EUR 900–1.5k)'
     """
     value = fmt(view.get("clv"), "money", currency)
     iv = interval(view.get("clv_low"), view.get("clv_high"), "money", currency)

@@ -35,7 +35,8 @@ def _view() -> pd.DataFrame:
         "max_gap_days": [74.0, np.nan], "days_since_last_touch": [3.0, np.nan],
         "next_renewal_on": pd.to_datetime(["2026-12-31", None]),
         "churn_next_quarter": [0.052, np.nan], "churn_next_year": [0.21, np.nan],
-        "clv": [300_000.0, np.nan], "value_at_risk": [25_200.0, np.nan],
+        "clv": [300_000.0, np.nan], "clv_low": [240_000.0, np.nan],
+        "clv_high": [360_000.0, np.nan], "value_at_risk": [25_200.0, np.nan],
         "remaining_years": [4.2, np.nan]})
 
 
@@ -129,7 +130,7 @@ def test_a_full_page_shows_every_section(pages):
                   "Risk drivers:", "contact gap 74 days, NPS 4", "schedule contact",
                   "C1", "first contract", "2026-12-31", "detractor", "Executive sponsor",
                   "Active users", "platform", "10 days", "74 days", "45 days",
-                  "gives no interval"):
+                  "CHF 300k (CHF 240k–360k)", "95 % interval"):
         assert words in text, words
     # the longest gap (74 days) is over the threshold (45 days): said in a callout
     assert "74 days, is over the alert threshold of 45 days." in page
