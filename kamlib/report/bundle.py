@@ -197,6 +197,12 @@ class Bundle:
     #: standing gaps between groups of the same quarters (not changes over time)
     change_gaps: pd.DataFrame = _frames()
 
+    # -- links -------------------------------------------------------------------------------
+    #: the pages names link to: ``kind`` (``kam``, ``account``), ``id`` and ``href`` relative
+    #: to the quarter's folder (:func:`kamlib.report.paths.page_paths`): a scorecard per
+    #: manager the report renders one for, a page per current account
+    pages: pd.DataFrame = _frames()
+
     # -- data quality ------------------------------------------------------------------------
     validation: pd.DataFrame = _frames()
     faults: pd.DataFrame = _frames()
