@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from kamlib.kpis.changes import TEST_NAMES
 from kamlib.kpis.registry import SPECS
+from kamlib.present import links
 from kamlib.present.figures import kpi_info
 from kamlib.present.format import fmt, label, signed
 from kamlib.present.format import missing as _missing
@@ -139,9 +140,43 @@ def _accounts(r: Any) -> str:
     return f"{acc} (owners: {own})." if not _absent(own) else f"{acc}."
 
 
+# -- links: the accounts and managers a headline names link to their pages ------------------------
+def _pieces(ids: Any, names: Any, kind: str) -> list[dict[str, Any]]:
+    """``names`` (joined by ``"; "``) as text pieces, each linking to the page of its id
+    in ``ids`` (joined the same way) when there is one (:func:`kamlib.present.links.href`).
+    When the two lists do not pair up (a name holding ``"; "``), the names stay one
+    plain piece."""
+    if _absent(names):
+        return []
+    names_ = str(names).split("; ")
+    ids_ = [] if _absent(ids) else str(ids).split("; ")
+    if len(ids_) != len(names_):
+        return [{"text": str(names), "href": None}]
+    out: list[dict[str, Any]] = []
+    for i, (key, name) in enumerate(zip(ids_, names_, strict=True)):
+        if i:
+            out.append({"text": "; ", "href": None})
+        out.append({"text": name, "href": links.href(kind, key)})
+    return out
+
+
+def _account_links(r: Any) -> list[dict[str, Any]]:
+    """:func:`_accounts` as pieces of text, the names linked to their pages."""
+    acc = _pieces(r.get("accounts"), r.get("account_names"), "account")
+    own = _pieces(r.get("owners"), r.get("owner_names"), "kam")
+
+    def text(t: str) -> dict[str, Any]:
+        return {"text": t, "href": None}
+
+    if not acc:
+        return [] if not own else \
+            [*own, text(" (the group's account managers whose accounts churned most).")]
+    return [*acc, text(" (owners: "), *own, text(").")] if own else [*acc, text(".")]
+
+
 def _look(r: Any) -> tuple[str, str]:
     if r["grain"] == "kam":
-        return f"the scorecard of {r['unit']}", ""
+        return f"the scorecard of {r['unit']}", links.href("kam", r["group"]) or ""
     if r["grain"] == "kam_third":
         return "Team", "team.html"
     spec = SPECS.get(r["kpi"])
@@ -158,7 +193,7 @@ def headline_items(changes: pd.DataFrame, top: int = HEADLINES) -> list[dict[str
         look, href = _look(r)
         out.append({"title": change_title(r) + ":", "change": change_figures(r),
                     "driver": _driver(r), "accounts": _accounts(r), "look": look,
-                    "href": href})
+                    "href": href, "links": _account_links(r)})
     return out
 
 

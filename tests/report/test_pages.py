@@ -79,3 +79,21 @@ def test_headline_facts_fall_back_on_the_latest_wave_and_say_nothing_without_a_m
     assert f.nps_change == "nps_change_yoy" and f.nps_change_p == approx(0.433, abs=1e-3)
     assert not f.nps_change_significant
     assert f.enps_vs_zero == "below"  # -35 .. -5
+
+
+# -- links -----------------------------------------------------------------------------------------
+def test_pages_are_one_scorecard_per_owner_and_one_page_per_current_account():
+    from kamlib.report.pages import link_pages, scorecard_ids
+
+    # owners: K1 (account a), K2 (b, no longer a customer), none for c; current: a, c
+    accounts = pd.DataFrame({"account_id": ["a", "b", "c"], "kam_id": ["K1", "K2", None]})
+    view = pd.DataFrame({"account_id": ["a", "c"]})
+    b = small_bundle(accounts=accounts)
+    assert scorecard_ids(b) == ["K1", "K2"]
+    p = link_pages(b, view)
+    assert p.values.tolist() == [["kam", "K1", "kam/K1.html"], ["kam", "K2", "kam/K2.html"],
+                                 ["account", "a", "accounts/a.html"],
+                                 ["account", "c", "accounts/c.html"]]
+    # kam report --kam K2: only the rendered scorecards
+    assert link_pages(b, view, ["K2"]).id.tolist() == ["K2", "a", "c"]
+    assert link_pages(small_bundle(accounts=pd.DataFrame()), pd.DataFrame()).empty

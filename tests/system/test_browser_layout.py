@@ -10,6 +10,7 @@ sample's pack is checked end to end (slow).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,53 @@ def test_no_page_of_the_pack_is_wider_than_a_phone(browser, pack):
         wide = page.evaluate("document.documentElement.scrollWidth")
         page.close()
         assert wide <= 1200, f"{name} is {wide} px wide on a 1200 px screen"
+
+
+# -- links: the pack as a linked whole -----------------------------------------------------------
+@pytest.mark.slow
+def test_every_link_of_the_pack_resolves(pack):
+    from link_checker import check_links
+
+    r = check_links(pack)
+    assert r.checked > 500
+    assert r.missing == [], r.missing[:10]
+    assert r.anchors == [], r.anchors[:10]
+    # ACCOUNT-PAGES: until the account pages are rendered, links into accounts/ do not
+    # resolve; once they are, this becomes `assert r.accounts == []`
+    assert all("accounts/" in href for _page, href in r.accounts)
+    # the pack renders one scorecard (--kam K001): no page links to another one
+    kam_links = {h.rsplit("/", 1)[-1] for p in pack.rglob("*.html")
+                 for h in re.findall(r'href="(?:\.\./)?kam/([^"#]+)"', p.read_text())}
+    assert kam_links == {"K001.html"}
+
+
+@pytest.mark.slow
+def test_search_the_index_then_follow_a_scorecard_and_an_account(browser, pack):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((pack / "index.html").as_uri())
+    rows = "table[data-kam-list] tbody tr"
+    total = page.locator(rows).count()
+    assert page.locator("#kam-search").is_visible()  # the script shows the box
+    name = page.locator('table[data-kam-list="managers"] a').first.inner_text()
+    page.fill("#kam-search-box", name.lower())
+    visible = page.locator(f"{rows}:not([hidden])")
+    texts = visible.all_inner_texts()
+    assert 1 < len(texts) < total  # the manager and the manager's accounts
+    assert all(name.lower() in t.lower() for t in texts)
+    accounts = page.locator('table[data-kam-list="accounts"] tbody tr:not([hidden])').count()
+    assert accounts == len(texts) - 1
+    page.fill("#kam-search-box", "")
+    assert page.locator(f"{rows}:not([hidden])").count() == total
+    # nav: every quarter one click away, and the scorecard of the manager found
+    assert page.locator('.kam-nav a:text-is("All quarters")').get_attribute("href") == \
+        "../index.html"
+    page.click(f'table[data-kam-list="managers"] a:text-is("{name}")')
+    assert page.url.endswith("/kam/K001.html")
+    link = page.locator('main a[href^="../accounts/"]').first
+    href = link.get_attribute("href")
+    assert re.fullmatch(r"\.\./accounts/[A-Za-z0-9_-]+\.html", href)
+    if (pack / "kam" / href).resolve().exists():
+        link.click()
+        assert "/accounts/" in page.url
+    # ACCOUNT-PAGES: once account pages are rendered, always follow the link (drop the if)
+    page.close()
