@@ -141,37 +141,15 @@ def _accounts(r: Any) -> str:
 
 
 # -- links: the accounts and managers a headline names link to their pages ------------------------
-def _pieces(ids: Any, names: Any, kind: str) -> list[dict[str, Any]]:
-    """``names`` (joined by ``"; "``) as text pieces, each linking to the page of its id
-    in ``ids`` (joined the same way) when there is one (:func:`kamlib.present.links.href`).
-    When the two lists do not pair up (a name holding ``"; "``), the names stay one
-    plain piece."""
-    if _absent(names):
-        return []
-    names_ = str(names).split("; ")
-    ids_ = [] if _absent(ids) else str(ids).split("; ")
-    if len(ids_) != len(names_):
-        return [{"text": str(names), "href": None}]
-    out: list[dict[str, Any]] = []
-    for i, (key, name) in enumerate(zip(ids_, names_, strict=True)):
-        if i:
-            out.append({"text": "; ", "href": None})
-        out.append({"text": name, "href": links.href(kind, key)})
-    return out
-
-
-def _account_links(r: Any) -> list[dict[str, Any]]:
-    """:func:`_accounts` as pieces of text, the names linked to their pages."""
-    acc = _pieces(r.get("accounts"), r.get("account_names"), "account")
-    own = _pieces(r.get("owners"), r.get("owner_names"), "kam")
-
-    def text(t: str) -> dict[str, Any]:
-        return {"text": t, "href": None}
-
+def _account_links(r: Any) -> Markup:
+    """:func:`_accounts` as markup, each name linked to its page (:mod:`kamlib.present.links`)."""
+    acc = links.name_pieces(r.get("accounts"), r.get("account_names"), "account")
+    own = links.name_pieces(r.get("owners"), r.get("owner_names"), "kam")
     if not acc:
-        return [] if not own else \
-            [*own, text(" (the group's account managers whose accounts churned most).")]
-    return [*acc, text(" (owners: "), *own, text(").")] if own else [*acc, text(".")]
+        return links.linked_text(
+            [*own, " (the group's account managers whose accounts churned most)."] if own
+            else [])
+    return links.linked_text([*acc, " (owners: ", *own, ")."] if own else [*acc, "."])
 
 
 def _look(r: Any) -> tuple[str, str]:

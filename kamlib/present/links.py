@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
-__all__ = ["NAME_COLUMNS", "LinkContext", "cell_href", "current", "href", "use_pages"]
+from kamlib.present.markup import render
+
+__all__ = ["NAME_COLUMNS", "LinkContext", "cell_href", "current", "href", "linked_text",
+           "name_pieces", "use_pages"]
 
 #: The columns that show a name, each with the id columns it may link by, in order:
 #: ``(id column, kind of page)``. ``name`` is an account's name when the row has an
@@ -111,3 +115,46 @@ def cell_href(column: Any, row: Mapping[str, Any]) -> str | None:
         if id_column in row:  # the row's own id decides, even when it is missing
             return href(kind, row[id_column])
     return None
+
+
+def _absent(x: Any) -> bool:
+    return x is None or x == "" or (pd.api.types.is_scalar(x) and pd.isna(x))
+
+
+def name_pieces(ids: Any, names: Any, kind: str, sep: str = "; ") -> list[dict[str, Any]]:
+    """``names`` (text joined by ``sep``, or a list) as pieces of text, each linking to
+    the page of its id in ``ids`` (joined or listed the same way) when there is one.
+    When the two do not pair up (a name holding ``sep``), the names stay one plain
+    piece.
+
+    >>> use_pages(pd.DataFrame({"kind": ["kam"], "id": ["K1"], "href": ["kam/K1.html"]}))
+    >>> [p["href"] for p in name_pieces("K1; K2", "Kira; Ole", "kam")]
+    ['kam/K1.html', None, None]
+    >>> name_pieces("K1", "Kira; Ole", "kam")
+    [{'text': 'Kira; Ole', 'href': None}]
+    >>> use_pages(None)
+    """
+    if _absent(names) if not isinstance(names, list) else not names:
+        return []
+    names_ = names if isinstance(names, list) else str(names).split(sep)
+    ids_ = ids if isinstance(ids, list) else [] if _absent(ids) else str(ids).split(sep)
+    if len(ids_) != len(names_):
+        return [{"text": sep.join(map(str, names_)), "href": None}]
+    out: list[dict[str, Any]] = []
+    for i, (key, name) in enumerate(zip(ids_, names_, strict=True)):
+        if i:
+            out.append({"text": sep, "href": None})
+        out.append({"text": str(name), "href": href(kind, key)})
+    return out
+
+
+def linked_text(pieces: list[Any]) -> Markup:
+    """Pieces of text (plain strings or dicts with ``text`` and ``href``) as markup, each
+    piece with an ``href`` a link; the text is escaped and keeps numbers with their
+    units (``25&nbsp;%``).
+
+    >>> print(linked_text(["At risk: ", {"text": "<A>", "href": "accounts/A.html"}, " 5 %"]))
+    At risk: <a href="accounts/A.html">&lt;A&gt;</a> 5&nbsp;%
+    """
+    items = [p if isinstance(p, dict) else {"text": p, "href": None} for p in pieces]
+    return Markup(render("present/linked.html.j2", pieces=items))

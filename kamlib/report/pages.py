@@ -145,6 +145,7 @@ def headline_facts(b: Bundle) -> HeadlineFacts:
                      value_at_risk_of_clv=total / float(clv["clv"].sum())
                      if clv["clv"].sum() > 0 else None,
                      top_accounts=[str(names.get(a, a)) for a in top["account_id"]],
+                     top_account_ids=[str(a) for a in top["account_id"]],  # -- links
                      top_share=float(top["value_at_risk"].sum()) / total)
 
     nps = present.latest(b.kpis, b.trend, "nps", quarter=q)
