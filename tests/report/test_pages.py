@@ -97,3 +97,11 @@ def test_pages_are_one_scorecard_per_owner_and_one_page_per_current_account():
     # kam report --kam K2: only the rendered scorecards
     assert link_pages(b, view, ["K2"]).id.tolist() == ["K2", "a", "c"]
     assert link_pages(small_bundle(accounts=pd.DataFrame()), pd.DataFrame()).empty
+
+
+def test_the_managers_shrunken_rates_carry_their_id_for_the_links():
+    from kamlib.report.pages import _with_kam_id
+
+    shrunk = pd.DataFrame({"group": ["K2", "K1"], "manager": ["Ole", "Kira"]})
+    assert _with_kam_id(shrunk).kam_id.tolist() == ["K2", "K1"]
+    assert _with_kam_id(pd.DataFrame()).empty
