@@ -24,9 +24,10 @@ from markupsafe import Markup
 from kamlib import present
 from kamlib.config import PACKAGE_DIR
 from kamlib.periods import Quarter
+from kamlib.plots.style import shorten
 from kamlib.present.markup import render, stylesheet
 
-__all__ = ["INDEX_CARDS", "NBCONVERT_TEMPLATES", "PAGE_CSS", "notebook_html", "quarter_index", "root_index",
+__all__ = ["INDEX_CARDS", "NAME_MAX", "NBCONVERT_TEMPLATES", "PAGE_CSS", "notebook_html", "quarter_index", "root_index",
            "with_toc"]
 
 #: The folder of nbconvert templates; the report's is ``kam``.
@@ -138,6 +139,17 @@ def quarter_index(quarter: Quarter, pages: Iterable[Any], names: Mapping[str, st
 # -- links: the index's cards, lists of managers and accounts, and search ------------------------
 #: The company KPIs a quarter's index opens with, as cards.
 INDEX_CARDS = ("logo_churn_rate", "nrr", "nps", "clv_total")
+#: The longest name the index's lists show; longer ones end in "…" (one line each)
+NAME_MAX = 80
+
+
+def _name(x: Any) -> str:
+    """A name as the index's lists show it: one line, at most :data:`NAME_MAX` characters.
+
+    >>> _name("Kira  Q" + "Q" * 100)[-3:], len(_name("Q" * 100))
+    ('QQ…', 80)
+    """
+    return shorten(x, NAME_MAX)
 
 
 def _text(x: Any) -> str:
@@ -155,7 +167,7 @@ def _index_lists(scorecards: Sequence[Any], names: Mapping[str, str],
     kams = []
     for p in scorecards:
         r = summary.get(str(p.kam_id))
-        name = names.get(p.kam_id, p.kam_id)
+        name = _name(names.get(p.kam_id, p.kam_id))
         team = present.label(r.team) if r is not None and _text(r.team) else ""
         kams.append({"id": p.kam_id, "href": p.html, "name": name, "team": team,
                      "accounts": present.fmt(r.accounts, "int") if r is not None else "",
@@ -173,7 +185,7 @@ def _index_lists(scorecards: Sequence[Any], names: Mapping[str, str],
             view = view.assign(_key=view["name"].map(_text).str.lower()) \
                 .sort_values(["_key", "account_id"])
         for r in view.itertuples(index=False):
-            name, kam = _text(r.name) or str(r.account_id), _text(r.kam_name)
+            name, kam = _name(_text(r.name) or str(r.account_id)), _name(_text(r.kam_name))
             segment = present.label(r.segment) if _text(r.segment) else ""
             accounts.append({
                 "id": str(r.account_id), "href": hrefs.get(("account", str(r.account_id))),

@@ -116,3 +116,16 @@ def test_quarter_index_without_a_bundle_lists_the_scorecards_only():
     h = H.quarter_index(Quarter("2026Q3"), _pages(), {"K1": "Kira"}, "", [])
     assert '<a href="kam/K1.html">Kira</a>' in h and 'id="accounts"' not in h
     assert "Headline figures" not in h
+
+
+def test_quarter_index_shortens_huge_names_to_one_line():
+    b = _index_bundle()
+    huge = "Q" * 2**16
+    view = b.account_view.assign(kam_name=huge)
+    b = type(b)(b.quarter, b.settings, b.as_of, account_view=view, pages=b.pages,
+                kam_summary=b.kam_summary)
+    h = H.quarter_index(Quarter("2026Q3"), [SimpleNamespace(html="kam/K1.html", title="",
+                                                            kam_id="K1")],
+                        {"K1": "Kira\n" + huge}, "", [], b)
+    assert "Q" * H.NAME_MAX not in h and len(h) < 50_000
+    assert f'<a href="kam/K1.html">Kira {"Q" * (H.NAME_MAX - 6)}…</a>' in h
