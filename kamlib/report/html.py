@@ -168,11 +168,13 @@ def _index_lists(scorecards: Sequence[Any], names: Mapping[str, str],
     for p in scorecards:
         r = summary.get(str(p.kam_id))
         name = _name(names.get(p.kam_id, p.kam_id))
-        team = present.label(r.team) if r is not None and _text(r.team) else ""
-        kams.append({"id": p.kam_id, "href": p.html, "name": name, "team": team,
-                     "accounts": present.fmt(r.accounts, "int") if r is not None else "",
-                     "clv": present.money(r.clv, currency) if r is not None else "",
-                     "search": " ".join([str(name), str(p.kam_id), team]).lower()})
+        team = _text(getattr(r, "team", None))
+        kams.append({"id": p.kam_id, "href": p.html, "name": name,
+                     "team": present.label(team) if team else "",
+                     "accounts": present.fmt(getattr(r, "accounts", None), "int")
+                     if r is not None else "",
+                     "clv": present.money(getattr(r, "clv", None), currency)
+                     if r is not None else ""})
     kams.sort(key=lambda k: (str(k["name"]).lower(), str(k["id"])))
     accounts: list[dict[str, Any]] = []
     cards = ""
@@ -186,13 +188,12 @@ def _index_lists(scorecards: Sequence[Any], names: Mapping[str, str],
                 .sort_values(["_key", "account_id"])
         for r in view.itertuples(index=False):
             name, kam = _name(_text(r.name) or str(r.account_id)), _name(_text(r.kam_name))
-            segment = present.label(r.segment) if _text(r.segment) else ""
+            segment = _text(getattr(r, "segment", None))
             accounts.append({
                 "id": str(r.account_id), "href": hrefs.get(("account", str(r.account_id))),
                 "name": name, "kam": kam, "kam_href": hrefs.get(("kam", _text(r.kam_id))),
-                "segment": segment, "clv": present.money(r.clv, currency),
-                "risk": present.pct(r.churn_next_year),
-                "search": " ".join([name, str(r.account_id), kam, segment]).lower()})
+                "segment": present.label(segment) if segment else "",
+                "clv": present.money(r.clv, currency), "risk": present.pct(r.churn_next_year)})
         items = [c for k in INDEX_CARDS for c in present.KPI_CARDS if c.kpi == k]
         cards = present.STYLE + present.kpi_cards(b.kpis, b.trend, b.quarter, currency,
                                                   cards=items, notes=present.card_notes(b))
