@@ -382,3 +382,11 @@ def test_the_html_page_leaves_warnings_out(tmp_path):
     # a cell with only warnings is a cell without outputs on the page
     assert page.count("jp-mod-noOutputs") == 1
     assert "look here" in path.read_text(encoding="utf-8")  # the notebook keeps it
+
+
+# -- links -----------------------------------------------------------------------------------------
+def test_the_navigation_reaches_scorecards_accounts_and_every_quarter():
+    from kamlib.report.render import NAV_LINKS
+
+    assert NAV_LINKS == [("index.html#scorecards", "Scorecards"),
+                         ("index.html#accounts", "Accounts"), ("../index.html", "All quarters")]
