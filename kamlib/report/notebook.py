@@ -113,7 +113,8 @@ def notebook_setup(data: str, quarter: str, cache: str = "", depth: int = 0) -> 
     reuse one in the project's cache). ``depth`` is how many folders below the
     quarter's folder the page lands (0 for a theme page, 1 for a scorecard in ``kam/``):
     the names in the page's tables link to the bundle's ``pages`` from there
-    (:func:`kamlib.present.links.use_pages`).
+    (:func:`kamlib.present.links.use_pages`). Without ``cache`` nothing links: a
+    notebook opened on its own has no report pages beside it.
     """
     from IPython.display import HTML, display
 
@@ -121,6 +122,8 @@ def notebook_setup(data: str, quarter: str, cache: str = "", depth: int = 0) -> 
     plots.use_house_style()
     show_svg_charts()
     b = open_bundle(data, quarter, cache)
-    links.use_pages(b.pages, depth)  # -- links: names link to their pages
+    # -- links: names link to their pages, in a report (``kam report`` passes the cache);
+    # a notebook opened on its own has no pages next to it, so it links nothing
+    links.use_pages(b.pages if cache else None, depth)
     display(HTML(present.STYLE + present.section_note(page_note(b))))
     return b
