@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from kamlib.kpis.changes import TEST_NAMES
 from kamlib.kpis.registry import SPECS
+from kamlib.present import links
 from kamlib.present.figures import kpi_info
 from kamlib.present.format import fmt, label, signed
 from kamlib.present.format import missing as _missing
@@ -139,9 +140,21 @@ def _accounts(r: Any) -> str:
     return f"{acc} (owners: {own})." if not _absent(own) else f"{acc}."
 
 
+# -- links: the accounts and managers a headline names link to their pages ------------------------
+def _account_links(r: Any) -> Markup:
+    """:func:`_accounts` as markup, each name linked to its page (:mod:`kamlib.present.links`)."""
+    acc = links.name_pieces(r.get("accounts"), r.get("account_names"), "account")
+    own = links.name_pieces(r.get("owners"), r.get("owner_names"), "kam")
+    if not acc:
+        return links.linked_text(
+            [*own, " (the group's account managers whose accounts churned most)."] if own
+            else [])
+    return links.linked_text([*acc, " (owners: ", *own, ")."] if own else [*acc, "."])
+
+
 def _look(r: Any) -> tuple[str, str]:
     if r["grain"] == "kam":
-        return f"the scorecard of {r['unit']}", ""
+        return f"the scorecard of {r['unit']}", links.href("kam", r["group"]) or ""
     if r["grain"] == "kam_third":
         return "Team", "team.html"
     spec = SPECS.get(r["kpi"])
@@ -158,7 +171,7 @@ def headline_items(changes: pd.DataFrame, top: int = HEADLINES) -> list[dict[str
         look, href = _look(r)
         out.append({"title": change_title(r) + ":", "change": change_figures(r),
                     "driver": _driver(r), "accounts": _accounts(r), "look": look,
-                    "href": href})
+                    "href": href, "links": _account_links(r)})
     return out
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from kamlib.present.figures import LOOKBACK, earlier_note, kpi_info, latest, period_label
 from kamlib.present.format import DASH, NA, NO_DATA, NUMERIC_KINDS, fmt, interval, label, missing
+from kamlib.present.links import cell_href
 from kamlib.present.markup import render
 from kamlib.present.rows import kpi_row, quarter_of, shift_quarter
 from kamlib.present.targets import goal, target_of
@@ -111,7 +112,9 @@ def table(df: pd.DataFrame, columns: Sequence[tuple[Any, str, str]], max_rows: i
         return render("present/table.html.j2", rows=None, columns=heads, caption=caption,
                       empty=empty, more="", rest=[])
     shown = df.head(max_rows)
-    rows = [[{**_cell(row, col, kind, currency), "numeric": kind in NUMERIC_KINDS}
+    # -- links: a name links to its page when the row carries its id (present.links)
+    rows = [[{**_cell(row, col, kind, currency), "numeric": kind in NUMERIC_KINDS,
+              "href": cell_href(col, row)}
              for col, _header, kind in columns] for _i, row in shown.iterrows()]
     rest = len(df) - len(shown)
     # long tables: the top rows, the others on demand
@@ -271,6 +274,8 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
     data = []
     for gr, g, name in rows:
         rec: dict[str, Any] = {"name": name}
+        if grain == "kam":  # -- links: a manager's name links to the scorecard
+            rec["kam_id"] = g if gr == "kam" else None
         for kpi, _title, _kind in items:
             r = get(kpi, gr, g)
             rec[f"{kpi}|v"], rec[f"{kpi}|l"], rec[f"{kpi}|h"] = r["value"], r["low"], r["high"]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamlib.present import links
 from kamlib.present.figures import latest, period_label
 from kamlib.present.format import fmt, interval, money, pct, signed
 from kamlib.present.format import missing as _missing
@@ -109,7 +110,9 @@ def headlines(bundle: Any) -> list[str]:
 
     Returns
     -------
-    list of sentences (plain text; show them with :func:`bullets`).
+    list of sentences (plain text; show them with :func:`bullets`), but for the value
+    at risk's, which is markup: the accounts it names link to their pages
+    (:mod:`kamlib.present.links`).
     """
     kpis = _frame(bundle, "kpis")
     trend = _frame(bundle, "trend")
@@ -137,11 +140,15 @@ def headlines(bundle: Any) -> list[str]:
 
     if facts.value_at_risk > 0:
         of_clv = facts.value_at_risk_of_clv
-        out.append(f"Value at risk next year (each account's lifetime value times its chance "
-                   f"of churning within a year): {money(facts.value_at_risk, currency)}, "
-                   f"{pct(np.nan if of_clv is None else of_clv)} of the total lifetime value; "
-                   f"{pct(facts.top_share, 0)} of it sits in {len(facts.top_accounts)} "
-                   f"accounts ({', '.join(facts.top_accounts)}).")
+        # -- links: the accounts named link to their pages (plain text without ids)
+        names = links.name_pieces(list(getattr(facts, "top_account_ids", []) or []),
+                                  list(facts.top_accounts), "account", sep=", ")
+        out.append(links.linked_text([
+            f"Value at risk next year (each account's lifetime value times its chance "
+            f"of churning within a year): {money(facts.value_at_risk, currency)}, "
+            f"{pct(np.nan if of_clv is None else of_clv)} of the total lifetime value; "
+            f"{pct(facts.top_share, 0)} of it sits in {len(facts.top_accounts)} accounts (",
+            *names, ")."]))
 
     nps = latest(kpis, trend, "nps", quarter=q)
     if not _missing(nps["value"]):

@@ -201,6 +201,7 @@ class Bundle:
     #: objectives due this quarter below their target (attainment under 100 %), with
     #: account and manager, the furthest short first
     objectives_below_target: pd.DataFrame = _frames()
+
     # -- account pages (kamlib.report.account_history): each current account's history ------
     account_profile: pd.DataFrame = _frames()
     account_contracts: pd.DataFrame = _frames()
@@ -209,6 +210,12 @@ class Bundle:
     account_answers: pd.DataFrame = _frames()
     account_sales: pd.DataFrame = _frames()
     account_requests: pd.DataFrame = _frames()
+
+    # -- links -------------------------------------------------------------------------------
+    #: the pages names link to: ``kind`` (``kam``, ``account``), ``id`` and ``href`` relative
+    #: to the quarter's folder (:func:`kamlib.report.paths.page_paths`): a scorecard per
+    #: manager the report renders one for, a page per current account
+    pages: pd.DataFrame = _frames()
 
     # -- data quality ------------------------------------------------------------------------
     validation: pd.DataFrame = _frames()

@@ -193,6 +193,8 @@ class HeadlineFacts:
     nps_change_significant : p < 0.05.
     enps_vs_zero : where employee NPS's interval lies: "below", "above" or "includes"
         zero; "" without an interval.
+    top_account_ids : the ids of ``top_accounts``, in the same order (links: their
+        names link to their pages).
     """
 
     churn_overlap: bool = True
@@ -204,6 +206,8 @@ class HeadlineFacts:
     nps_change_p: float | None = None
     nps_change_significant: bool = False
     enps_vs_zero: str = ""
+    #: -- links
+    top_account_ids: list[str] = field(default_factory=list)
 
 
 def to_json(value: Any) -> Any:

@@ -18,13 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from markupsafe import Markup
 
+from kamlib import present
 from kamlib.config import PACKAGE_DIR
 from kamlib.periods import Quarter
+from kamlib.plots.style import shorten
 from kamlib.present.markup import render, stylesheet
 
-__all__ = ["NBCONVERT_TEMPLATES", "PAGE_CSS", "notebook_html", "quarter_index", "root_index",
+__all__ = ["INDEX_CARDS", "NAME_MAX", "NBCONVERT_TEMPLATES", "PAGE_CSS", "notebook_html", "quarter_index", "root_index",
            "with_toc"]
 
 #: The folder of nbconvert templates; the report's is ``kam``.
@@ -100,11 +103,19 @@ def root_index(quarters: Sequence[str]) -> str:
 
 
 def quarter_index(quarter: Quarter, pages: Iterable[Any], names: Mapping[str, str],
-                  footer: str, nav: Sequence[tuple[str, str]]) -> str:
-    """A quarter's index page: its theme pages, its scorecards and its files.
+                  footer: str, nav: Sequence[tuple[str, str]], bundle: Any = None) -> str:
+    """A quarter's index page: headline KPI cards, its theme pages, the account managers
+    (each name linking to the scorecard), the current accounts (each name linking to
+    the account's page), a search box that filters both lists as you type, and its
+    files.
 
     ``pages`` have ``html`` (the file), ``title`` and ``kam_id`` (None for a theme
-    page); ``names`` are the account managers' names by id.
+    page); ``names`` are the account managers' names by id. With ``bundle`` (the
+    quarter's :class:`~kamlib.report.bundle.Bundle`) the page also shows the cards
+    (:data:`INDEX_CARDS`), each manager's team, accounts and lifetime value, and the
+    list of accounts; account links come from the bundle's ``pages``. The search is a
+    small script in the page (nothing is fetched); without JavaScript the lists are
+    all there and the box stays hidden.
 
     Examples
     --------
@@ -115,9 +126,76 @@ def quarter_index(quarter: Quarter, pages: Iterable[Any], names: Mapping[str, st
     True
     """
     pages = list(pages)
+    scorecards = [p for p in pages if p.kam_id is not None]
+    extra = _index_lists(scorecards, names, bundle)
     return render("report/quarter_index.html.j2", quarter=str(quarter),
                   as_of=quarter.end.isoformat(), names=names,
                   themes=[p for p in pages if p.kam_id is None],
-                  scorecards=[p for p in pages if p.kam_id is not None],
+                  scorecards=scorecards,
                   css=Markup(PAGE_CSS), title=f"KAM report {quarter}", nav=nav,
-                  footer=footer, home="../index.html")
+                  footer=footer, home="../index.html", **extra)
+
+
+# -- links: the index's cards, lists of managers and accounts, and search ------------------------
+#: The company KPIs a quarter's index opens with, as cards.
+INDEX_CARDS = ("logo_churn_rate", "nrr", "nps", "clv_total")
+#: The longest name the index's lists show; longer ones end in "…" (one line each)
+NAME_MAX = 80
+
+
+def _name(x: Any) -> str:
+    """A name as the index's lists show it: one line, at most :data:`NAME_MAX` characters.
+
+    >>> _name("Kira  Q" + "Q" * 100)[-3:], len(_name("Q" * 100))
+    ('QQ…', 80)
+    """
+    return shorten(x, NAME_MAX)
+
+
+def _text(x: Any) -> str:
+    return "" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x)
+
+
+def _index_lists(scorecards: Sequence[Any], names: Mapping[str, str],
+                 bundle: Any) -> dict[str, Any]:
+    """The index's cards (markup), managers and accounts, as the template reads them."""
+    b = bundle
+    summary = {}
+    if b is not None and len(b.kam_summary):
+        summary = {str(r.kam_id): r for r in b.kam_summary.itertuples(index=False)}
+    currency = b.settings.currency if b is not None else "EUR"
+    kams = []
+    for p in scorecards:
+        r = summary.get(str(p.kam_id))
+        name = _name(names.get(p.kam_id, p.kam_id))
+        team = _text(getattr(r, "team", None))
+        kams.append({"id": p.kam_id, "href": p.html, "name": name,
+                     "team": present.label(team) if team else "",
+                     "accounts": present.fmt(getattr(r, "accounts", None), "int")
+                     if r is not None else "",
+                     "clv": present.money(getattr(r, "clv", None), currency)
+                     if r is not None else ""})
+    kams.sort(key=lambda k: (str(k["name"]).lower(), str(k["id"])))
+    accounts: list[dict[str, Any]] = []
+    cards = ""
+    if b is not None:
+        hrefs = {(str(k), str(i)): str(h) for k, i, h in
+                 zip(b.pages.get("kind", []), b.pages.get("id", []), b.pages.get("href", []),
+                     strict=True)}
+        view = b.account_view
+        if len(view):
+            view = view.assign(_key=view["name"].map(_text).str.lower()) \
+                .sort_values(["_key", "account_id"])
+        for r in view.itertuples(index=False):
+            name, kam = _name(_text(r.name) or str(r.account_id)), _name(_text(r.kam_name))
+            segment = _text(getattr(r, "segment", None))
+            accounts.append({
+                "id": str(r.account_id), "href": hrefs.get(("account", str(r.account_id))),
+                "name": name, "kam": kam, "kam_href": hrefs.get(("kam", _text(r.kam_id))),
+                "segment": present.label(segment) if segment else "",
+                "clv": present.money(r.clv, currency), "risk": present.pct(r.churn_next_year)})
+        items = [c for k in INDEX_CARDS for c in present.KPI_CARDS if c.kpi == k]
+        cards = present.STYLE + present.kpi_cards(b.kpis, b.trend, b.quarter, currency,
+                                                  cards=items, notes=present.card_notes(b))
+    return {"kams": kams, "accounts": accounts, "with_bundle": b is not None,
+            "cards": Markup(cards)}

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from kamlib import plots, present
 from kamlib.plots.alt import alt_text, svg_bytes
+from kamlib.present import links
 from kamlib.present.markup import render
 from kamlib.report.bundle import Bundle, open_bundle
 
@@ -102,14 +103,18 @@ def page_note(b: Bundle) -> str:
             "Every range in brackets is a 95 % interval.")
 
 
-def notebook_setup(data: str, quarter: str, cache: str = "") -> Bundle:
+def notebook_setup(data: str, quarter: str, cache: str = "", depth: int = 0) -> Bundle:
     """The bundle a notebook shows, after showing the page's style and first line, with
     the house plot style and warnings set.
 
     Parameters are the notebook's own: ``data`` (a folder or database URL; empty means
     the project's default data), ``quarter`` (empty means the latest complete one) and
     ``cache`` (the bundle's folder, which ``kam report`` passes; empty means build or
-    reuse one in the project's cache).
+    reuse one in the project's cache). ``depth`` is how many folders below the
+    quarter's folder the page lands (0 for a theme page, 1 for a scorecard in ``kam/``):
+    the names in the page's tables link to the bundle's ``pages`` from there
+    (:func:`kamlib.present.links.use_pages`). Without ``cache`` nothing links: a
+    notebook opened on its own has no report pages beside it.
     """
     from IPython.display import HTML, display
 
@@ -117,5 +122,8 @@ def notebook_setup(data: str, quarter: str, cache: str = "") -> Bundle:
     plots.use_house_style()
     show_svg_charts()
     b = open_bundle(data, quarter, cache)
+    # -- links: names link to their pages, in a report (``kam report`` passes the cache);
+    # a notebook opened on its own has no pages next to it, so it links nothing
+    links.use_pages(b.pages if cache else None, depth)
     display(HTML(present.STYLE + present.section_note(page_note(b))))
     return b

@@ -31,13 +31,15 @@ from kamlib.report.actions import action_results
 from kamlib.report.churn_model import ph_verdicts, recent_cohorts
 from kamlib.report.comparisons import compare_managers
 from kamlib.report.facts import ContactGapFacts, DataQualityFacts, HeadlineFacts
+from kamlib.report.paths import page_paths
 from kamlib.stats import nps_difference, p_value_from_interval
 
 if TYPE_CHECKING:
     from kamlib.report.bundle import Bundle
 
 __all__ = ["CALIBRATION_BINS", "TOP_BARS", "KamCard", "headline_facts", "kam_card", "largest_note",
-           "latest_responses", "objectives_below_target", "page_results"]
+           "latest_responses", "link_pages", "objectives_below_target", "page_results",
+           "scorecard_ids"]
 
 #: risk groups (equal numbers of accounts) of the calibration chart
 CALIBRATION_BINS = 5
@@ -65,7 +67,37 @@ def page_results(b: Bundle) -> dict[str, Any]:
     out.update(action_results(b, out["account_view"]))
     out.update(_what_changed(b))  # What changed
     out["objectives_below_target"] = objectives_below_target(b)  # scorecard
+    # -- links: the scorecards and account pages names link to
+    out["pages"] = link_pages(b, out["account_view"])
+    out["kam_shrunk"] = _with_kam_id(b.kam_shrunk)
     return out
+
+
+# -- links ---------------------------------------------------------------------------------------
+def scorecard_ids(b: Bundle) -> list[str]:
+    """The managers who get a scorecard: every owner of an account in ``b.accounts``
+    (what ``kam report`` renders without ``--kam``)."""
+    if "kam_id" not in b.accounts:
+        return []
+    return sorted(b.accounts.kam_id.dropna().astype(str).unique())
+
+
+def link_pages(b: Bundle, account_view: pd.DataFrame,
+               kam_ids: list[str] | None = None) -> pd.DataFrame:
+    """The pages the report's names link to (:func:`kamlib.report.paths.page_paths`):
+    the scorecards of ``kam_ids`` (default :func:`scorecard_ids`) and the page of each
+    current account (the rows of ``account_view``)."""
+    kams = scorecard_ids(b) if kam_ids is None else kam_ids
+    accounts = account_view.account_id.astype(str) if "account_id" in account_view else []
+    return page_paths(kams, accounts)
+
+
+def _with_kam_id(shrunk: pd.DataFrame) -> pd.DataFrame:
+    """The managers' shrunken rates with ``kam_id`` (their ``group``), so the team page
+    links each manager's name to the scorecard."""
+    if len(shrunk) == 0 or "group" not in shrunk or "kam_id" in shrunk:
+        return shrunk
+    return shrunk.assign(kam_id=shrunk["group"])
 
 
 def latest_responses(b: Bundle) -> pd.DataFrame:
@@ -115,6 +147,7 @@ def headline_facts(b: Bundle) -> HeadlineFacts:
                      value_at_risk_of_clv=total / float(clv["clv"].sum())
                      if clv["clv"].sum() > 0 else None,
                      top_accounts=[str(names.get(a, a)) for a in top["account_id"]],
+                     top_account_ids=[str(a) for a in top["account_id"]],  # -- links
                      top_share=float(top["value_at_risk"].sum()) / total)
 
     nps = present.latest(b.kpis, b.trend, "nps", quarter=q)

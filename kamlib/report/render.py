@@ -42,7 +42,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from kamlib import __version__
@@ -61,9 +61,10 @@ from kamlib.report import runner
 from kamlib.report.account_pages import write_account_pages
 from kamlib.report.html import notebook_html, quarter_index, root_index
 from kamlib.report.output import write_csv, write_quarantine, write_text
+from kamlib.report.pages import link_pages
 from kamlib.report.paths import file_names
 
-__all__ = ["DEFAULT_WAIT", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "fingerprints", "render", "write_root_index"]
+__all__ = ["DEFAULT_WAIT", "NAV_LINKS", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "fingerprints", "render", "write_root_index"]
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -78,6 +79,11 @@ THEMES = (
 )
 log = logging.getLogger(__name__)
 SCORECARD = "kam_scorecard"
+
+#: -- links: the navigation's entries after the theme pages, relative to the quarter's
+#: folder: the index's lists of scorecards and accounts, and the index of every quarter
+NAV_LINKS = [("index.html#scorecards", "Scorecards"), ("index.html#accounts", "Accounts"),
+             ("../index.html", "All quarters")]
 
 #: The theme page ``kam report --pdf`` prints besides the scorecards.
 PDF_THEME = "executive_summary"
@@ -418,6 +424,9 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
     all_kams = sorted(b.accounts.kam_id.dropna().unique())
     wanted = sorted(set(kams)) if kams else all_kams
     _unknown_kams(wanted, b.kams.kam_id)
+    if kams:  # -- links: names link only to the scorecards this run renders
+        b = replace(b, pages=link_pages(b, b.account_view, wanted))
+        b.save(cache)
     names = b.kams.set_index("kam_id")["name"].to_dict()
     stems = file_names(wanted)
     tasks, pages = [], []
@@ -462,6 +471,7 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
     footer = (f"Data: {label} · as of {q.end.isoformat()} · kamlib {__version__} · "
               f"revision {rev[:12]}")
     nav = [("index.html", "Overview")] + [(f"{n}.html", t) for n, t in THEMES]
+    nav += NAV_LINKS  # -- links: scorecards, accounts and every quarter one click away
     for i, pg in enumerate(pages):
         nbp = staging / pg.notebook
         clean_notebook(nbp, pg.name, {**shown, **({"kam_id": pg.kam_id} if pg.kam_id else {})})
@@ -476,7 +486,7 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
             step("writing account pages", i, n)
 
     account_html = write_account_pages(b, staging, nav, wanted, footer, progress=pages_written)
-    _write_quarter_index(staging, q, pages, names, footer, nav)
+    _write_quarter_index(staging, q, pages, names, footer, nav, b)
     # print/PDF feature: the executive summary and the scorecards as PDF
     pdfs = []
     if browser is not None:
@@ -503,8 +513,9 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
     return _publish(staging, out / str(q), out)
 
 
-def _write_quarter_index(staging: Path, q: Quarter, pages, names, footer, nav) -> None:
-    write_text(staging / "index.html", quarter_index(q, pages, names, footer, nav))
+def _write_quarter_index(staging: Path, q: Quarter, pages, names, footer, nav,
+                         b=None) -> None:
+    write_text(staging / "index.html", quarter_index(q, pages, names, footer, nav, b))
 
 
 def _publish(staging: Path, final: Path, out: Path) -> Path:

@@ -37,3 +37,35 @@ def test_the_summary_opens_with_the_changes_that_passed(sample_bundle):
     note = pc.within_chance(b.changes)
     assert "Touchpoints per account −17" in note.replace("−16.9", "−17")
     assert len(b.change_drivers) and set(b.change_drivers.by) <= {"segment", "account"}
+
+
+# -- links -----------------------------------------------------------------------------------------
+def test_headlines_link_the_accounts_and_managers_they_name():
+    import pandas as pd
+
+    from kamlib.present import links
+
+    now, earlier, owners = _small()
+    ranked, _ = ch.what_changed(now, earlier, owners, q=0.10, min_n=5)
+    ranked = ranked.assign(unit=ranked.group.replace({"all": "Company"}),
+                           driver_name=ranked.driver,
+                           account_names=ranked.accounts.replace({"a1": "<b>A1</b>"}),
+                           owner_names=ranked.owners.replace({"K1": "Kira"}))
+    pages = pd.DataFrame({"kind": ["account", "kam"], "id": ["a1", "K1"],
+                          "href": ["accounts/a1.html", "kam/K1.html"]})
+    links.use_pages(pages)
+    try:
+        html = pc.change_headlines(ranked, 0.10)
+        items = pc.headline_items(ranked)
+    finally:
+        links.use_pages(None)
+    assert ('<a href="accounts/a1.html">&lt;b&gt;A1&lt;/b&gt;</a> (owners: '
+            '<a href="kam/K1.html">Kira</a>).') in html
+    assert "<b>" not in html
+    # the text without links is the same as before
+    import html
+    import re
+
+    linked = next(i for i in items if "<a " in i["links"])
+    plain = html.unescape(re.sub("<[^>]+>", "", str(linked["links"]))).replace("\xa0", " ")
+    assert plain == linked["accounts"]

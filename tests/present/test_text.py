@@ -31,3 +31,34 @@ def test_every_fragment_escapes_names():
               present.bullets([HOSTILE]), present.facts([(HOSTILE, HOSTILE)])):
         assert "<script>" not in h and "&lt;script&gt;alert(&#x27;x&#x27;)" in h
         assert "&quot;Co&quot;" in h and "5&nbsp;%" in h
+
+
+# -- links -----------------------------------------------------------------------------------------
+def test_the_value_at_risk_headline_links_the_accounts_it_names():
+    import pandas as pd
+    from bundle_builder import small_bundle
+
+    from kamlib.present import links
+    from kamlib.report.facts import HeadlineFacts
+
+    facts = HeadlineFacts(value_at_risk=100.0, value_at_risk_of_clv=0.1,
+                          top_accounts=[HOSTILE, "Bolt, Inc"], top_account_ids=["a", "b"],
+                          top_share=0.8)
+    b = small_bundle(headline=facts, kpis=pd.DataFrame(
+        columns=["kpi", "grain", "group", "period", "value", "low", "high", "n"]))
+    links.use_pages(pd.DataFrame({"kind": ["account"], "id": ["a"],
+                                  "href": ["accounts/a.html"]}))
+    try:
+        line, = [s for s in present.headlines(b) if s.startswith("Value at risk")]
+    finally:
+        links.use_pages(None)
+    h = present.bullets([line])
+    assert "<script>" not in h
+    assert '(<a href="accounts/a.html">&lt;script&gt;alert(&#x27;x&#x27;)' in h
+    # names and ids come as lists, so a name holding the separator still pairs with its
+    # id; b has no page, so it stays text
+    assert h.count("<a ") == 1 and "), Bolt, Inc).</li>" in h.replace("</a>", ")")
+    assert "80&nbsp;% of it sits in 2 accounts" in h
+    # without pages (a notebook opened alone) the sentence is plain text
+    plain = [s for s in present.headlines(b) if s.startswith("Value at risk")][0]
+    assert "<a " not in plain

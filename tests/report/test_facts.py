@@ -39,7 +39,7 @@ FACTS = [
     ContactGapFacts(threshold=45, accounts=12, still_silent=5),
     DataQualityFacts(1000, 7, 0.007, ["quarantine/accounts.csv"]),
     HeadlineFacts(False, 2.5e6, 0.1, ["Acme", "Bolt"], 0.4, "nps_change_qoq", 0.03, True,
-                  "above"),
+                  "above", top_account_ids=["A1", "B2"]),
 ]
 
 

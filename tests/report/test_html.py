@@ -22,7 +22,9 @@ def test_quarter_index_lists_themes_scorecards_and_files_escaped():
     h = H.quarter_index(Quarter("2026Q3"), _pages(), {"K1": EVIL}, f"Data: {EVIL}",
                         [("index.html", "Overview"), ("team.html", "Team")])
     assert h.startswith("<!DOCTYPE html>\n") and h.endswith("</html>\n")
-    assert "<script>" not in h and h.count("&lt;script&gt;alert(&#x27;x&#x27;)") == 2
+    # the one script is the index's own search (links feature), never a name
+    assert h.count("<script") == 1 and "<script>alert" not in h
+    assert h.count("&lt;script&gt;alert(&#x27;x&#x27;)") == 2
     assert '<li><a href="team.html">Team &amp; &lt;co&gt;</a></li>' in h
     assert '<span class="kam-quarter">x/&lt;y&gt;</span>' in h
     assert "Scorecards (2 account managers with customers in 2026Q3)" in h
@@ -61,3 +63,69 @@ def test_notebook_pages_have_the_frame_and_stylesheet_of_the_indexes(tmp_path):
     for part in ('<header class="kam-header">', '<div class="kam-brand">',
                  '<footer class="kam-footer">'):
         assert part in h and part in index
+
+
+# -- links: the index's cards, lists and search ------------------------------------------------------
+def _index_bundle():
+    import pandas as pd
+    from bundle_builder import small_bundle
+
+    kpis = pd.DataFrame({"kpi": "logo_churn_rate", "grain": "company", "group": "all",
+                         "period": "2026Q3", "value": [0.034], "low": [0.016],
+                         "high": [0.068], "n": [208]})
+    view = pd.DataFrame({"account_id": ["A2", "A1"], "name": ["Zeta", EVIL],
+                         "kam_id": ["K1", "K7"], "kam_name": [EVIL, "Ole"],
+                         "segment": ["strategic", "mid_market"], "clv": [2.5e6, 70_000.0],
+                         "churn_next_year": [0.069, float("nan")]})
+    summary = pd.DataFrame({"kam_id": ["K1"], "name": [EVIL], "team": ["team_b"],
+                            "accounts": [14], "clv": [6.3e6]})
+    pages = pd.DataFrame({"kind": ["kam", "account", "account"], "id": ["K1", "A1", "A2"],
+                          "href": ["kam/K1.html", "accounts/A1.html", "accounts/A2.html"]})
+    return small_bundle(kpis=kpis, trend=kpis, account_view=view, kam_summary=summary,
+                        pages=pages)
+
+
+def test_quarter_index_lists_managers_and_accounts_linked_with_cards_and_search():
+    b = _index_bundle()
+    h = H.quarter_index(Quarter("2026Q3"), [SimpleNamespace(html="kam/K1.html", title="",
+                                                            kam_id="K1")],
+                        {"K1": EVIL}, "", [], b)
+    evil = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co"
+    assert "<script>alert" not in h
+    # cards: the company's churn with its interval
+    assert "Logo churn this quarter" in h and "95&nbsp;% interval 1.6–6.8&nbsp;%" in h
+    # managers: name linked, team, accounts, lifetime value of the book (CHF)
+    assert f'<a href="kam/K1.html">{evil}</a> <span class="kam-quarter">K1</span>' in h
+    assert "<td>Team B</td>" in h and "CHF 6.3M" in h
+    # accounts, by name: the name links to its page, the manager to the scorecard when
+    # there is one (K7 has none), segment, CLV and risk
+    assert h.index(f'<a href="accounts/A1.html">{evil}</a>') < \
+        h.index('<a href="accounts/A2.html">Zeta</a>')
+    assert f'<a href="kam/K1.html">{evil}</a></td><td>Strategic</td>' in h
+    assert "<td>Ole</td><td>Mid market</td>" in h and "6.9&nbsp;%" in h
+    assert 'id="accounts"' in h and "Accounts (2 customers at the end of 2026Q3)" in h
+    # the search: a box and one small inline script, nothing fetched
+    assert '<input type="search" id="kam-search-box"' in h
+    assert 'id="kam-search" hidden' in h  # shown by the script, so hidden without it
+    assert h.count("<script") == 1 and "<script>\n(function" in h
+    assert "src=" not in h.replace('src="data:', "") and "http" not in h.split("<script>")[1]
+    assert 'href="kpis.csv"' in h  # the files stay
+
+
+def test_quarter_index_without_a_bundle_lists_the_scorecards_only():
+    h = H.quarter_index(Quarter("2026Q3"), _pages(), {"K1": "Kira"}, "", [])
+    assert '<a href="kam/K1.html">Kira</a>' in h and 'id="accounts"' not in h
+    assert "Headline figures" not in h
+
+
+def test_quarter_index_shortens_huge_names_to_one_line():
+    b = _index_bundle()
+    huge = "Q" * 2**16
+    view = b.account_view.assign(kam_name=huge)
+    b = type(b)(b.quarter, b.settings, b.as_of, account_view=view, pages=b.pages,
+                kam_summary=b.kam_summary)
+    h = H.quarter_index(Quarter("2026Q3"), [SimpleNamespace(html="kam/K1.html", title="",
+                                                            kam_id="K1")],
+                        {"K1": "Kira\n" + huge}, "", [], b)
+    assert "Q" * H.NAME_MAX not in h and len(h) < 50_000
+    assert f'<a href="kam/K1.html">Kira {"Q" * (H.NAME_MAX - 6)}…</a>' in h

@@ -47,3 +47,23 @@ def test_a_kernel_shows_figures_as_svg_images_with_alt_text():
     assert "image/png" not in out.data and "image/svg+xml" not in out.data
     html = out.data["text/html"]
     assert 'src="data:image/svg+xml;base64,' in html and 'alt="Two points."' in html
+
+
+# -- links -----------------------------------------------------------------------------------------
+def test_the_setup_links_names_from_the_page_depth(tmp_path):
+    import pandas as pd
+    from bundle_builder import small_bundle
+
+    from kamlib.present import links
+    from kamlib.report.notebook import notebook_setup
+
+    pages = pd.DataFrame({"kind": ["kam", "account"], "id": ["K1", "a"],
+                          "href": ["kam/K1.html", "accounts/a.html"]})
+    small_bundle(pages=pages).save(tmp_path)
+    try:
+        b = notebook_setup("", "", str(tmp_path), depth=1)  # a scorecard, in kam/
+        assert len(b.pages) == 2 and links.href("account", "a") == "../accounts/a.html"
+        notebook_setup("", "", str(tmp_path))  # a theme page
+        assert links.href("kam", "K1") == "kam/K1.html"
+    finally:
+        links.use_pages(None)

@@ -124,3 +124,27 @@ def test_objectives_below_target_with_account_and_manager_furthest_short_first()
                                                          ["Bolt", "Ole"]]
     # the objectives falling well short (below 80 %) are the first of them
     assert out[out.attainment < 0.8].objective_id.tolist() == ["O3"]
+# -- links -----------------------------------------------------------------------------------------
+def test_pages_are_one_scorecard_per_owner_and_one_page_per_current_account():
+    from kamlib.report.pages import link_pages, scorecard_ids
+
+    # owners: K1 (account a), K2 (b, no longer a customer), none for c; current: a, c
+    accounts = pd.DataFrame({"account_id": ["a", "b", "c"], "kam_id": ["K1", "K2", None]})
+    view = pd.DataFrame({"account_id": ["a", "c"]})
+    b = small_bundle(accounts=accounts)
+    assert scorecard_ids(b) == ["K1", "K2"]
+    p = link_pages(b, view)
+    assert p.values.tolist() == [["kam", "K1", "kam/K1.html"], ["kam", "K2", "kam/K2.html"],
+                                 ["account", "a", "accounts/a.html"],
+                                 ["account", "c", "accounts/c.html"]]
+    # kam report --kam K2: only the rendered scorecards
+    assert link_pages(b, view, ["K2"]).id.tolist() == ["K2", "a", "c"]
+    assert link_pages(small_bundle(accounts=pd.DataFrame()), pd.DataFrame()).empty
+
+
+def test_the_managers_shrunken_rates_carry_their_id_for_the_links():
+    from kamlib.report.pages import _with_kam_id
+
+    shrunk = pd.DataFrame({"group": ["K2", "K1"], "manager": ["Ole", "Kira"]})
+    assert _with_kam_id(shrunk).kam_id.tolist() == ["K2", "K1"]
+    assert _with_kam_id(pd.DataFrame()).empty

@@ -10,6 +10,7 @@ sample's pack is checked end to end (slow).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -191,3 +192,50 @@ def test_account_pages_of_the_pack_fit_a_phone(browser, pack):
         assert seen["width"] <= PHONE["width"], f"{p.name} is {seen['width']} px wide"
         for alt, right in _svg_labels(browser, p):
             assert len(alt) > 40 and right <= PHONE["width"], (p.name, alt)
+
+
+# -- links: the pack as a linked whole -----------------------------------------------------------
+@pytest.mark.slow
+def test_every_link_of_the_pack_resolves(pack):
+    from link_checker import check_links
+
+    r = check_links(pack)
+    assert r.checked > 500
+    assert r.missing == [], r.missing[:10]
+    assert r.anchors == [], r.anchors[:10]
+    # the pack renders one scorecard (--kam K001): no page links to another one
+    kam_links = {h.rsplit("/", 1)[-1] for p in pack.rglob("*.html")
+                 for h in re.findall(r'href="(?:\.\./)?kam/([^"#]+)"', p.read_text())}
+    assert kam_links == {"K001.html"}
+
+
+@pytest.mark.slow
+def test_search_the_index_then_follow_a_scorecard_and_an_account(browser, pack):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((pack / "index.html").as_uri())
+    rows = "table[data-kam-list] tbody tr"
+    total = page.locator(rows).count()
+    assert page.locator("#kam-search").is_visible()  # the script shows the box
+    name = page.locator('table[data-kam-list="managers"] a').first.inner_text()
+    page.fill("#kam-search-box", name.lower())
+    visible = page.locator(f"{rows}:not([hidden])")
+    texts = visible.all_inner_texts()
+    assert 1 < len(texts) < total  # the manager and the manager's accounts
+    assert all(name.lower() in t.lower() for t in texts)
+    accounts = page.locator('table[data-kam-list="accounts"] tbody tr:not([hidden])').count()
+    assert accounts == len(texts) - 1
+    page.fill("#kam-search-box", "")
+    assert page.locator(f"{rows}:not([hidden])").count() == total
+    # nav: every quarter one click away, and the scorecard of the manager found
+    assert page.locator('.kam-nav a:text-is("All quarters")').get_attribute("href") == \
+        "../index.html"
+    page.click(f'table[data-kam-list="managers"] a:text-is("{name}")')
+    assert page.url.endswith("/kam/K001.html")
+    link = page.locator('main a[href^="../accounts/"]').first
+    href = link.get_attribute("href")
+    assert re.fullmatch(r"\.\./accounts/[A-Za-z0-9_-]+\.html", href)
+    link.click()
+    assert "/accounts/" in page.url
+    # the account page names its manager, linked back to the scorecard
+    assert page.locator('main a[href="../kam/K001.html"]').count() >= 1
+    page.close()
