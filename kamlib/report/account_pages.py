@@ -80,7 +80,7 @@ def _groups(df: pd.DataFrame | None, order: tuple[list[str], list[bool]] = ([], 
 def _cell(value: Any, kind: str = "text", currency: str = "EUR") -> dict[str, Any]:
     text = fmt(value, kind, currency) if kind != "text" else (
         NA if missing(value) and not isinstance(value, str) else str(value))
-    return {"text": text, "iv": None, "tag": None, "numeric": kind in _RIGHT}
+    return {"text": text, "iv": None, "tag": None, "numeric": kind in _RIGHT, "href": None}
 
 
 _RIGHT = {"money", "int", "number", "days", "pct"}
