@@ -245,9 +245,10 @@ def report(
     except _errors() as exc:
         _fail(exc)
     pages = len(list(final.glob("*.html"))) + len(list(final.glob("kam/*.html")))
+    accounts = len(list(final.glob("accounts/*.html")))
     size = sum(p.stat().st_size for p in final.rglob("*.html")) / 1e6
-    out.print(f"report {final.name} written to {final} ({pages} pages, {size:.1f} MB of HTML) "
-              f"in {time.perf_counter() - t0:.1f} s")
+    out.print(f"report {final.name} written to {final} ({pages} pages and {accounts} account "
+              f"pages, {size:.1f} MB of HTML) in {time.perf_counter() - t0:.1f} s")
 
 
 # -- BI export feature (kam export) -------------------------------------------------------------
