@@ -217,7 +217,8 @@ def scorecard_kpis(kpis: pd.DataFrame, items: Iterable[str], kam_id: str, name: 
         company_cell = {**_figure(company, kind, currency, tags, kpi),
                         "goal": goal(company["value"], *target_of(
                             [kpis, history], kpi, "company", "all", at_company), kind, currency)}
-        rows.append({"title": info.title, "kam": _figure(mine, kind, currency, tags, kpi),
+        rows.append({"title": info.title, "definition": info.definition,
+                     "kam": _figure(mine, kind, currency, tags, kpi),
                      "target": target, "moves": moves,
                      "based": f"{mine['n']:,} {info.n_unit}", "company": company_cell,
                      "company_based": f"{company['n']:,} {info.n_unit}"})

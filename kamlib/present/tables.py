@@ -189,7 +189,7 @@ def kpi_table(kpis: pd.DataFrame, items: Iterable[Any],
                 tag = tags[-1]
             cells.append({**_value(r["value"], r["low"], r["high"], kind, currency, tag),
                           "based": based, "goal": aim})
-        rows.append({"title": title, "cells": cells})
+        rows.append({"title": title, "cells": cells, "definition": kpi_info(kpi).definition})
     return render("present/kpi_table.html.j2", caption=caption, rows=rows, no_data=NO_DATA,
                   groups=[header for _g, _grp, header in columns],
                   note=earlier_note(quarter, tags) if tags else "")

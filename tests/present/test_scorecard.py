@@ -67,6 +67,8 @@ def _cells(h: str) -> dict[str, list]:
     out = {}
     for tr in soup.find("tbody").find_all("tr"):
         tds = tr.find_all("td")
+        for folded in tds[0].find_all("details"):  # the KPI's definition under its name
+            folded.extract()
         out[tds[0].get_text(" ", strip=True)] = tds[1:]
     return out
 
@@ -172,3 +174,11 @@ def test_only_a_change_beyond_chance_is_coloured_and_the_arrow_follows_the_sign(
     else:  # rounds to 0.0 pp: no arrow, no colour
         assert abs(now - before) < 0.0005 and c["cls"] == "kam-flat"
     assert c["strong"] == (bool(passed) and c["change"][0] in "▲▼")
+
+
+def test_each_kpi_is_defined_where_it_appears():
+    h = scorecard_kpis(_kpis(), ["upsell_rate"], "K1", "Greta Berg", earlier=_earlier(),
+                       changes=_changes())
+    folded = _soup(h).find("tbody").find("details", class_="kam-def")
+    assert folded.summary.get_text() == "Definition"
+    assert "customers at the quarter's start with an upsell invoice" in folded.get_text()

@@ -87,3 +87,11 @@ def test_long_tables_hide_rows_but_never_lose_them(rows, max_rows):
     assert ('<tbody class="kam-rest">' in h) == (shown > 12)
     if shown > 12:
         assert f"Show all {shown} rows" in h
+
+
+def test_a_kpi_table_defines_each_kpi_under_its_name():
+    kpis = pd.DataFrame({"kpi": ["sla_compliance"], "grain": ["company"], "group": ["all"],
+                         "period": ["2026Q3"], "value": [0.9], "low": [0.8], "high": [0.95],
+                         "n": [40]})
+    h = P.kpi_table(kpis, ["sla_compliance"], columns=[("company", "all", "Company")])
+    assert '<details class="kam-def"><summary>Definition</summary>SLA checks met / SLA ' in h
