@@ -58,9 +58,10 @@ INVOICE_KINDS = ("new", "repeat", "upsell", "cross_sell", "renewal")
 INDICATORS = ("leading", "lagging")
 
 # -- targets (the optional ``targets`` table) -------------------------------------------------
-TARGET_DIRECTIONS = ("at_least", "at_most")
-"""How a target is judged: ``at_least`` (the value must reach it: higher is better) or
-``at_most`` (the value must stay at or below it). Empty means the KPI's own direction
+TARGET_DIRECTIONS = ("higher", "lower", "at_least", "at_most")
+"""How a target is judged: ``higher`` (the value must reach it: higher is better) or
+``lower`` (the value must stay at or below it); ``at_least`` and ``at_most`` are
+accepted for them. Empty means the KPI's own direction
 (``kamlib.kpis.registry.SPECS[kpi].higher_is_better``)."""
 TARGET_GRAINS = ("company", "segment", "kam", "team", "account", "channel")
 """The grains a target may be set at (``kamlib.kpis.registry.GRAIN_ORDER``)."""

@@ -19,9 +19,9 @@ There is no "every group" row: a segment, manager or account target names its gr
 
 Whether it is met
 -----------------
-The direction is the ``targets`` row's ``direction`` (``at_least`` or ``at_most``),
-else the KPI's own (:data:`kamlib.kpis.registry.SPECS`: higher is better means
-``at_least``). With the figure's value and interval (low, high):
+The direction is the ``targets`` row's ``direction`` (``higher`` or ``lower``; the
+synonyms ``at_least`` and ``at_most`` are read the same), else the KPI's own
+(:data:`kamlib.kpis.registry.SPECS`: higher is better means ``higher``). With the figure's value and interval (low, high):
 
 * ``met``: the value meets the target (``value >= target`` at least, ``<=`` at most);
 * ``within_chance``: the value misses, but the interval reaches the target, so the
@@ -52,7 +52,7 @@ from kamlib.kpis.registry import SPECS
 __all__ = ["DIRECTIONS", "STATUSES", "STATUS_TEXT", "attach_targets", "check_ids", "gap",
            "judge"]
 
-DIRECTIONS = {"at_least": True, "at_most": False}
+DIRECTIONS = {"higher": True, "lower": False, "at_least": True, "at_most": False}
 """The ``direction`` values of a target, and whether the value must be at least it."""
 STATUSES = ("met", "within_chance", "missed")
 """The statuses of a figure against its target (``""`` when it has none)."""
@@ -128,7 +128,7 @@ def _own_direction(kpi: str, where: str) -> bool:
     hib = SPECS[kpi].higher_is_better
     if hib is None:
         raise ParameterError(f"{where}: the KPI {kpi} has no direction of its own; give the "
-                             "target a direction (at_least or at_most)")
+                             "target a direction (higher or lower)")
     return bool(hib)
 
 

@@ -138,3 +138,14 @@ def test_an_empty_kpi_table_gets_the_columns():
 # --------------------------------------------------------------------------- kam.toml
 
 
+
+
+def test_higher_and_lower_read_as_at_least_and_at_most():
+    # upsell 10 % (5-15 %) against 8 %: "lower" must stay at or below 8 %: the value misses,
+    # the interval's low end (5 %) reaches it -> within chance; "higher": 10 >= 8 -> met
+    k = _kpis()[lambda d: d.kpi == "upsell_rate"]
+    for word, synonym, status in (("lower", "at_most", "within_chance"),
+                                  ("higher", "at_least", "met")):
+        a = attach_targets(k, _targets(("upsell_rate", "company", "all", "", 0.08, word)))
+        b = attach_targets(k, _targets(("upsell_rate", "company", "all", "", 0.08, synonym)))
+        assert a.status.tolist() == b.status.tolist() == [status]

@@ -28,7 +28,7 @@ def test_periods_are_normalised_and_duplicates_refused():
 def test_the_sample_has_targets(sample_data):
     t = read_targets(sample_data)
     assert len(t) == 20 and set(t.grain) == {"company", "segment"}
-    assert t.loc[t.kpi == "gap_alert_share", "direction"].tolist() == ["at_most"]
+    assert t.loc[t.kpi == "gap_alert_share", "direction"].tolist() == ["lower"]
 
 
 def test_bad_target_rows_are_quarantined_and_named(sample_copy):
@@ -53,8 +53,8 @@ def test_bad_target_rows_are_quarantined_and_named(sample_copy):
     with pytest.raises(StrictModeError) as info:
         validate(open_source(sample_copy), strict=True)
     text = str(info.value)
-    assert "targets.csv: 1 row(s) break not_in_domain: direction must be one of at_least, " \
-           "at_most (first at row 4)" in text
+    assert "targets.csv: 1 row(s) break not_in_domain: direction must be one of higher, lower, " \
+           "at_least, at_most (first at row 4)" in text
     assert "targets.csv: 1 row(s) break unparseable_value" in text
 
 

@@ -47,6 +47,6 @@ def targets_table() -> pa.Table:
         "kpi": [r[0] for r in rows], "grain": [r[1] for r in rows],
         "group": [r[2] for r in rows], "period": pa.array([None] * len(rows), pa.string()),
         "target": [float(r[3]) for r in rows],
-        "direction": pa.array(["at_most" if r[0] == "gap_alert_share" else None
+        "direction": pa.array(["lower" if r[0] == "gap_alert_share" else None
                                for r in rows], pa.string()),
     })
