@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -162,29 +163,40 @@ def kpis(
         check_target(out_file)  # an unusable --out fails before any work
     except OutputError as exc:
         _fail(exc)
-    from kamlib.data.sources import open_source
-    from kamlib.data.validate import validate as run
-    from kamlib.kpis.compute import compute_kpis, resolve_quarter
+    from kamlib.kpis.compute import compute_kpis
 
     try:
-        settings = load_settings()
-        with run(open_source(data), strict=strict, settings=settings) as vd:
-            q = resolve_quarter(vd, quarter, settings)
-            if quarter is None:  # say which quarter and why
-                from kamlib.panels.coverage import explain
-
-                err.print(Text(explain(vd, settings, q)), highlight=False, soft_wrap=True)
-            n_q = int(vd.summary.rows_quarantined.sum())
-            if n_q:
-                err.print(f"note: {n_q:,} row(s) quarantined; `kam validate` lists them")
-            with err.status("computing KPIs") as status:
-                table = compute_kpis(vd, q, settings,
-                                     progress=lambda f: status.update(f"computing KPIs: {f}"))
+        with _quarter_data(data, quarter, strict) as (vd, q, settings), \
+                err.status("computing KPIs") as status:
+            table = compute_kpis(vd, q, settings,
+                                 progress=lambda f: status.update(f"computing KPIs: {f}"))
         write_csv(table, out_file)
     except _errors() as exc:
         _fail(exc)
     out.print(f"wrote {out_file}: {table.kpi.nunique()} KPIs, {len(table):,} rows for {q} "
               f"in {time.perf_counter() - t0:.1f} s")
+
+
+@contextmanager
+def _quarter_data(data: str, quarter: str | None, strict: bool):
+    """The checked data, the quarter to compute (told on stderr why, when it was not
+    given) and the settings of ``kam.toml``, for ``kam kpis`` and ``kam export``; the
+    count of quarantined rows is noted."""
+    from kamlib.data.sources import open_source
+    from kamlib.data.validate import validate
+    from kamlib.kpis.compute import resolve_quarter
+
+    settings = load_settings()
+    with validate(open_source(data), strict=strict, settings=settings) as vd:
+        q = resolve_quarter(vd, quarter, settings)
+        if quarter is None:  # say which quarter and why
+            from kamlib.panels.coverage import explain
+
+            err.print(Text(explain(vd, settings, q)), highlight=False, soft_wrap=True)
+        n_q = int(vd.summary.rows_quarantined.sum())
+        if n_q:
+            err.print(f"note: {n_q:,} row(s) quarantined; `kam validate` lists them")
+        yield vd, q, settings
 
 
 @app.command()
@@ -287,27 +299,16 @@ def export(
         _fail(exc)
     import tempfile
 
-    from kamlib.data.sources import display_name, open_source
-    from kamlib.data.validate import validate as run
-    from kamlib.kpis.compute import resolve_quarter
+    from kamlib.data.sources import display_name
     from kamlib.report import bundle as bundle_mod
     from kamlib.report.export import export_format, export_tables, write_export
 
     try:
-        settings = load_settings()
-        with run(open_source(data), strict=strict, settings=settings) as vd:
-            q = resolve_quarter(vd, quarter, settings)
-            if quarter is None:  # say which quarter and why
-                from kamlib.panels.coverage import explain
-
-                err.print(Text(explain(vd, settings, q)), highlight=False, soft_wrap=True)
-            n_q = int(vd.summary.rows_quarantined.sum())
-            if n_q:
-                err.print(f"note: {n_q:,} row(s) quarantined; `kam validate` lists them")
-            with tempfile.TemporaryDirectory(prefix="kam-export-") as cache, \
-                    err.status("computing the quarter") as status:
-                b = bundle_mod.build(vd, q, cache, settings, source_label=display_name(data),
-                                     progress=lambda m: status.update(f"computing: {m}"))
+        with _quarter_data(data, quarter, strict) as (vd, q, settings), \
+                tempfile.TemporaryDirectory(prefix="kam-export-") as cache, \
+                err.status("computing the quarter") as status:
+            b = bundle_mod.build(vd, q, cache, settings, source_label=display_name(data),
+                                 progress=lambda m: status.update(f"computing: {m}"))
         tables = export_tables(b)
         write_export(tables, out_file)
     except _errors() as exc:
