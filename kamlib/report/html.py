@@ -193,7 +193,9 @@ def _index_lists(scorecards: Sequence[Any], names: Mapping[str, str],
                 "id": str(r.account_id), "href": hrefs.get(("account", str(r.account_id))),
                 "name": name, "kam": kam, "kam_href": hrefs.get(("kam", _text(r.kam_id))),
                 "segment": present.label(segment) if segment else "",
-                "clv": present.money(r.clv, currency), "risk": present.pct(r.churn_next_year)})
+                "clv": present.money(r.clv, currency), "risk": present.pct(r.churn_next_year),
+                # a churn risk is read beside the next renewal, when customers mostly leave
+                "renewal": present.fmt(getattr(r, "next_renewal_on", None), "date")})
         items = [c for k in INDEX_CARDS for c in present.KPI_CARDS if c.kpi == k]
         cards = present.STYLE + present.kpi_cards(b.kpis, b.trend, b.quarter, currency,
                                                   cards=items, notes=present.card_notes(b))
