@@ -19,8 +19,15 @@ import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.kpis import acquisition, attention, compare, team
-from kamlib.kpis.compute import FAMILIES, compute_kpis, frame, objectives_due
+from kamlib.kpis.compute import (
+    FAMILIES,
+    compute_kpis,
+    frame,
+    objectives_due,
+    period_bridge,  # the book's value bridge
+)
 from kamlib.kpis.targets import attach_targets  # targets
+from kamlib.kpis.value_bridge import bridge_steps  # the book's value bridge
 from kamlib.panels import quarter as panels
 from kamlib.panels.mentions import mention_counts
 from kamlib.panels.period import Period
@@ -33,7 +40,9 @@ __all__ = ["LOOKBACK_QUARTERS", "NAME_MAX", "TREND_QUARTERS", "account_frames",
            "acquisition_frames", "display_name", "earlier_kpis", "kpi_frames", "mentions",
            "objective_frames", "team_frames", "trailing_frames",
            # What changed
-           "CHANGE_DRAWS", "CHANGE_QUARTERS", "change_frames"]
+           "CHANGE_DRAWS", "CHANGE_QUARTERS", "change_frames",
+           # the book's value bridge
+           "value_bridge_frames"]
 
 TREND_QUARTERS = 8
 #: Quarters before the reported one that a page may fall back on when a KPI has no
@@ -256,3 +265,17 @@ def change_frames(data, quarter: Quarter, first: Quarter, settings: Settings, p
     return {"change_rows": t[t.grain.isin(["kam", "account"])] if len(t) else t,
             "change_owners": pd.concat(owners, ignore_index=True)}
 
+
+
+# -- the book's value bridge -------------------------------------------------------------------
+def value_bridge_frames(p) -> dict[str, Any]:
+    """The book's value bridge of the quarter (:func:`kamlib.kpis.compute.period_bridge`,
+    :func:`kamlib.kpis.value_bridge.bridge_steps`) for the company, each segment and each
+    KAM, or why there is none. ``p`` is the quarter's
+    :class:`~kamlib.kpis.compute.KpiPeriod`: its churn models of this quarter and of the
+    previous one are those the KPIs used, fitted once."""
+    accounts, why = period_bridge(p)
+    if accounts is None:
+        return {"value_bridge": pd.DataFrame(columns=["grain", "group", "step", "value", "n"]),
+                "value_bridge_note": why}
+    return {"value_bridge": bridge_steps(accounts), "value_bridge_note": ""}
