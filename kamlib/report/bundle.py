@@ -216,6 +216,8 @@ class Bundle:
     #: start to the CLV at its end: ``grain``, ``group``, ``step`` (start, the parts, end),
     #: ``value``, ``n``; empty without a churn model at either end
     value_bridge: pd.DataFrame = _frames()
+    #: the same, one row per group (``grain``, ``group``, ``name``) and a column per step
+    value_bridge_groups: pd.DataFrame = _frames()
     #: why there is no bridge ("" when there is one)
     value_bridge_note: str = ""
 

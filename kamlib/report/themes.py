@@ -27,7 +27,8 @@ from kamlib.kpis.compute import (
     period_bridge,  # the book's value bridge
 )
 from kamlib.kpis.targets import attach_targets  # targets
-from kamlib.kpis.value_bridge import bridge_steps  # the book's value bridge
+from kamlib.kpis.value_bridge import GRAINS as BRIDGE_GRAINS  # the book's value bridge
+from kamlib.kpis.value_bridge import STEPS, bridge_steps  # the book's value bridge
 from kamlib.panels import quarter as panels
 from kamlib.panels.mentions import mention_counts
 from kamlib.panels.period import Period
@@ -268,14 +269,33 @@ def change_frames(data, quarter: Quarter, first: Quarter, settings: Settings, p
 
 
 # -- the book's value bridge -------------------------------------------------------------------
+_BRIDGE_COLUMNS = ["grain", "group", "step", "value", "n"]
+
+
 def value_bridge_frames(p) -> dict[str, Any]:
     """The book's value bridge of the quarter (:func:`kamlib.kpis.compute.period_bridge`,
     :func:`kamlib.kpis.value_bridge.bridge_steps`) for the company, each segment and each
-    KAM, or why there is none. ``p`` is the quarter's
-    :class:`~kamlib.kpis.compute.KpiPeriod`: its churn models of this quarter and of the
-    previous one are those the KPIs used, fitted once."""
+    KAM, or why there is none.
+
+    ``p`` is the quarter's :class:`~kamlib.kpis.compute.KpiPeriod`: its churn models of
+    this quarter and of the previous one are those the KPIs used, fitted once. Returns
+    ``value_bridge`` (long: one row per group and step), ``value_bridge_groups`` (wide:
+    one row per group, a column per step, with the manager's ``name`` for a KAM) and
+    ``value_bridge_note`` (why there is no bridge, "" when there is one).
+    """
     accounts, why = period_bridge(p)
     if accounts is None:
-        return {"value_bridge": pd.DataFrame(columns=["grain", "group", "step", "value", "n"]),
+        return {"value_bridge": pd.DataFrame(columns=_BRIDGE_COLUMNS),
+                "value_bridge_groups": pd.DataFrame(columns=["grain", "group", "name",
+                                                             *STEPS]),
                 "value_bridge_note": why}
-    return {"value_bridge": bridge_steps(accounts), "value_bridge_note": ""}
+    steps = bridge_steps(accounts)
+    wide = steps.pivot(index=["grain", "group"], columns="step", values="value")
+    wide = wide[list(STEPS)].reset_index()
+    wide["_g"] = wide.grain.map({g: i for i, g in enumerate(BRIDGE_GRAINS)})
+    wide = wide.sort_values(["_g", "group"], kind="stable").drop(columns="_g")
+    kams = p.data.frame("account_managers").set_index("kam_id")["name"].map(display_name)
+    wide.insert(2, "name", wide.group.where(wide.grain != "kam",
+                                            wide.group.map(kams).fillna(wide.group)))
+    return {"value_bridge": steps, "value_bridge_groups": wide.reset_index(drop=True),
+            "value_bridge_note": ""}
