@@ -285,6 +285,13 @@ class _GivenSurvival:
             return np.array([self.S[a] for a in snap.account_id])
         return np.ones((len(snap), len(times)))  # the grid for the remaining lifetime
 
+    def coefficient_draws(self, draws, seed):
+        return None
+
+    def survival_draws(self, snap, col, years, draws):
+        """One draw: the yearly survival itself (the CLV interval collapses on the CLV)."""
+        return np.array([[self.S[a][1:] for a in snap.account_id]])
+
 
 @pytest.fixture(scope="module")
 def survival_table(tmp_path_factory):
