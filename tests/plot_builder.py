@@ -79,6 +79,15 @@ def calibration_bins(pred: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     return g
 
 
+def bridge_steps() -> pd.DataFrame:
+    """A book's value bridge (the sample's 2026Q3 company bridge, rounded)."""
+    return pd.DataFrame({
+        "step": ["start", "new", "expansion", "contraction", "churn", "transfer", "time",
+                 "end"],
+        "value": [126.45e6, 0.19e6, 4.83e6, -1.44e6, -2.68e6, 0.0, -7.94e6, 119.41e6],
+        "n": [208, 5, 167, 34, 7, 0, 201, 206]})
+
+
 BUILDERS = {
     "trend": lambda: P.plot_trend(trend_df(), title="Retention", ylabel="Retained", percent=True),
     "trend_money": lambda: P.plot_trend(trend_df(gap=None).assign(
@@ -92,4 +101,6 @@ BUILDERS = {
     "nps": lambda: P.plot_nps_bars(nps_df()),
     "clv_hist": lambda: plot_clv_distribution(pd.DataFrame(
         {"clv": np.exp(np.random.default_rng(1).normal(12.5, 1.2, 206))})),
+    # the book's value bridge
+    "value_bridge": lambda: P.plot_value_bridge(bridge_steps()),
 }

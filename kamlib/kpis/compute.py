@@ -27,6 +27,7 @@ from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_promoter
 from kamlib.errors import ParameterError
 from kamlib.kpis import acquisition, registry
+from kamlib.kpis import value_bridge as bridge  # the book's value bridge
 from kamlib.kpis.grains import (
     GRAINS,
     column,
@@ -55,6 +56,7 @@ from kamlib.stats import intervals as stats
 
 __all__ = [
     "ALL_IDS", "FAMILIES", "KPI_IDS", "KpiPeriod", "SURVIVAL_IDS", "acquisition_kpis",
+    "bridge_kpis", "period_bridge",  # the book's value bridge
     "churn_kpis", "compute_kpis", "expansion_kpis", "growth_kpis",
     "interaction_kpis", "objectives_due", "outcome_kpis", "referral_acquired",
     "resolve_quarter", "survival_kpis", "team_kpis", "voice_kpis",
@@ -62,10 +64,10 @@ __all__ = [
 
 KPI_IDS = registry.ids(survival=False)
 SURVIVAL_IDS = registry.ids(survival=True)
-ALL_IDS = KPI_IDS + SURVIVAL_IDS
-"""The ids of :data:`kamlib.kpis.registry.REGISTRY` (defined there, see
-docs/kpi-reference.md): KPI_IDS from the event tables, SURVIVAL_IDS from the survival
-models."""
+ALL_IDS = registry.ids()
+"""The ids of :data:`kamlib.kpis.registry.REGISTRY` in its order (defined there, see
+docs/kpi-reference.md): SURVIVAL_IDS those of the survival family, KPI_IDS the others
+(from the event tables, and the value bridge from two quarters' survival models)."""
 
 
 class KpiPeriod(Period):
@@ -77,6 +79,14 @@ class KpiPeriod(Period):
     def survival(self) -> SurvivalFit:
         """The churn model and CLV of the quarter (:func:`kamlib.kpis.lifetime.fit_survival`)."""
         return fit_survival(self)
+
+    # -- the book's value bridge: the previous quarter, whose run values the book at the start
+    @cached_property
+    def previous(self) -> KpiPeriod:
+        """The previous quarter's period with the same settings: its churn model and CLV
+        (:attr:`survival`) are the book's value at this quarter's start
+        (:func:`period_bridge`)."""
+        return KpiPeriod(self.data, self.quarter.previous(), self.settings)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -368,6 +378,39 @@ def survival_kpis(p: KpiPeriod) -> list[dict]:
         rows.append(row("churn_risk_next_quarter", g, grp, p.label, stats.Estimate(
             float(sub.churn_next_quarter.mean()), np.nan, np.nan, len(sub))))
     return rows
+
+
+# -- the book's value bridge ------------------------------------------------------------------
+def period_bridge(p: KpiPeriod) -> tuple[pd.DataFrame | None, str]:
+    """Each account's part of the quarter's value bridge
+    (:func:`kamlib.kpis.value_bridge.account_bridge`) between the CLV of the previous
+    quarter's run (:attr:`KpiPeriod.previous`) and this quarter's, or None and why not
+    (no churn model at one of the two ends)."""
+    end = p.survival
+    if not end.fitted:
+        return None, f"No churn model at the end of {p.quarter}: {end.error}"
+    start = p.previous.survival
+    if not start.fitted:
+        return None, (f"No churn model at the end of {p.quarter.previous()}, so no lifetime "
+                      f"value at the start of {p.quarter}: {start.error}")
+    return bridge.account_bridge(start.clv, end.clv, p.settings.discount_rate), ""
+
+
+def bridge_kpis(p: KpiPeriod) -> list[dict]:
+    """The parts of the book's value bridge (``clv_bridge_*``) for the company, each
+    segment and each KAM; without a churn model at either end of the quarter, rows
+    without a value for the groups of the quarter's customers."""
+    grains = [g for g in bridge.GRAINS if g in p.grains]
+    accounts, _why = period_bridge(p)
+    if accounts is None:
+        acc = p.accounts[p.accounts.customer_start | p.accounts.customer_end]
+        none = stats.Estimate(np.nan, np.nan, np.nan, 0)
+        return [row(bridge.kpi_id(part), g, grp, p.label, none)
+                for g, grp, _i in positions(acc, grains) for part in bridge.PARTS]
+    steps = bridge.bridge_steps(accounts, grains)
+    steps = steps[steps.step.isin(bridge.PARTS)]
+    return [row(bridge.kpi_id(r.step), r.grain, r.group, p.label,
+                stats.Estimate(r.value, np.nan, np.nan, r.n)) for r in steps.itertuples()]
 
 
 FAMILIES: dict[str, Callable[[Period], list[dict]]] = {

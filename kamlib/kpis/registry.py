@@ -52,6 +52,8 @@ FAMILY_TITLES: dict[str, str] = {
     "acquisition": "Acquisition",
     "team": "Team",
     "survival": "Customer lifetime value and churn risk",
+    # -- the book's value bridge
+    "bridge": "The book's value bridge",
 }
 """The computing families, in the order :func:`kamlib.kpis.compute.compute_kpis` runs
 them, with the heading each gets in the reference page."""
@@ -218,6 +220,66 @@ def _spec(id: str, title: str, unit: str, higher_is_better: bool | None, n_count
 
 _START = "accounts that were customers at the quarter's start"
 _END = "accounts that are customers at the quarter's end"
+
+# -- the book's value bridge (kamlib.kpis.value_bridge): one spec per part ------------------
+_BRIDGE_INTERVAL = (
+    "none: the bridge splits the change of the whole book's CLV between the previous "
+    "quarter's end and this one into parts that add up exactly; every account is counted, "
+    "none is sampled, so resampling accounts would measure nothing the reader asks about; "
+    "the uncertainty of the valuations is clv_total's interval and each account's")
+_BRIDGE_TABLES = ("contracts", "invoices.gross_margin", "assignments", "nps_responses",
+                  "interactions", "sla_checks", "employee_surveys")
+_BRIDGE_SETTINGS = ("discount_rate", "horizon_years", "margin_rate", "grace_days")
+_BRIDGE_EXAMPLE = (
+    "Discount 10 %, one year: A new with CLV 50; B churned, CLV 30 at the start; C retained, "
+    "margin 100 -> 110, survival factor F = S/1.1 from 0.8 to 0.7 (CLV 80 -> 77). Start "
+    "30 + 80 = 110; end 50 + 77 = 127 = 110 + 50 + 8 + 0 - 30 + 0 - 11. ")
+_BRIDGE_M = ("F_i = Σ_{k=1..H} S_i(t_i + k | t_i) / (1 + d)^k, so CLV_i = m_i F_i; "
+             "start = the previous quarter's clv_total, end = this quarter's")
+_BRIDGE: tuple[tuple[str, str, bool | None, str, str, str, str], ...] = (
+    ("new", "CLV bridge: new accounts", True,
+     "accounts valued at the quarter's end and not at its start",
+     "CLV at the quarter's end of the accounts that are customers at its end and were not "
+     "at its start (won or won back in the quarter), each counted for its group of the end",
+     f"new = Σ_(i new) CLV_end,i; {_BRIDGE_M}",
+     "new = 50 (A)."),
+    ("expansion", "CLV bridge: expansion", True,
+     "retained accounts whose margin rose",
+     "for the accounts customers at both ends, the rise of their trailing 12-month margin "
+     "valued with their survival-discount factor of the start, (m_end − m_start) × F_start, "
+     "where positive",
+     f"expansion = Σ_(i retained) max(0, (m_end,i − m_start,i) F_start,i); {_BRIDGE_M}",
+     "expansion = (110 − 100) × 0.8 = 8 (C)."),
+    ("contraction", "CLV bridge: contraction", True,
+     "retained accounts whose margin fell",
+     "the same where negative: the fall of the margin of the accounts customers at both "
+     "ends, valued with their factor of the start (zero or negative)",
+     f"contraction = Σ_(i retained) min(0, (m_end,i − m_start,i) F_start,i); {_BRIDGE_M}",
+     "contraction = 0 (C's margin rose)."),
+    ("churn", "CLV bridge: churn", True,
+     "accounts valued at the quarter's start and not at its end",
+     "minus the CLV at the quarter's start of the accounts that were customers at its start "
+     "and are not at its end (zero or negative), each counted for its group of the start",
+     f"churn = − Σ_(i churned) CLV_start,i; {_BRIDGE_M}",
+     "churn = −30 (B)."),
+    ("transfer", "CLV bridge: accounts moved between groups", None,
+     "retained accounts that joined or left the group",
+     "for a group, the CLV at the start of the retained accounts that joined it in the "
+     "quarter (a book handed over to the KAM) minus that of those that left it; zero for "
+     "the company, and for segments while an account keeps its segment",
+     f"transfer_g = Σ_(i retained, into g) CLV_start,i − Σ_(i retained, out of g) "
+     f"CLV_start,i; {_BRIDGE_M}",
+     "transfer = 0 (nobody moved); had C moved from K1 to K2, K1 −80, K2 +80."),
+    ("time", "CLV bridge: time and re-estimation", None,
+     "retained accounts",
+     "the rest of the change of the accounts customers at both ends: the same margin with "
+     "the account a quarter older and the churn model refitted on a quarter more of history, "
+     "m_end × (F_end − F_start); each retained account's change is exactly expansion + "
+     "contraction + time",
+     f"time = Σ_(i retained) (CLV_end,i − CLV_start,i) − (m_end,i − m_start,i) F_start,i; "
+     f"{_BRIDGE_M}",
+     "time = 110 × (0.7 − 0.8) = −11 (C)."),
+)
 
 REGISTRY: tuple[KpiSpec, ...] = (
     # ------------------------------------------------------------------ voice
@@ -590,6 +652,11 @@ REGISTRY: tuple[KpiSpec, ...] = (
           ("contracts", "nps_responses", "interactions", "sla_checks", "employee_surveys",
            "invoices"), ("grace_days",),
           "Next-quarter survival 0.95, 0.90 and 0.97 -> risks 0.05, 0.10, 0.03, mean 0.06."),
+    # ------------------------------------------------------------------ the book's value bridge
+    *(_spec(f"clv_bridge_{part}", title, "money", better, n_counts, "bridge",
+            ("company", "segment", "kam"), formula, maths, _BRIDGE_INTERVAL, (_GUPTA, _PROJECT),
+            "bridge_kpis", _BRIDGE_TABLES, _BRIDGE_SETTINGS, _BRIDGE_EXAMPLE + example)
+      for part, title, better, n_counts, formula, maths, example in _BRIDGE),
 )
 """Every KPI id of the long table, one spec each: first those from the event tables,
 then those from the survival models."""

@@ -6,7 +6,8 @@ what it is given and does no I/O. The modules:
 * :mod:`kamlib.plots.style`: palette, house style, formatters, reproducible files;
 * :mod:`kamlib.plots.kpi`: a KPI over quarters, funnel plots, NPS bars;
 * :mod:`kamlib.plots.acquisition`: conversion by touches, contact gaps;
-* :mod:`kamlib.plots.survival`: survival curves, hazard ratios, calibration, CLV.
+* :mod:`kamlib.plots.survival`: survival curves, hazard ratios, calibration, CLV;
+* :mod:`kamlib.plots.value_bridge`: the book's value bridge, a waterfall.
 
 Notebooks import the package: ``from kamlib import plots``, then
 ``plots.plot_trend(...)``.
@@ -47,6 +48,7 @@ from kamlib.plots.survival import (
     plot_km,
     plot_value_at_risk,
 )
+from kamlib.plots.value_bridge import plot_value_bridge  # the book's value bridge
 
 __all__ = [
     "BAND_ALPHA",
@@ -75,6 +77,7 @@ __all__ = [
     "plot_touch_curve",
     "plot_trend",
     "plot_value_at_risk",
+    "plot_value_bridge",  # the book's value bridge
     "savefig_kwargs",
     "shorten",
     "subplots",

@@ -211,6 +211,16 @@ class Bundle:
     account_sales: pd.DataFrame = _frames()
     account_requests: pd.DataFrame = _frames()
 
+    # -- the book's value bridge (kamlib.kpis.value_bridge) -------------------------------------
+    #: the bridge of the company, each segment and each KAM from the CLV at the quarter's
+    #: start to the CLV at its end: ``grain``, ``group``, ``step`` (start, the parts, end),
+    #: ``value``, ``n``; empty without a churn model at either end
+    value_bridge: pd.DataFrame = _frames()
+    #: the same, one row per group (``grain``, ``group``, ``name``) and a column per step
+    value_bridge_groups: pd.DataFrame = _frames()
+    #: why there is no bridge ("" when there is one)
+    value_bridge_note: str = ""
+
     # -- links -------------------------------------------------------------------------------
     #: the pages names link to: ``kind`` (``kam``, ``account``), ``id`` and ``href`` relative
     #: to the quarter's folder (:func:`kamlib.report.paths.page_paths`): a scorecard per
@@ -403,6 +413,8 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
         data, quarter, settings, p, step)
     results.update(frames, churn_model=model, backtest_scores=scores,
                    cohort_model=cohort_model, lifetime=lifetime)
+    # -- the book's value bridge: the previous quarter's churn model is fitted by the KPIs
+    results.update(themes.value_bridge_frames(p))
     # -- accounts to act on: risk drivers, open requests, contracts awaiting renewal
     step("accounts to act on")
     results.update(actions.action_frames(data, quarter, settings, p))

@@ -19,8 +19,16 @@ import pandas as pd
 
 from kamlib.config import Settings
 from kamlib.kpis import acquisition, attention, compare, team
-from kamlib.kpis.compute import FAMILIES, compute_kpis, frame, objectives_due
+from kamlib.kpis.compute import (
+    FAMILIES,
+    compute_kpis,
+    frame,
+    objectives_due,
+    period_bridge,  # the book's value bridge
+)
 from kamlib.kpis.targets import attach_targets  # targets
+from kamlib.kpis.value_bridge import GRAINS as BRIDGE_GRAINS  # the book's value bridge
+from kamlib.kpis.value_bridge import STEPS, bridge_steps  # the book's value bridge
 from kamlib.panels import quarter as panels
 from kamlib.panels.mentions import mention_counts
 from kamlib.panels.period import Period
@@ -33,7 +41,9 @@ __all__ = ["LOOKBACK_QUARTERS", "NAME_MAX", "TREND_QUARTERS", "account_frames",
            "acquisition_frames", "display_name", "earlier_kpis", "kpi_frames", "mentions",
            "objective_frames", "team_frames", "trailing_frames",
            # What changed
-           "CHANGE_DRAWS", "CHANGE_QUARTERS", "change_frames"]
+           "CHANGE_DRAWS", "CHANGE_QUARTERS", "change_frames",
+           # the book's value bridge
+           "value_bridge_frames"]
 
 TREND_QUARTERS = 8
 #: Quarters before the reported one that a page may fall back on when a KPI has no
@@ -256,3 +266,36 @@ def change_frames(data, quarter: Quarter, first: Quarter, settings: Settings, p
     return {"change_rows": t[t.grain.isin(["kam", "account"])] if len(t) else t,
             "change_owners": pd.concat(owners, ignore_index=True)}
 
+
+
+# -- the book's value bridge -------------------------------------------------------------------
+_BRIDGE_COLUMNS = ["grain", "group", "step", "value", "n"]
+
+
+def value_bridge_frames(p) -> dict[str, Any]:
+    """The book's value bridge of the quarter (:func:`kamlib.kpis.compute.period_bridge`,
+    :func:`kamlib.kpis.value_bridge.bridge_steps`) for the company, each segment and each
+    KAM, or why there is none.
+
+    ``p`` is the quarter's :class:`~kamlib.kpis.compute.KpiPeriod`: its churn models of
+    this quarter and of the previous one are those the KPIs used, fitted once. Returns
+    ``value_bridge`` (long: one row per group and step), ``value_bridge_groups`` (wide:
+    one row per group, a column per step, with the manager's ``name`` for a KAM) and
+    ``value_bridge_note`` (why there is no bridge, "" when there is one).
+    """
+    accounts, why = period_bridge(p)
+    if accounts is None:
+        return {"value_bridge": pd.DataFrame(columns=_BRIDGE_COLUMNS),
+                "value_bridge_groups": pd.DataFrame(columns=["grain", "group", "name",
+                                                             *STEPS]),
+                "value_bridge_note": why}
+    steps = bridge_steps(accounts)
+    wide = steps.pivot(index=["grain", "group"], columns="step", values="value")
+    wide = wide[list(STEPS)].reset_index()
+    wide["_g"] = wide.grain.map({g: i for i, g in enumerate(BRIDGE_GRAINS)})
+    wide = wide.sort_values(["_g", "group"], kind="stable").drop(columns="_g")
+    kams = p.data.frame("account_managers").set_index("kam_id")["name"].map(display_name)
+    wide.insert(2, "name", wide.group.where(wide.grain != "kam",
+                                            wide.group.map(kams).fillna(wide.group)))
+    return {"value_bridge": steps, "value_bridge_groups": wide.reset_index(drop=True),
+            "value_bridge_note": ""}

@@ -1040,3 +1040,43 @@ def test_kpis_write_the_survival_ids(sample_data):
     assert total.low < total.value < total.high
     seg = rows[(rows.kpi == "clv_total") & (rows.grain == "segment")]
     assert seg.value.sum() == pytest.approx(total.value)
+
+
+# =========================================================================== the book's value bridge
+def test_the_value_bridge_runs_from_the_previous_clv_total_to_this_one(sample_data):
+    """On the sample: each group's start is the previous quarter's clv_total of that group
+    and its end this quarter's, both computed by survival_kpis, and the parts in between
+    (bridge_kpis) add up to the difference at every grain."""
+    from kamlib.kpis.compute import KpiPeriod, bridge_kpis, survival_kpis
+
+    p = KpiPeriod(sample_data, Quarter("2026Q3", 1), Settings())
+    parts = pd.DataFrame(bridge_kpis(p))
+    totals = {q: pd.DataFrame(survival_kpis(pp)).query("kpi == 'clv_total'")
+              .set_index(["grain", "group"]).value
+              for q, pp in (("start", p.previous), ("end", p))}
+    moved = parts.groupby(["grain", "group"]).value.sum()
+    assert set(moved.index) == set(totals["start"].index) | set(totals["end"].index)
+    for key, change in moved.items():
+        start, end = totals["start"].get(key, 0.0), totals["end"].get(key, 0.0)
+        assert start + change == pytest.approx(end, rel=1e-9), key
+    company = parts[parts.grain == "company"].set_index("kpi")
+    assert company.value["clv_bridge_transfer"] == 0
+    assert company.value["clv_bridge_churn"] < 0 < company.value["clv_bridge_new"]
+    assert parts.low.isna().all() and parts.high.isna().all()
+
+
+def test_without_a_churn_model_the_bridge_says_no_data(tmp_path):
+    """No churn yet: no model, so every part is empty for the company, each segment and
+    each KAM of the quarter's customers (n = 0)."""
+    ds = DataSet()
+    ds.account("A", kam="K1", segment="s1")
+    ds.account("B", kam="K2", segment="s2")
+    ds.contract("A", "2025-01-01", "2027-12-31")
+    ds.contract("B", "2025-01-01", "2027-12-31")
+    with ds.load(tmp_path) as data:
+        t = kpis(data, "2026Q3", ["bridge"])
+    assert set(t.kpi) == {f"clv_bridge_{p}" for p in
+                          ("new", "expansion", "contraction", "churn", "transfer", "time")}
+    assert set(zip(t.grain, t.group, strict=True)) == {("company", "all"), ("segment", "s1"),
+                                          ("segment", "s2"), ("kam", "K1"), ("kam", "K2")}
+    assert t.value.isna().all() and (t.n == 0).all()

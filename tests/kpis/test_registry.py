@@ -356,6 +356,91 @@ CASES = {
     "clv_naive_total": ("survival_table", check_clv_naive_total),
     "churn_risk_next_quarter": ("survival_table", check_churn_risk_next_quarter),
 }
+
+
+# -- the book's value bridge: the survival family of two quarters, the fit given by hand ----
+class _BridgeSurvival:
+    """A churn model whose survival is given by hand per quarter: S at the next quarter's
+    end and after one year, per account (horizon one year)."""
+
+    S = {"2026Q2": {"B": (0.99, 1.0), "C": (0.99, 0.88), "D": (0.99, 0.99)},
+         "2026Q3": {"A": (0.99, 1.0), "C": (0.99, 0.77), "D": (0.99, 0.99)}}
+
+    def __init__(self, quarter):
+        self.s = self.S[str(quarter)]
+
+    def conditional_survival(self, snap, col, times):
+        if len(times) == 2:  # the next quarter and one year
+            return np.array([self.s[a] for a in snap.account_id])
+        return np.ones((len(snap), len(times)))  # the grid for the remaining lifetime
+
+    def coefficient_draws(self, draws, seed):
+        return None
+
+    def survival_draws(self, snap, col, years, draws):
+        return np.array([[[self.s[a][1]] for a in snap.account_id]])
+
+
+@pytest.fixture(scope="module")
+def bridge_table(tmp_path_factory):
+    """A new in 2026Q3, B churned, C retained with a higher margin, D retained and handed
+    from K1 to K2; the bridge family with the fits of 2026Q2 and 2026Q3 given by hand."""
+    from kamlib.models import survival
+
+    ds = DataSet()
+    for a in "ABCD":
+        ds.account(a, kam="K1", segment="s1")
+    ds.contract("A", "2026-08-01", "2027-07-31")
+    ds.contract("B", "2024-01-01", "2026-05-31")  # a customer till 2026-06-30, not after
+    ds.contract("C", "2024-01-01", "2027-12-31")
+    ds.contract("D", "2024-01-01", "2027-12-31")
+    # a quarter credits the KAM owning the account the day before it starts: K1 for
+    # 2026Q2 (2026-03-31), K2 for 2026Q3 (2026-06-30)
+    ds.assignment("D", "K1", "2024-01-01", "2026-05-14")
+    ds.assignment("D", "K2", "2026-05-15")
+    ds.invoice("A", "2026-08-15", 110)  # margin 0.5 x 110 = 55 at 2026Q3
+    ds.invoice("B", "2026-01-15", 66)  # margin 33 at 2026Q2
+    ds.invoice("C", "2025-12-01", 200)  # margin 100 in both quarters' 12 months
+    ds.invoice("C", "2026-08-01", 20)  # + 10 in 2026Q3's
+    ds.invoice("D", "2025-12-01", 110)  # margin 55 in both
+    settings = Settings(bootstrap_draws=20, seed=7, horizon_years=1, discount_rate=0.10,
+                        margin_rate=0.5)
+    snaps = {"2026Q2": ["B", "C", "D"], "2026Q3": ["A", "C", "D"]}
+    with ds.load(tmp_path_factory.mktemp("bridge")) as data, \
+            pytest.MonkeyPatch.context() as mp:
+        mp.setattr(survival, "fit_churn_model",
+                   lambda data, quarter, s, **k: (_BridgeSurvival(quarter), None))
+        mp.setattr(survival, "snapshot", lambda data, quarter, s: pd.DataFrame(
+            {"account_id": snaps[str(quarter)], "tenure": 1000}))
+        mp.setattr(survival, "align", lambda s, panel: s)
+        yield _table(data, ["survival", "bridge"], settings=settings)
+
+
+def check_clv_bridge(t):
+    # F = S_1 / 1.1. 2026Q2: B 33 x 1/1.1 = 30, C 100 x 0.88/1.1 = 80, D 55 x 0.99/1.1 = 49.5
+    # (start 159.5); 2026Q3: A 55 x 1/1.1 = 50, C 110 x 0.77/1.1 = 77, D 49.5 (end 176.5).
+    # new 50 (A); churn -30 (B); C: expansion (110 - 100) x 0.8 = 8, time 110 x (0.7 - 0.8)
+    # = -11; D: nothing changed but its KAM. 159.5 + 50 + 8 + 0 - 30 + 0 - 11 = 176.5.
+    want = {"new": (50, 1), "expansion": (8, 1), "contraction": (0, 0), "churn": (-30, 1),
+            "transfer": (0, 0), "time": (-11, 2)}
+    for part, (value, n) in want.items():
+        r = pick(t, f"clv_bridge_{part}")
+        assert (r.value, r.n) == (approx(value, abs=1e-9), n), part
+        assert np.isnan(r.low) and np.isnan(r.high)
+    # K1's start is B + C + D = 159.5 (its 2026Q2 clv_total); D leaves it for K2 at 49.5
+    assert pick(t, "clv_bridge_transfer", "kam", "K1").value == approx(-49.5)
+    assert pick(t, "clv_bridge_transfer", "kam", "K2").value == approx(49.5)
+    assert pick(t, "clv_bridge_time", "kam", "K2").value == approx(0, abs=1e-9)
+    assert pick(t, "clv_bridge_new", "segment", "s1").value == approx(50)
+    assert pick(t, "clv_total").value == approx(176.5)  # the end: this quarter's clv_total
+    # K1 ends with A + C = 127 = 159.5 + 50 + 8 - 30 - 49.5 - 11
+    k1 = sum(pick(t, f"clv_bridge_{p}", "kam", "K1").value
+             for p in ("new", "expansion", "contraction", "churn", "transfer", "time"))
+    assert 159.5 + k1 == approx(pick(t, "clv_total", "kam", "K1").value) == approx(127)
+
+
+CASES.update({f"clv_bridge_{part}": ("bridge_table", check_clv_bridge)
+              for part in ("new", "expansion", "contraction", "churn", "transfer", "time")})
 HAND_WORKED = {**POINTERS, **CASES}
 
 

@@ -177,3 +177,44 @@ def test_earlier_kpis_are_the_manager_rows_of_kpis_without_observations(two_book
     none = themes.earlier_kpis(data, Q, Quarter("2024Q1"), FAST, kpis,
                                {"logo_churn_rate": "churn"})
     assert none.empty and list(none.columns) == list(kpis.columns)
+
+
+# -- the book's value bridge -------------------------------------------------------------------
+def test_value_bridge_frames_long_and_by_group_with_the_managers_names(two_books):
+    """The churn models of both quarters given by hand (one year, 10 %, F = S_1 / 1.1):
+    A retained in K1's book, margin 110 -> 132, S_1 1.0 -> 0.75 (CLV 100 -> 90); B new in
+    K2's, margin 55, S_1 1.0 (CLV 50)."""
+    from types import SimpleNamespace
+
+    from kamlib.kpis.lifetime import SurvivalFit
+
+    data, _p = two_books
+    start = pd.DataFrame({"account_id": ["A"], "segment": "s1", "kam_id": "K1",
+                          "margin": [110.0], "clv": [100.0], "s_1": [1.0]})
+    end = pd.DataFrame({"account_id": ["A", "B"], "segment": ["s1", "s2"],
+                        "kam_id": ["K1", "K2"], "margin": [132.0, 55.0], "clv": [90.0, 50.0],
+                        "s_1": [0.75, 1.0]})
+    p = SimpleNamespace(data=data, quarter=Q, settings=FAST.replace(discount_rate=0.10),
+                        survival=SurvivalFit(model=object(), clv=end),
+                        previous=SimpleNamespace(survival=SurvivalFit(model=object(), clv=start)))
+    got = themes.value_bridge_frames(p)
+    assert got["value_bridge_note"] == ""
+    wide = got["value_bridge_groups"]
+    assert list(zip(wide.grain, wide.group, wide.name, strict=True)) == [
+        ("company", "all", "all"), ("segment", "s1", "s1"), ("segment", "s2", "s2"),
+        ("kam", "K1", "Kira Moreau"), ("kam", "K2", "Ole")]
+    k1 = wide.set_index("group").loc["K1"]
+    # A: expansion (132 - 110) x 1/1.1 = 20; time 90 - 100 - 20 = -30
+    assert (k1.start, k1.expansion, k1.time, k1.end) == (100, approx(20), approx(-30), 90)
+    company = wide.set_index("group").loc["all"]
+    assert (company.start, company.new, company.end) == (100, 50, 140)  # 100 + 50 + 20 - 30
+    long = got["value_bridge"]
+    assert len(long) == 5 * 8  # five groups, eight steps each
+    assert long[(long.group == "K2") & (long.step == "new")].value.item() == 50
+
+
+def test_without_a_churn_model_the_value_bridge_says_why(two_books):
+    data, p = two_books  # no customer ever left: no churn model
+    got = themes.value_bridge_frames(p)
+    assert got["value_bridge"].empty and got["value_bridge_groups"].empty
+    assert got["value_bridge_note"].startswith("No churn model at the end of 2026Q3")

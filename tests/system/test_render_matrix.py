@@ -136,6 +136,13 @@ def test_every_trailing_quarter_renders(small, reports, quarter):
         assert f"{prev} wave" in pages["kam/K001.html"]
     else:
         assert card.group(2) is None  # this quarter's own figure
+    # -- the book's value bridge: the CLV page and the scorecard show it as a waterfall (from
+    # the data's second quarter with churn on), or say why not
+    for name in ("clv_churn.html", "kam/K001.html"):
+        text = pages[name]
+        assert "The book's value this quarter" in text, name
+        assert f'<img alt="Lifetime value of the book, {quarter}: from EUR' in text or \
+            "No churn model at the end of" in text, name
 
 
 def test_the_matrix_covers_quarters_with_and_without_a_wave(small):
