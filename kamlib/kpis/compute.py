@@ -26,7 +26,7 @@ import pandas as pd
 from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_promoter
 from kamlib.errors import ParameterError
-from kamlib.kpis import acquisition, registry
+from kamlib.kpis import acquisition, acquisition_value, registry
 from kamlib.kpis.grains import (
     GRAINS,
     column,
@@ -58,11 +58,12 @@ __all__ = [
     "churn_kpis", "compute_kpis", "expansion_kpis", "growth_kpis",
     "interaction_kpis", "objectives_due", "outcome_kpis", "referral_acquired",
     "resolve_quarter", "survival_kpis", "team_kpis", "voice_kpis",
+    "value_kpis",  # value by acquisition channel
 ]
 
 KPI_IDS = registry.ids(survival=False)
 SURVIVAL_IDS = registry.ids(survival=True)
-ALL_IDS = KPI_IDS + SURVIVAL_IDS
+ALL_IDS = registry.ids()  # registry order (families after survival included)
 """The ids of :data:`kamlib.kpis.registry.REGISTRY` (defined there, see
 docs/kpi-reference.md): KPI_IDS from the event tables, SURVIVAL_IDS from the survival
 models."""
@@ -368,6 +369,14 @@ def survival_kpis(p: KpiPeriod) -> list[dict]:
         rows.append(row("churn_risk_next_quarter", g, grp, p.label, stats.Estimate(
             float(sub.churn_next_quarter.mean()), np.nan, np.nan, len(sub))))
     return rows
+
+
+# -- value by acquisition channel: CLV per channel, CAC, CLV:CAC, payback ------------------
+def value_kpis(p: Period) -> list[dict]:
+    """Mean CLV per acquisition channel, and, from the optional acquisition costs, CAC,
+    CLV:CAC and payback months per channel and KAM (:mod:`kamlib.kpis.acquisition_value`;
+    "no data" rows without costs). Reads the quarter's churn model when ``p`` has one."""
+    return acquisition_value.value_rows(p)
 
 
 FAMILIES: dict[str, Callable[[Period], list[dict]]] = {
