@@ -13,8 +13,12 @@ from kamlib.config import SAMPLE_DIR
 
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory) -> Path:
-    """The default sample (data/sample), generated into a temp folder if it is missing."""
-    if (SAMPLE_DIR / "truth.json").exists():
+    """The default sample (data/sample), generated into a temp folder if it is missing
+    (or was made before a table was added to the contract)."""
+    from kamlib.data.contract import TABLES
+
+    if (SAMPLE_DIR / "truth.json").exists() and all(
+            (SAMPLE_DIR / f"{t}.csv").exists() for t in TABLES):
         return SAMPLE_DIR
     from kamlib.data.synth import DEFAULT_SEED, synthesize
 

@@ -193,6 +193,17 @@ class DataSet:
         return r
 
     # ------------------------------------------------------------------ output
+    # acquisition costs
+    def acquisition_cost(self, on: str, channel: str, amount: float, kam: str | None = None,
+                         cid: str | None = None) -> str:
+        """A row of the optional ``acquisition_costs`` table."""
+        if kam is not None:
+            self.kam(kam)
+        cid = cid or self._id("acquisition_costs", "AC")
+        self.add("acquisition_costs", cost_id=cid, incurred_on=on, channel=channel,
+                 amount=amount, kam_id=kam)
+        return cid
+
     def merged(self, other: DataSet) -> DataSet:
         """A data set holding the rows of both (ids must not clash)."""
         out = DataSet(prefix=self.prefix + other.prefix + "m")

@@ -75,6 +75,8 @@ TARGET_KPIS = (
     "repeat_customer_rate", "resolution_median_hours", "resolution_within_target",
     "revenue_churn_rate", "sla_compliance", "sow_growth", "time_to_convert_median_days",
     "touchpoints_per_account", "upsell_rate",
+    # acquisition costs: value by channel, CAC, CLV:CAC, payback
+    "cac", "clv_by_channel", "clv_to_cac", "payback_months",
 )
 """The KPI ids a target may name: the ids of ``kamlib.kpis.registry.REGISTRY`` (the data
 layer may not import the KPIs, so they are listed here; a test holds the two equal)."""
@@ -269,6 +271,15 @@ TABLE_LIST: tuple[Table, ...] = (
        optional=True,
        doc="Targets per KPI, grain and group (group 'all' for the company); an empty "
            "period means every period, an empty direction the KPI's own."),
+    # -- acquisition costs: what winning new accounts cost (kamlib.kpis.acquisition_value)
+    _t("acquisition_costs",
+       C("cost_id", "id"), C("incurred_on", "date"),
+       C("channel", "enum", values=PROSPECT_CHANNELS),
+       C("amount", "number", low=0, money=True),
+       C("kam_id", "id", required=False, ref="account_managers.kam_id"),
+       key="cost_id", optional=True,
+       doc="Sales and marketing spend to win new accounts, per acquisition channel (the "
+           "channels of prospects); kam_id names the KAM whose own effort it was."),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in TABLE_LIST}
@@ -303,6 +314,7 @@ VIEW_DATES = {
     "objectives": "due_on",
     "sla_checks": "period_end",
     "employee_surveys": "responded_on",
+    "acquisition_costs": "incurred_on",  # acquisition costs
 }
 
 # -- the 0-10 recommendation scale (nps_responses.score, employee_surveys.score) ------------

@@ -26,7 +26,7 @@ import pandas as pd
 from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_promoter
 from kamlib.errors import ParameterError
-from kamlib.kpis import acquisition, registry
+from kamlib.kpis import acquisition, acquisition_value, registry
 from kamlib.kpis import value_bridge as bridge  # the book's value bridge
 from kamlib.kpis.grains import (
     GRAINS,
@@ -60,6 +60,7 @@ __all__ = [
     "churn_kpis", "compute_kpis", "expansion_kpis", "growth_kpis",
     "interaction_kpis", "objectives_due", "outcome_kpis", "referral_acquired",
     "resolve_quarter", "survival_kpis", "team_kpis", "voice_kpis",
+    "value_kpis",  # value by acquisition channel
 ]
 
 KPI_IDS = registry.ids(survival=False)
@@ -411,6 +412,12 @@ def bridge_kpis(p: KpiPeriod) -> list[dict]:
     steps = steps[steps.step.isin(bridge.PARTS)]
     return [row(bridge.kpi_id(r.step), r.grain, r.group, p.label,
                 stats.Estimate(r.value, np.nan, np.nan, r.n)) for r in steps.itertuples()]
+# -- value by acquisition channel: CLV per channel, CAC, CLV:CAC, payback ------------------
+def value_kpis(p: Period) -> list[dict]:
+    """Mean CLV per acquisition channel, and, from the optional acquisition costs, CAC,
+    CLV:CAC and payback months per channel and KAM (:mod:`kamlib.kpis.acquisition_value`;
+    "no data" rows without costs). Reads the quarter's churn model when ``p`` has one."""
+    return acquisition_value.value_rows(p)
 
 
 FAMILIES: dict[str, Callable[[Period], list[dict]]] = {

@@ -54,6 +54,8 @@ FAMILY_TITLES: dict[str, str] = {
     "survival": "Customer lifetime value and churn risk",
     # -- the book's value bridge
     "bridge": "The book's value bridge",
+    # value by acquisition channel (acquisition costs)
+    "value": "Value by acquisition channel: CLV, CAC, CLV:CAC and payback",
 }
 """The computing families, in the order :func:`kamlib.kpis.compute.compute_kpis` runs
 them, with the heading each gets in the reference page."""
@@ -68,6 +70,9 @@ UNITS: dict[str, str] = {
     "number": "count",
     "hours": "hours",
     "days": "days",
+    # value by acquisition channel
+    "multiple": "multiple (x times), e.g. CLV:CAC",
+    "months": "months",
 }
 """The value kinds (``unit``), as the report pages format them."""
 
@@ -657,6 +662,64 @@ REGISTRY: tuple[KpiSpec, ...] = (
             ("company", "segment", "kam"), formula, maths, _BRIDGE_INTERVAL, (_GUPTA, _PROJECT),
             "bridge_kpis", _BRIDGE_TABLES, _BRIDGE_SETTINGS, _BRIDGE_EXAMPLE + example)
       for part, title, better, n_counts, formula, maths, example in _BRIDGE),
+    # ------------------------------------------------------------------ value by acquisition
+    # channel (acquisition costs): kamlib.kpis.acquisition_value
+    _spec("clv_by_channel", "Mean CLV of the accounts a channel brought", "money", True,
+          _END, "value", ("company", "channel"),
+          "mean CLV (as in clv_total) of the accounts alive at the quarter's end that the "
+          "acquisition channel brought (accounts.acquisition_channel); the company row is the "
+          "mean over every account alive",
+          "CLV̄_c = (1 / N_c) Σ_{i ∈ c} CLV_i", "95 % bootstrap percentile interval over accounts",
+          (_GUPTA, _BOOTSTRAP, _PROJECT), "value_kpis",
+          ("accounts.acquisition_channel", "contracts", "invoices.gross_margin"),
+          ("discount_rate", "horizon_years", "margin_rate", "bootstrap_draws", "seed",
+           "confidence_level"),
+          "Event accounts with CLV 100 and 300, one account without a channel at 500 -> event "
+          "200, company (100 + 300 + 500) / 3 = 300."),
+    _spec("cac", "Customer acquisition cost (12 months)", "money", False,
+          "accounts won in the 365 days up to the quarter's end (first contract started)",
+          "value", ("company", "kam", "channel"),
+          "acquisition costs incurred in the 365 days up to the quarter's end / accounts won "
+          "in them (an account is won when its first contract starts); per channel its own "
+          "costs and accounts; per KAM the cost rows carrying the KAM's id / the accounts "
+          "that KAM won (the KAM of the converted prospect): the KAM's own cost per account "
+          "won. No data without costs or without an account won",
+          "CAC_g = Σ_{costs of g in (as_of − 365 d, as_of]} amount / #{accounts of g won then}",
+          "95 % bootstrap percentile interval: cost rows resampled, the number of accounts "
+          "won drawn as Poisson with the observed count",
+          (_BOOTSTRAP, _PROJECT), "value_kpis",
+          ("acquisition_costs", "contracts", "accounts.acquisition_channel", "prospects"),
+          ("bootstrap_draws", "seed", "confidence_level"),
+          "Event costs 300, 100 and 200 in the window, event accounts A and B won in it -> "
+          "600 / 2 = 300; KAM K1's rows 100 + 200 over A, the one account K1 won -> 300."),
+    _spec("clv_to_cac", "CLV:CAC of the accounts won (12 months)", "multiple", True,
+          "accounts won in the 365 days up to the quarter's end", "value",
+          ("company", "kam", "channel"),
+          "mean value of the accounts won in the 365 days up to the quarter's end / cac, an "
+          "account's value being the gross margin it has invoiced so far plus its CLV at the "
+          "quarter's end (0 when already lost). About 3 is a common rule of thumb, not a "
+          "verdict",
+          "V_i = M_i(≤ as_of) + CLV_i;  CLV:CAC_g = mean_{i ∈ won_g} V_i / CAC_g",
+          "95 % bootstrap percentile interval: accounts won and cost rows resampled, their "
+          "number drawn as Poisson",
+          (_GUPTA, _BOOTSTRAP, _PROJECT), "value_kpis",
+          ("acquisition_costs", "contracts", "invoices.gross_margin", "prospects"),
+          ("discount_rate", "horizon_years", "margin_rate", "bootstrap_draws", "seed",
+           "confidence_level"),
+          "Values 1,200 and 600 of the two accounts won, cac 300 -> 900 / 300 = 3."),
+    _spec("payback_months", "Months of margin that repay the CAC", "months", False,
+          "accounts won in the 365 days up to the quarter's end", "value",
+          ("company", "kam", "channel"),
+          "cac / the mean monthly gross margin of the accounts won in the 365 days up to the "
+          "quarter's end: the annual value of each one's first contracts × its margin share "
+          "(gross margin / amount invoiced, margin_rate without one) / 12",
+          "payback_g = CAC_g / mean_{i ∈ won_g} (ACV_i × μ_i / 12)",
+          "95 % bootstrap percentile interval, drawn with those of cac",
+          (_BOOTSTRAP, _PROJECT), "value_kpis",
+          ("acquisition_costs", "contracts", "invoices.gross_margin"),
+          ("margin_rate", "bootstrap_draws", "seed", "confidence_level"),
+          "First contracts 1,200 and 600 a year at a margin share 0.4 -> 40 and 20 a month, "
+          "mean 30; cac 300 -> 300 / 30 = 10 months."),
 )
 """Every KPI id of the long table, one spec each: first those from the event tables,
 then those from the survival models."""

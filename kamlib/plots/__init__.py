@@ -6,6 +6,7 @@ what it is given and does no I/O. The modules:
 * :mod:`kamlib.plots.style`: palette, house style, formatters, reproducible files;
 * :mod:`kamlib.plots.kpi`: a KPI over quarters, funnel plots, NPS bars;
 * :mod:`kamlib.plots.acquisition`: conversion by touches, contact gaps;
+* :mod:`kamlib.plots.acquisition_value`: CLV:CAC per acquisition channel;
 * :mod:`kamlib.plots.survival`: survival curves, hazard ratios, calibration, CLV;
 * :mod:`kamlib.plots.value_bridge`: the book's value bridge, a waterfall.
 
@@ -18,6 +19,7 @@ Notebooks import the package: ``from kamlib import plots``, then
 """
 
 from kamlib.plots.acquisition import plot_gap_distribution, plot_touch_curve
+from kamlib.plots.acquisition_value import plot_clv_to_cac  # value by acquisition channel
 from kamlib.plots.kpi import plot_funnel, plot_nps_bars, plot_trend
 from kamlib.plots.style import (
     BAND_ALPHA,
@@ -82,4 +84,5 @@ __all__ = [
     "shorten",
     "subplots",
     "use_house_style",
+    "plot_clv_to_cac",  # value by acquisition channel
 ]

@@ -152,6 +152,12 @@ class Bundle:
     # -- acquisition -------------------------------------------------------------------------
     touch_peaks: pd.DataFrame = _frames()
     touch_curves: pd.DataFrame = _frames()
+    # -- value by acquisition channel: why CAC, CLV:CAC and payback have no figure ("" when
+    #: they have one; kamlib.report.acquisition_value)
+    acquisition_costs_note: str = ""
+    #: one row per acquisition channel: conversion, ideal touches, mean CLV, CAC, CLV:CAC
+    #: and payback, the company first
+    channel_value: pd.DataFrame = _frames()
 
     # -- churn model (None without a model) ---------------------------------------------------
     clv: pd.DataFrame | None = None

@@ -27,6 +27,7 @@ from kamlib.kpis.objectives import falling_short, objective_link
 from kamlib.models.diagnostics import calibration_bins
 from kamlib.present.rows import kpi_row, shift_quarter
 from kamlib.report import accounts as account_lists
+from kamlib.report import acquisition_value  # value by acquisition channel
 from kamlib.report.actions import action_results
 from kamlib.report.churn_model import ph_verdicts, recent_cohorts
 from kamlib.report.comparisons import compare_managers
@@ -70,6 +71,10 @@ def page_results(b: Bundle) -> dict[str, Any]:
     # -- links: the scorecards and account pages names link to
     out["pages"] = link_pages(b, out["account_view"])
     out["kam_shrunk"] = _with_kam_id(b.kam_shrunk)
+    # -- value by acquisition channel: the note when the cost KPIs have no figure
+    out["acquisition_costs_note"] = acquisition_value.costs_note(
+        b.kpis, acquisition_value.costs_supplied(b.validation))
+    out["channel_value"] = acquisition_value.channel_table(b.kpis)
     return out
 
 

@@ -76,8 +76,8 @@ def test_table_methods():
         contracts.column("price")
 
 
-def test_fourteen_tables_whose_keys_references_and_orders_name_real_columns():
-    assert len(TABLE_LIST) == 14 and list(TABLES) == [t.name for t in TABLE_LIST]
+def test_fifteen_tables_whose_keys_references_and_orders_name_real_columns():
+    assert len(TABLE_LIST) == 15 and list(TABLES) == [t.name for t in TABLE_LIST]
     for t in TABLE_LIST:
         names = [c.name for c in t.columns]
         assert len(set(names)) == len(names), t.name

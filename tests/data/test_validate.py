@@ -12,7 +12,7 @@ from kamlib.data.validate import validate
 
 def test_sample_is_clean_and_complete(sample_data):
     s = sample_data.summary
-    assert set(s.table) == set(TABLES)  # all 14 tables, optional ones included
+    assert set(s.table) == set(TABLES)  # all 15 tables, optional ones included
     assert (s.rows_read == s.rows_used + s.rows_quarantined).all()
     assert s.rows_quarantined.sum() == 0
     assert len(sample_data.faults) == 0

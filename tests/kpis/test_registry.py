@@ -346,6 +346,72 @@ def check_churn_risk_next_quarter(t):
     assert pick(t, "churn_risk_next_quarter", "segment", "s1").value == approx(0.04)
 
 
+# -- value by acquisition channel (acquisition costs) -----------------------------------------
+@pytest.fixture(scope="module")
+def acquisition_value(tmp_path_factory):
+    """The value family on a hand-made book, with each account's CLV given by hand (the
+    churn model has its own tests): as_of 2026-09-30, window (2025-09-30, 2026-09-30]."""
+    from kamlib.kpis.lifetime import SurvivalFit
+
+    ds = DataSet()
+    ds.account("A", kam="K1", acquisition_channel="event")
+    ds.account("B", kam="K2", acquisition_channel="event")
+    ds.account("O", kam="K1", acquisition_channel="email")
+    ds.contract("A", "2026-01-10", "2026-12-31", value=1200)  # won in the window
+    ds.contract("B", "2026-03-01", "2027-02-28", value=600)  # won in the window
+    ds.contract("O", "2024-01-01", "2027-12-31", value=900)  # won before it
+    ds.prospect("K1", "2025-11-01", "event", "2026-01-05", account_id="A")
+    for iid, a, on, amount, margin in (("I1", "A", "2026-02-01", 1000, 400),
+                                       ("I2", "B", "2026-03-01", 500, 200)):
+        ds.add("invoices", invoice_id=iid, account_id=a, issued_on=on, amount=amount,
+               gross_margin=margin, product_line="core")
+    ds.acquisition_cost("2025-09-30", "event", 999)  # the window's open end: left out
+    ds.acquisition_cost("2026-01-05", "event", 300)
+    ds.acquisition_cost("2026-01-06", "event", 100, kam="K1")
+    ds.acquisition_cost("2026-02-10", "event", 200, kam="K1")
+    clv = pd.DataFrame({"account_id": ["A", "B", "O"], "clv": [800.0, 400.0, 500.0]})
+    with ds.load(tmp_path_factory.mktemp("acquisition_value")) as data:
+        p = period(data)
+        p.__dict__["survival"] = SurvivalFit(model=object(), clv=clv)  # CLV given by hand
+        yield frame(compute.FAMILIES["value"](p))
+
+
+def check_clv_by_channel(t):
+    # alive at as_of: A 800, B 400 (event), O 500 (email) -> event (800 + 400) / 2 = 600,
+    # email 500, company (800 + 400 + 500) / 3 = 566.67
+    assert (pick(t, "clv_by_channel", "channel", "event").value,
+            pick(t, "clv_by_channel", "channel", "event").n) == (approx(600), 2)
+    assert pick(t, "clv_by_channel", "channel", "email").value == approx(500)
+    assert pick(t, "clv_by_channel").value == approx(1700 / 3)
+
+
+def check_cac(t):
+    # costs in the window 300 + 100 + 200 = 600 (999 on 2025-09-30 is outside it); A and B
+    # won in it -> 600 / 2 = 300. KAM K1: its rows 100 + 200 over A, the one account K1 won
+    # (its prospect's KAM) -> 300. O was won before the window.
+    r = pick(t, "cac")
+    assert (r.value, r.n) == (approx(300), 2)
+    assert r.low <= r.value <= r.high
+    assert pick(t, "cac", "channel", "event").value == approx(300)
+    assert (pick(t, "cac", "kam", "K1").value, pick(t, "cac", "kam", "K1").n) == (approx(300), 1)
+    assert "K2" not in set(t[(t.kpi == "cac") & (t.grain == "kam")].group)  # no K2 cost row
+
+
+def check_clv_to_cac(t):
+    # value = margin invoiced so far + CLV at as_of: A 400 + 800 = 1200, B 200 + 400 = 600;
+    # mean 900 / cac 300 = 3; K1: 1200 / 300 = 4
+    assert pick(t, "clv_to_cac").value == approx(3.0)
+    assert pick(t, "clv_to_cac", "kam", "K1").value == approx(4.0)
+
+
+def check_payback_months(t):
+    # margin share 400 / 1000 = 200 / 500 = 0.4; first contracts 1200 and 600 a year ->
+    # 1200 * 0.4 / 12 = 40 and 600 * 0.4 / 12 = 20 a month, mean 30 -> 300 / 30 = 10 months;
+    # K1: 300 / 40 = 7.5
+    assert pick(t, "payback_months").value == approx(10.0)
+    assert pick(t, "payback_months", "kam", "K1").value == approx(7.5)
+
+
 # Ids worked by hand here: (fixture with the KPI table, check).
 CASES = {
     "sow_growth": ("retention", check_sow_growth),
@@ -355,6 +421,11 @@ CASES = {
     "clv_total": ("survival_table", check_clv_total),
     "clv_naive_total": ("survival_table", check_clv_naive_total),
     "churn_risk_next_quarter": ("survival_table", check_churn_risk_next_quarter),
+    # value by acquisition channel (acquisition costs)
+    "clv_by_channel": ("acquisition_value", check_clv_by_channel),
+    "cac": ("acquisition_value", check_cac),
+    "clv_to_cac": ("acquisition_value", check_clv_to_cac),
+    "payback_months": ("acquisition_value", check_payback_months),
 }
 
 
@@ -472,7 +543,8 @@ def everything(tmp_path_factory):
     ds.account("A", kam="K1", segment="s1")
     ds.account("B", kam="K2", segment="s2")
     ds.account("C", kam="K1", segment="s1")
-    ds.account("N", kam="K2", segment="s2", referred_by="A")
+    ds.account("N", kam="K2", segment="s2", referred_by="A",
+               acquisition_channel="referral")  # acquisition costs: won in the window
     ds.contract("A", "2025-01-01", "2027-12-31")
     ds.contract("B", "2025-01-01", "2027-12-31")
     ds.contract("C", "2025-07-01", "2026-06-15")  # window closes in Q3, churns
@@ -492,6 +564,7 @@ def everything(tmp_path_factory):
     ds.objective("A", "leading", 100, 120, "2026-08-31")
     ds.objective("B", "lagging", 100, 90, "2026-08-31")
     ds.sla("A", "2026-07-31", True)
+    ds.acquisition_cost("2026-07-20", "referral", 500, kam="K2")  # acquisition costs
     for kam in ("K1", "K2"):
         for score in (10, 9, 8, 6, 3):
             ds.survey(kam, "2026-08-15", score)

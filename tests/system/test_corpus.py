@@ -1,6 +1,6 @@
 """The bad-input corpus: every way an export can break the data contract.
 
-``tests/corpus/base/`` is a tiny, hand-written, valid data set (all 14 contract
+``tests/corpus/base/`` is a tiny, hand-written, valid data set (all 15 contract
 tables). Each folder of ``tests/corpus/cases/`` holds only what differs from it:
 
 * ``<table>.csv`` (or any other file): replaces or adds that file, in full, so a
@@ -185,7 +185,7 @@ def check_valid(vd, expect: dict) -> None:
 
 
 def test_base_is_valid(tmp_path: Path) -> None:
-    """The base data set carries all 14 tables, 2-6 rows each, and breaks no rule."""
+    """The base data set carries all 15 tables, 2-6 rows each, and breaks no rule."""
     folder = materialise(None, tmp_path / "data")
     with validate(open_source(folder)) as vd:
         assert set(vd.summary["table"]) == set(TABLES)

@@ -37,7 +37,8 @@ pytestmark = pytest.mark.slow
 LATEST = Quarter("2026Q3")  # the sample's default quarter (truth.json)
 TRAILING = [str(LATEST.shift(-k)) for k in range(7, -1, -1)]
 NO_WAVE = "2026Q2"  # the latest quarter of the sample without an NPS survey wave
-OPTIONAL = ("assignments", "mentions", "objectives", "sla_checks", "employee_surveys")
+OPTIONAL = ("assignments", "mentions", "objectives", "sla_checks", "employee_surveys",
+            "acquisition_costs")
 SMALL_KAMS = ("K001", "K002", "K003", "K004", "K005", "K006")
 NPS_CARD = re.compile(r'kam-title">Net Promoter Score</div><div class="kam-value">([^<]+)</div>'
                       r'(?:<div class="kam-asof">([^<]+))?')
@@ -165,6 +166,8 @@ def test_renders_without_each_optional_table(small, reports, tmp_path, table):
         "sla_checks": ("growth_acquisition.html", "SLA compliance" + no_data),
         "employee_surveys": ("team.html", "No employee survey in the data"),
         "assignments": ("kam/K001.html", "Current accounts"),
+        # acquisition costs: the growth page's channel table says why CAC has no figure
+        "acquisition_costs": ("growth_acquisition.html", "No acquisition costs were supplied"),
     }[table]
     assert text in pages[page]
 

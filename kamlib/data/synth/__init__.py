@@ -1,7 +1,7 @@
 """Realistic sample data generated from a known truth (``kam synth``).
 
 The generator simulates a key-account business quarter by quarter and writes
-all 14 tables of the data contract (the targets fixed, not drawn) plus ``truth.json``, which holds every
+all 15 tables of the data contract (the targets fixed, not drawn) plus ``truth.json``, which holds every
 parameter a model could be asked to recover. Every true effect is defined on a
 quantity the exported data itself shows (see ``truth.json["covariates"]``), so
 a model fitted on the tables can recover it fairly.
@@ -40,6 +40,7 @@ accounts, assignments), ``prospects`` (pipeline and touches), ``money``
 (contracts, upsell, invoices), ``churn`` (renewal decisions and their
 covariates), ``engagement`` (interactions, mentions, SLA checks), ``surveys``
 (NPS and employee surveys), ``objectives``, ``targets`` (fixed targets), ``truth`` (``truth.json``),
+``costs`` (acquisition costs per channel, from a stream of their own),
 ``simulate`` (the order of the steps) and ``write`` (the files); ``timeline``
 and ``columns`` hold day arithmetic and column builders.
 

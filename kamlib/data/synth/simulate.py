@@ -6,7 +6,7 @@ for what it generates; this one only sets their order.
 
 >>> tables, truth = generate(SynthConfig(accounts=12, seed=5))
 >>> len(tables), truth["generator"]["seed"]
-(14, 5)
+(15, 5)
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from kamlib.data.synth import churn, engagement, objectives, people, prospects, surveys
 from kamlib.data.synth.columns import Rows, ids
+from kamlib.data.synth.costs import acquisition_costs  # acquisition costs
 from kamlib.data.synth.money import (
     Ledger,
     contracts_table,
@@ -122,11 +123,16 @@ def generate(cfg: SynthConfig, progress: Callable[[str, int, int], None] | None 
         churn.measure_quarter(w.risk, w.book, w.srv, q, touched)
     w.book.close_assignments()
     tables = assemble(w)
-    return tables, make_truth(cfg, w.pipe.curve, w.risk.decisions.arrays())
+    truth = make_truth(cfg, w.pipe.curve, w.risk.decisions.arrays())
+    # acquisition costs: drawn after the simulation from a stream of their own, so that
+    # every other table stays the same
+    tables["acquisition_costs"], truth["acquisition_costs"] = acquisition_costs(cfg, tables)
+    return tables, truth
 
 
 def assemble(w: World) -> dict[str, pa.Table]:
-    """Turn the simulation state into the 14 contract tables (pyarrow)."""
+    """Turn the simulation state into the contract tables (pyarrow), all but the
+    acquisition costs (:mod:`kamlib.data.synth.costs`)."""
     rng, book = w.rng, w.book
     kam_ids = ids("K", w.staff.n, max(3, len(str(w.staff.n))))
     acc_ids = ids("A", book.n, max(5, len(str(book.n))))

@@ -40,7 +40,7 @@ def test_kam_synth_is_byte_identical(tmp_path):
     assert _hash(a) != _hash(c)  # the seed matters
 
 
-def test_writes_all_fourteen_tables_and_truth(sample_dir, truth):
+def test_writes_all_fifteen_tables_and_truth(sample_dir, truth):
     names = {p.name for p in sample_dir.iterdir()}
     assert {f"{t}.csv" for t in TABLES} | {"truth.json"} <= names
     g = truth["generator"]
