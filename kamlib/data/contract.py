@@ -77,6 +77,9 @@ TARGET_KPIS = (
     "touchpoints_per_account", "upsell_rate",
     # acquisition costs: value by channel, CAC, CLV:CAC, payback
     "cac", "clv_by_channel", "clv_to_cac", "payback_months",
+    # the book's value bridge
+    "clv_bridge_churn", "clv_bridge_contraction", "clv_bridge_expansion", "clv_bridge_new",
+    "clv_bridge_time", "clv_bridge_transfer",
 )
 """The KPI ids a target may name: the ids of ``kamlib.kpis.registry.REGISTRY`` (the data
 layer may not import the KPIs, so they are listed here; a test holds the two equal)."""
