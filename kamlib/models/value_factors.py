@@ -8,7 +8,9 @@ each a factor against a stated baseline level:
   accounts; a missing value is the level ``unknown``);
 - referred by a customer (``referred_by`` set, or acquired through the referral channel;
   baseline: not referred);
-- tenure band (years as a customer: under 2, 2–5, 5 or more; baseline: the largest band);
+- tenure band (years as a customer: under 1, 1–3, 3–6, 6 or more; baseline: the largest
+  band); accounts younger than a year have less than a year of margin behind their CLV,
+  so their band also absorbs that;
 - the account manager (baseline: the manager with the most accounts), held equal so the
   other effects are not a manager's book in disguise; with many managers and few
   accounts each, their own effects are noisy and the page does not chart them.
@@ -19,8 +21,8 @@ other things equal. Levels with fewer than :data:`MIN_LEVEL` accounts are pooled
 :data:`ROWS_PER_COEFFICIENT` accounts per coefficient (the manager, last, is the first to
 go); a level that cannot be told apart from earlier ones (every referred account came
 through the referral channel) is reported without an estimate. Accounts with a CLV of
-zero (no margin in the last 12 months) or without one cannot enter a model of log CLV:
-they are counted (``zero``) and left out.
+zero (no margin in the last 12 months; under :data:`MIN_CLV`, a zero but for rounding) or
+without one cannot enter a model of log CLV: they are counted (``zero``) and left out.
 
 Beside each effect, the raw ratio: the mean CLV of the level's accounts over that of the
 baseline's. The two differ when attributes go together (referred accounts are all recent
@@ -46,7 +48,7 @@ import pandas as pd
 
 from kamlib.stats.regression import estimable_columns, log_linear
 
-__all__ = ["ATTRIBUTES", "MIN_LEVEL", "ROWS_PER_COEFFICIENT", "TENURE_BANDS", "ValueFactors",
+__all__ = ["ATTRIBUTES", "MIN_CLV", "MIN_LEVEL", "ROWS_PER_COEFFICIENT", "TENURE_BANDS", "ValueFactors",
            "attribute_levels", "referred", "tenure_band", "value_factors"]
 
 #: the attributes in the order they enter the model, with the pages' names
@@ -58,15 +60,18 @@ MIN_LEVEL = 5
 #: an attribute enters only while the model keeps this many accounts per coefficient
 ROWS_PER_COEFFICIENT = 5
 #: (from, to, label) in years as a customer
-TENURE_BANDS = ((0.0, 2.0, "under 2 years"), (2.0, 5.0, "2–5 years"),
-                (5.0, np.inf, "5 years or more"))
+#: (accounts younger than a year have less than a year of margin: a band of their own)
+TENURE_BANDS = ((0.0, 1.0, "under 1 year"), (1.0, 3.0, "1–3 years"), (3.0, 6.0, "3–6 years"),
+                (6.0, np.inf, "6 years or more"))
+#: a lifetime value under this (one unit of currency) counts as zero
+MIN_CLV = 1.0
 
 
 def tenure_band(years: pd.Series) -> pd.Series:
     """The band of each tenure in years (:data:`TENURE_BANDS`; missing stays missing).
 
     >>> tenure_band(pd.Series([0.5, 2.0, 7.0])).tolist()
-    ['under 2 years', '2–5 years', '5 years or more']
+    ['under 1 year', '1–3 years', '6 years or more']
     """
     edges = [b[0] for b in TENURE_BANDS] + [np.inf]
     return pd.cut(years, edges, right=False, labels=[b[2] for b in TENURE_BANDS]) \
@@ -162,18 +167,24 @@ def value_factors(frame: pd.DataFrame, attributes: Sequence[str] = tuple(ATTRIBU
     fewer accounts than a model needs.
     """
     clv = pd.to_numeric(frame.get("clv", pd.Series(dtype=float)), errors="coerce")
-    positive = clv > 0
+    positive = clv >= MIN_CLV
     zero = int((~positive).sum())
     f = frame[positive.to_numpy()].reset_index(drop=True)
     y = clv[positive].to_numpy()
     used = [a for a in attributes if a in f]
     levels = attribute_levels(f, used, min_level)
     cols, names, meta = [np.ones(len(f))], ["intercept"], [None]
+    same: list[tuple[str, str, str]] = []  # levels that repeat an earlier column exactly
     for a in used:
-        base = _baseline(levels[a], a)
-        others = sorted(v for v in levels[a].unique() if v != base)
+        twins = {v: _same_column(cols, (levels[a] == v).to_numpy(float))
+                 for v in levels[a].unique()}
+        repeats = {v: names[j] for v, j in twins.items() if j is not None}
+        base = _baseline(levels[a][~levels[a].isin(list(repeats))], a) \
+            if len(repeats) < levels[a].nunique() else _baseline(levels[a], a)
+        others = sorted(v for v in levels[a].unique() if v != base and v not in repeats)
         if len(f) < ROWS_PER_COEFFICIENT * (len(cols) + len(others)):
             continue
+        same += [(a, v, repeats[v]) for v in sorted(repeats) if v != base]
         for v in others:
             cols.append((levels[a] == v).to_numpy(float))
             names.append(f"{a}={v}")
@@ -201,4 +212,19 @@ def value_factors(frame: pd.DataFrame, attributes: Sequence[str] = tuple(ATTRIBU
             "baseline_mean_clv": float(at_base.mean()),
             "raw_ratio": float(at.mean() / at_base.mean()),
             "note": "" if est is not None else "not separable from the attributes above"})
+    for a, v, twin in same:
+        at = y[(levels[a] == v).to_numpy()]
+        rows.append({"attribute": a, "attribute_label": ATTRIBUTES.get(a, a), "level": v,
+                     "baseline": "", "ratio": np.nan, "low": np.nan, "high": np.nan,
+                     "n": len(at), "mean_clv": float(at.mean()), "baseline_mean_clv": np.nan,
+                     "raw_ratio": np.nan,
+                     "note": f"the same accounts as {twin.replace('=', ' ')}"})
     return ValueFactors(pd.DataFrame(rows, columns=_COLUMNS), len(f), zero, fit.r2)
+
+
+def _same_column(cols: list[np.ndarray], col: np.ndarray) -> int | None:
+    """The index of the first of ``cols`` equal to ``col`` (None when none is)."""
+    for j, c in enumerate(cols):
+        if j > 0 and np.array_equal(c, col):
+            return j
+    return None

@@ -32,6 +32,7 @@ from kamlib.report.churn_model import ph_verdicts, recent_cohorts
 from kamlib.report.comparisons import compare_managers
 from kamlib.report.facts import ContactGapFacts, DataQualityFacts, HeadlineFacts
 from kamlib.report.paths import page_paths
+from kamlib.report.value_marks import value_results  # most valuable accounts
 from kamlib.stats import nps_difference, p_value_from_interval
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def page_results(b: Bundle) -> dict[str, Any]:
     # -- links: the scorecards and account pages names link to
     out["pages"] = link_pages(b, out["account_view"])
     out["kam_shrunk"] = _with_kam_id(b.kam_shrunk)
+    # -- most valuable accounts and what marks them
+    out.update(value_results(b, out["account_view"]))
     return out
 
 

@@ -44,21 +44,26 @@ def test_zero_and_missing_clv_are_left_out_and_counted():
     f = _confounded()
     f.loc[0, "clv"] = 0.0
     f.loc[1, "clv"] = np.nan
+    f.loc[2, "clv"] = 1e-6  # under one unit of currency: a zero but for rounding
     r = value_factors(f, attributes=("segment", "referred"), min_level=1)
-    assert (r.accounts, r.zero) == (18, 2)
+    assert (r.accounts, r.zero) == (17, 3)
     assert r.effects.set_index("attribute").loc["referred", "ratio"] == pytest.approx(1.5)
 
 
-def test_aliased_level_has_no_estimate_and_says_why():
-    # every referred account came through the referral channel: the channel's level
-    # "referral" cannot be told apart from "referred"
+def test_a_level_repeating_referred_is_not_the_baseline_and_says_why():
+    # every referred account came through the referral channel, the most common one (10
+    # of 20, a tie with email broken by name would pick email anyway: make referral 12):
+    # the channel's level "referral" is the referred row, and the baseline is email
     f = _confounded()
-    f["channel"] = np.where(f.referred, "referral", "email")  # 10 each: email is the baseline
+    f.loc[[2, 3], "referred"] = True
+    f.loc[[2, 3], "clv"] *= 1.5
+    f["channel"] = np.where(f.referred, "referral", "email")
     r = value_factors(f, attributes=("segment", "referred", "channel"), min_level=1)
     e = r.effects.set_index(["attribute", "level"])
     assert np.isnan(e.loc[("channel", "referral"), "ratio"])
-    assert "not separable" in e.loc[("channel", "referral"), "note"]
+    assert e.loc[("channel", "referral"), "note"] == "the same accounts as referred yes"
     assert e.loc[("referred", "yes"), "ratio"] == pytest.approx(1.5)
+    assert ("channel", "email") not in e.index  # the baseline has no row of its own
 
 
 def test_too_few_accounts_give_no_effects():
@@ -81,8 +86,8 @@ def test_levels_rare_and_missing():
 
 def test_referred_and_tenure_band():
     assert referred(pd.Series(["A1", None, ""]), None).tolist() == [True, False, False]
-    assert tenure_band(pd.Series([1.99, 4.99, 5.0, np.nan])).tolist() == \
-        ["under 2 years", "2–5 years", "5 years or more", None]
+    assert tenure_band(pd.Series([0.99, 1.0, 5.99, 6.0, np.nan])).tolist() == \
+        ["under 1 year", "1–3 years", "3–6 years", "6 years or more", None]
 
 
 @settings(max_examples=25, deadline=None)
