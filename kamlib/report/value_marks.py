@@ -11,7 +11,7 @@
 >>> view = pd.DataFrame({"account_id": ["a", "b"], "name": ["A", "B"], "kam_id": "K1",
 ...                      "kam_name": "Kira", "clv": [100.0, 300.0], "clv_low": [80.0, 250.0],
 ...                      "clv_high": [120.0, 360.0], "churn_next_year": [0.1, 0.2]})
->>> clv = pd.DataFrame({"account_id": ["a", "b"], "margin": [40.0, 90.0], "tenure": [730, 365]})
+>>> clv = pd.DataFrame({"account_id": ["a", "b"], "margin": [40.0, 90.0], "tenure": [730.5, 365.25]})
 >>> most_valuable(view, clv)[["rank", "name", "margin", "tenure_years"]].values.tolist()
 [[1, 'B', 90.0, 1.0], [2, 'A', 40.0, 2.0]]
 """
@@ -86,7 +86,7 @@ def factor_frame(clv: pd.DataFrame, attributes: pd.DataFrame) -> pd.DataFrame:
     industry, region, referred, channel, tenure_band, kam_id (those there are)."""
     f = clv[["account_id", "clv", *[c for c in ("segment", "kam_id", "tenure") if c in clv]]]
     f = f.merge(attributes, on="account_id", how="left") if len(attributes) else f
-    channel = f["acquisition_channel"] if "acquisition_channel" in f else None
+    channel = f.get("acquisition_channel")
     if channel is not None or "referred_by" in f:
         f["referred"] = referred(f.get("referred_by"), channel)
     if channel is not None:

@@ -22,7 +22,8 @@ def _confounded() -> pd.DataFrame:
     # strategic: key/no 8, key/yes 2, strategic/no 2, strategic/yes 8 (20 accounts)
     seg = ["key"] * 10 + ["strategic"] * 10
     ref = [False] * 8 + [True] * 2 + [False] * 2 + [True] * 8
-    clv = [100 * (2 if s == "strategic" else 1) * (1.5 if r else 1) for s, r in zip(seg, ref)]
+    clv = [100 * (2 if s == "strategic" else 1) * (1.5 if r else 1)
+           for s, r in zip(seg, ref, strict=True)]
     return pd.DataFrame({"account_id": [f"a{i:02d}" for i in range(20)], "clv": clv,
                          "segment": seg, "referred": ref})
 
