@@ -11,7 +11,7 @@ axis is logarithmic so that ×2 and ×0.5 lie equally far from ×1.
 ...                         "raw_ratio": [1.0, 2.9]})
 >>> ax = plot_value_factors(effects)
 >>> [t.get_text() for t in ax.get_yticklabels()]
-['Segment: strategic (vs enterprise)', 'Referred by a customer: yes (vs no)']
+['Segment: Strategic (vs Enterprise)', 'Referred by a customer: Yes (vs No)']
 >>> import matplotlib.pyplot as plt
 >>> plt.close(ax.figure)
 """
@@ -29,9 +29,9 @@ from kamlib.plots.style import (
     COLORS,
     draws_plain_text,
     house_style,
-    legend_right,
     new_axes,
     no_data,
+    pretty_name,
     shorten,
     style_axes,
     title_text,
@@ -39,7 +39,9 @@ from kamlib.plots.style import (
 
 __all__ = ["effect_label", "plot_value_factors", "ratio_text"]
 
-_TICKS = (0.25, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+#: the factors marked on the axis: the coarse ones always, the fine ones on a short axis
+_TICKS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+_FINE_TICKS = (0.67, 0.8, 1.25, 1.5)
 
 
 def ratio_text(x: float) -> str:
@@ -52,13 +54,14 @@ def ratio_text(x: float) -> str:
 
 
 def effect_label(row: pd.Series) -> str:
-    """``Attribute: level (vs baseline)``.
+    """``Attribute: Level (vs Baseline)``, codes in words.
 
-    >>> effect_label(pd.Series({"attribute_label": "Region", "level": "north",
-    ...                         "baseline": "south"}))
-    'Region: north (vs south)'
+    >>> effect_label(pd.Series({"attribute_label": "Segment", "level": "mid_market",
+    ...                         "baseline": "enterprise"}))
+    'Segment: Mid market (vs Enterprise)'
     """
-    return f"{row['attribute_label']}: {row['level']} (vs {row['baseline']})"
+    return (f"{row['attribute_label']}: {pretty_name(row['level'])} "
+            f"(vs {pretty_name(row['baseline'])})")
 
 
 @draws_plain_text
@@ -87,19 +90,23 @@ def plot_value_factors(effects: pd.DataFrame, ax: Axes | None = None,
         ax.plot(raw, y, "D", markerfacecolor="none", markeredgecolor=COLORS["alert"],
                 markersize=6)
         ax.set_yticks(y, [shorten(effect_label(r), 48) for _i, r in f.iterrows()])
-        values = np.concatenate([low, high, raw[np.isfinite(raw)]])
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        values = np.concatenate([low, high, ratio, raw])
+        values = values[np.isfinite(values) & (values > 0)]
+        lo, hi = float(values.min()), float(values.max())
         lo, hi = min(lo, 0.9), max(hi, 1.1)
         ax.set_xlim(lo / 1.15, hi * 1.15)
-        ticks = [t for t in _TICKS if lo / 1.15 <= t <= hi * 1.15]
+        marks = _TICKS + (_FINE_TICKS if hi / lo < 4 else ())
+        ticks = sorted(t for t in marks if lo / 1.15 <= t <= hi * 1.15)
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xticklabels([f"×{t:g}" for t in ticks])
-        legend_right(ax, [
+        # the legend under the axis, so the labels and the data keep the width
+        ax.figure.legend(handles=[
             Line2D([], [], color=COLORS["main"], marker="o", linewidth=2,
                    label="Model: factor and 95 % interval"),
             Line2D([], [], color=COLORS["alert"], marker="D", markerfacecolor="none",
-                   linestyle="none", label="Raw ratio of mean CLV")])
+                   linestyle="none", label="Raw ratio of mean CLV")],
+            loc="outside lower center", ncol=2, frameon=False)
         order = np.argsort(-np.abs(np.log(ratio)))[:3]
         big = [f"{shorten(effect_label(f.iloc[i]), 48)} {ratio_text(ratio[i])} "
                f"({ratio_text(low[i])} to {ratio_text(high[i])})" for i in order]

@@ -112,8 +112,9 @@ def effect_sentence(row: pd.Series | dict) -> str:
         return (f"Accounts referred by a customer are worth {ratio} those not referred, "
                 f"other things equal ({raw}).")
     what = str(r["attribute_label"]).lower()
-    return (f"Accounts with {what} {r['level']} are worth {ratio} those with {what} "
-            f"{r['baseline']}, other things equal ({raw}).")
+    level, base = (str(r[k]).replace("_", " ") for k in ("level", "baseline"))
+    return (f"Accounts with {what} {level} are worth {ratio} those with {what} {base}, "
+            f"other things equal ({raw}).")
 
 
 def _findings(effects: pd.DataFrame, most: int = 3) -> list[str]:
@@ -130,7 +131,8 @@ def _findings(effects: pd.DataFrame, most: int = 3) -> list[str]:
 
 def value_results(b: Bundle, view: pd.DataFrame) -> dict[str, Any]:
     """The bundle fields of the most valuable accounts and what marks them:
-    ``most_valuable``, ``value_factors`` (the effects) and ``value_factor_facts``."""
+    ``most_valuable``, ``value_factors`` (the effects; ``charted`` is False for the
+    managers' rows, which the page does not chart) and ``value_factor_facts``."""
     out: dict[str, Any] = {"most_valuable": most_valuable(view, b.clv)}
     if b.clv is None or len(b.clv) == 0:
         out.update(value_factors=pd.DataFrame(), value_factor_facts=ValueFactorFacts(
@@ -143,5 +145,6 @@ def value_results(b: Bundle, view: pd.DataFrame) -> dict[str, Any]:
     else:
         facts = ValueFactorFacts(accounts=fit.accounts, zero=fit.zero, r2=fit.r2,
                                  findings=_findings(fit.effects))
-    out.update(value_factors=fit.effects, value_factor_facts=facts)
+    effects = fit.effects.assign(charted=fit.effects["attribute"] != "kam_id")
+    out.update(value_factors=effects, value_factor_facts=facts)
     return out
