@@ -171,6 +171,8 @@ def value_factors(frame: pd.DataFrame, attributes: Sequence[str] = tuple(ATTRIBU
     zero = int((~positive).sum())
     f = frame[positive.to_numpy()].reset_index(drop=True)
     y = clv[positive].to_numpy()
+    if len(f) <= ROWS_PER_COEFFICIENT:
+        return ValueFactors(pd.DataFrame(columns=_COLUMNS), len(f), zero, float("nan"))
     used = [a for a in attributes if a in f]
     levels = attribute_levels(f, used, min_level)
     cols, names, meta = [np.ones(len(f))], ["intercept"], [None]
@@ -189,7 +191,7 @@ def value_factors(frame: pd.DataFrame, attributes: Sequence[str] = tuple(ATTRIBU
             cols.append((levels[a] == v).to_numpy(float))
             names.append(f"{a}={v}")
             meta.append((a, v, base))
-    if len(f) <= ROWS_PER_COEFFICIENT or len(cols) == 1:
+    if len(cols) == 1:
         return ValueFactors(pd.DataFrame(columns=_COLUMNS), len(f), zero, float("nan"))
     x = np.column_stack(cols)
     keep = estimable_columns(x)

@@ -70,6 +70,9 @@ def test_a_level_repeating_referred_is_not_the_baseline_and_says_why():
 def test_too_few_accounts_give_no_effects():
     r = value_factors(_confounded().head(4), attributes=("segment", "referred"), min_level=1)
     assert len(r.effects) == 0 and r.accounts == 4
+    assert len(value_factors(_confounded().iloc[0:0]).effects) == 0  # no account at all
+    one_level = _confounded().assign(segment="key", referred=False)
+    assert len(value_factors(one_level, attributes=("segment", "referred")).effects) == 0
 
 
 def test_many_levels_are_dropped_before_the_others():
