@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ATTRIBUTE_COLUMNS", "KAM_TOP", "TOP_ACCOUNTS", "ValueFactorFacts",
            "account_attributes", "effect_sentence", "factor_frame", "most_valuable",
-           "value_results"]
+           "referred_context", "value_results"]
 
 #: accounts the CLV page lists
 TOP_ACCOUNTS = 20
@@ -48,13 +48,16 @@ _TOP_COLUMNS = ["rank", "account_id", "name", "segment", "kam_id", "kam_name", "
 class ValueFactorFacts:
     """What the regression of CLV on account attributes was fitted on and found: the
     accounts in the model, those left out with no positive CLV, R² of log CLV, why there
-    is no model (``error``) and its main findings in words (``findings``)."""
+    is no model (``error``), its main findings in words (``findings``) and how the referred
+    accounts differ from the others in tenure and segment (``referred_context``)."""
 
     accounts: int = 0
     zero: int = 0
     r2: float | None = None
     error: str = ""
     findings: list[str] = field(default_factory=list)
+    #: how the referred accounts differ from the others (why the raw ratio differs)
+    referred_context: str = ""
 
 
 def account_attributes(data) -> pd.DataFrame:
@@ -129,6 +132,41 @@ def _findings(effects: pd.DataFrame, most: int = 3) -> list[str]:
     return [effect_sentence(r) for _i, r in rows.iterrows()]
 
 
+_RECENT = ("under 1 year", "1–3 years")
+
+
+def referred_context(frame: pd.DataFrame) -> str:
+    """How the referred accounts of ``frame`` (:func:`factor_frame`) differ from the others:
+    the share that have been customers for under 3 years and the share in the segment
+    with the most value; "" without referred accounts or without both groups.
+
+    >>> f = pd.DataFrame({"referred": [True, True, False, False],
+    ...                   "tenure_band": ["under 1 year", "6 years or more"] + ["3–6 years"] * 2,
+    ...                   "segment": ["strategic", "key", "key", "key"],
+    ...                   "clv": [9.0, 1.0, 1.0, 1.0]})
+    >>> referred_context(f)
+    'Of the referred accounts, 50 % have been customers for under 3 years (of the others 0 %) and 50 % are strategic (of the others 0 %).'
+    """
+    if "referred" not in frame or frame["referred"].nunique() < 2:
+        return ""
+    ref = frame["referred"].astype(bool)
+    parts = []
+    if "tenure_band" in frame:
+        recent = frame["tenure_band"].isin(_RECENT)
+        parts.append(f"{_pct(recent[ref].mean())} have been customers for under 3 years "
+                     f"(of the others {_pct(recent[~ref].mean())})")
+    if "segment" in frame and frame["segment"].notna().any():
+        top = frame.groupby("segment")["clv"].mean().sort_values(ascending=False).index[0]
+        seg = frame["segment"] == top
+        parts.append(f"{_pct(seg[ref].mean())} are {str(top).replace('_', ' ')} "
+                     f"(of the others {_pct(seg[~ref].mean())})")
+    return "Of the referred accounts, " + " and ".join(parts) + "." if parts else ""
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
 def value_results(b: Bundle, view: pd.DataFrame) -> dict[str, Any]:
     """The bundle fields of the most valuable accounts and what marks them:
     ``most_valuable``, ``value_factors`` (the effects; ``charted`` is False for the
@@ -138,13 +176,15 @@ def value_results(b: Bundle, view: pd.DataFrame) -> dict[str, Any]:
         out.update(value_factors=pd.DataFrame(), value_factor_facts=ValueFactorFacts(
             error=b.churn_model.error or "No churn model this quarter: no lifetime values."))
         return out
-    fit = value_factors(factor_frame(b.clv, b.account_attributes))
+    frame = factor_frame(b.clv, b.account_attributes)
+    fit = value_factors(frame)
     if len(fit.effects) == 0:
         facts = ValueFactorFacts(accounts=fit.accounts, zero=fit.zero,
                                  error="Too few accounts with a lifetime value for the model.")
     else:
         facts = ValueFactorFacts(accounts=fit.accounts, zero=fit.zero, r2=fit.r2,
-                                 findings=_findings(fit.effects))
+                                 findings=_findings(fit.effects),
+                                 referred_context=referred_context(frame))
     effects = fit.effects.assign(charted=fit.effects["attribute"] != "kam_id")
     out.update(value_factors=effects, value_factor_facts=facts)
     return out

@@ -17,6 +17,7 @@ from kamlib.report.value_marks import (
     effect_sentence,
     factor_frame,
     most_valuable,
+    referred_context,
     value_results,
 )
 
@@ -66,6 +67,21 @@ def test_factor_frame_derives_referred_channel_and_tenure_band():
     assert "referred_by" not in f and "tenure" not in f
 
 
+def test_referred_context_counts_recent_and_top_segment_shares():
+    # referred: a (under 1 year, strategic), b (1–3 years, key); others: c (6+, strategic),
+    # d (3–6, key), e (6+, key). Recent: 2 of 2 referred = 100 %, 0 of 3 others = 0 %.
+    # Strategic has the highest mean CLV (500 vs 100): 1 of 2 = 50 %, 1 of 3 = 33 %.
+    f = pd.DataFrame({"referred": [True, True, False, False, False],
+                      "tenure_band": ["under 1 year", "1–3 years", "6 years or more",
+                                      "3–6 years", "6 years or more"],
+                      "segment": ["strategic", "key", "strategic", "key", "key"],
+                      "clv": [500.0, 100.0, 500.0, 100.0, 100.0]})
+    assert referred_context(f) == (
+        "Of the referred accounts, 100 % have been customers for under 3 years (of the "
+        "others 0 %) and 50 % are strategic (of the others 33 %).")
+    assert referred_context(f.assign(referred=False)) == ""
+
+
 def test_effect_sentence_of_another_attribute():
     s = effect_sentence({"attribute": "segment", "attribute_label": "Segment",
                          "level": "strategic", "baseline": "enterprise", "ratio": 4.1,
@@ -75,7 +91,7 @@ def test_effect_sentence_of_another_attribute():
 
 
 def test_the_facts_survive_a_save_and_load(tmp_path):
-    facts = ValueFactorFacts(accounts=10, zero=1, r2=0.5, findings=["x"])
+    facts = ValueFactorFacts(accounts=10, zero=1, r2=0.5, findings=["x"], referred_context="y")
     small_bundle(value_factor_facts=facts).save(tmp_path)
     assert Bundle.load(tmp_path).value_factor_facts == facts
 
