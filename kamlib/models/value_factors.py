@@ -221,7 +221,10 @@ def value_factors(frame: pd.DataFrame, attributes: Sequence[str] = tuple(ATTRIBU
                      "n": len(at), "mean_clv": float(at.mean()), "baseline_mean_clv": np.nan,
                      "raw_ratio": np.nan,
                      "note": f"the same accounts as {twin.replace('=', ' ')}"})
-    return ValueFactors(pd.DataFrame(rows, columns=_COLUMNS), len(f), zero, fit.r2)
+    effects = pd.DataFrame(rows, columns=_COLUMNS)
+    order = effects["attribute"].map({a: i for i, a in enumerate(used)})
+    effects = effects.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+    return ValueFactors(effects, len(f), zero, fit.r2)
 
 
 def _same_column(cols: list[np.ndarray], col: np.ndarray) -> int | None:

@@ -65,6 +65,8 @@ def test_a_level_repeating_referred_is_not_the_baseline_and_says_why():
     assert e.loc[("channel", "referral"), "note"] == "the same accounts as referred yes"
     assert e.loc[("referred", "yes"), "ratio"] == pytest.approx(1.5)
     assert ("channel", "email") not in e.index  # the baseline has no row of its own
+    # its row stands with its attribute's, in the order the attributes entered
+    assert r.effects.attribute.tolist() == ["segment", "referred", "channel"]
 
 
 def test_too_few_accounts_give_no_effects():
