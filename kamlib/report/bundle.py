@@ -58,6 +58,7 @@ from kamlib.report.facts import (
     to_json,
 )
 from kamlib.report.pages import page_results
+from kamlib.report.value_marks import ValueFactorFacts, account_attributes  # most valuable
 
 __all__ = ["Bundle", "build", "code_hash", "open_bundle"]
 
@@ -237,6 +238,15 @@ class Bundle:
     validation: pd.DataFrame = _frames()
     faults: pd.DataFrame = _frames()
     rules: pd.DataFrame = _frames()
+
+    # -- most valuable accounts and what marks them (kamlib.report.value_marks) ---------------
+    #: current accounts by lifetime value, largest first, ranked for the company (``rank``)
+    most_valuable: pd.DataFrame = _frames()
+    #: the attributes the accounts table records (industry, region, channel, referrer)
+    account_attributes: pd.DataFrame = _frames()
+    #: each attribute level's factor on lifetime value against its baseline, with the raw ratio
+    value_factors: pd.DataFrame = _frames()
+    value_factor_facts: ValueFactorFacts = field(default_factory=ValueFactorFacts)
 
     # -- reading ---------------------------------------------------------------------------
     @classmethod
@@ -431,6 +441,8 @@ def build(data, quarter: Quarter, out: str | Path, settings: Settings | None = N
     # -- account pages: each current account's history, for all accounts at once
     step("account pages")
     results.update(account_history.history_frames(data, quarter, settings, p))
+    # -- most valuable accounts: the attributes what marks them is fitted on
+    results.update(account_attributes=account_attributes(data))
     step("data quality")
     results.update(validation=data.summary, faults=data.faults)
     Bundle(quarter, settings, quarter.end, source_label, **results).save(out)

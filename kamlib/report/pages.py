@@ -33,6 +33,7 @@ from kamlib.report.churn_model import ph_verdicts, recent_cohorts
 from kamlib.report.comparisons import compare_managers
 from kamlib.report.facts import ContactGapFacts, DataQualityFacts, HeadlineFacts
 from kamlib.report.paths import page_paths
+from kamlib.report.value_marks import value_results  # most valuable accounts
 from kamlib.stats import nps_difference, p_value_from_interval
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ def page_results(b: Bundle) -> dict[str, Any]:
     out["acquisition_costs_note"] = acquisition_value.costs_note(
         b.kpis, acquisition_value.costs_supplied(b.validation))
     out["channel_value"] = acquisition_value.channel_table(b.kpis)
+    # -- most valuable accounts and what marks them
+    out.update(value_results(b, out["account_view"]))
     return out
 
 

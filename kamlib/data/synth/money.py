@@ -22,7 +22,7 @@ from kamlib.data.synth.people import Book
 from kamlib.data.synth.timeline import EPOCH, add_years
 
 __all__ = ["Ledger", "contracts_table", "expand", "invoices_table", "legacy_contracts",
-           "open_spells"]
+           "open_spells", "scale_value"]
 
 _KINDS = ("new", "renewal", "repeat", "upsell", "cross_sell")
 
@@ -100,6 +100,28 @@ def expand(rng: np.random.Generator, book: Book, ledger: Ledger, act: np.ndarray
         ledger.upsell_amt[ai] += amt
         ledger.inv.add(account=ai, day=day_u[xs], amount=amt, line=line,
                        kind=np.full(len(ai), 4), margin=np.round(amt * book.margin[ai], 2))
+
+
+def scale_value(ledger: Ledger, factor: np.ndarray) -> None:
+    """Multiply every contract value and every upsell and cross-sell invoice of account
+    ``i`` by ``factor[i]``, once the simulation is over (no draw changes: the accounts'
+    money is scaled, nothing else).
+
+    >>> ledger = Ledger(accounts=2)
+    >>> _ = ledger.new(0, 18628, 1000.0, -1); _ = ledger.new(1, 18628, 1000.0, -1)
+    >>> scale_value(ledger, np.array([1.0, 1.3]))
+    >>> [round(float(v), 2) for v in ledger.contracts["value"]]
+    [1000.0, 1300.0]
+    """
+    acc = np.asarray(ledger.contracts["account"], int)
+    ledger.contracts["value"] = list(np.asarray(ledger.contracts["value"], float)
+                                     * factor[acc]) if len(acc) else []
+    ledger.cur_value = ledger.cur_value * factor
+    a = ledger.inv.arrays()
+    if len(a["account"]):
+        f = factor[a["account"].astype(int)]
+        a["amount"], a["margin"] = np.round(a["amount"] * f, 2), np.round(a["margin"] * f, 2)
+        ledger.inv.cols = {k: [v] for k, v in a.items()}
 
 
 def _contract_arrays(ledger: Ledger) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ import numpy as np
 __all__ = [
     "BASE_CHURN", "DEFAULT_SEED", "END", "HAZARD_RATIOS", "INDUSTRIES", "INTERACTION_CHANNELS",
     "INTERACTION_CHANNEL_P", "OBJECTIVE_LINK", "PIPELINE_KEY_SHARE", "PRODUCT_LINES",
-    "PROSPECT_CHANNELS", "PROSPECT_CHANNEL_P", "REGIONS", "SEASON", "SEGMENT", "SEGMENTS",
+    "PROSPECT_CHANNELS", "PROSPECT_CHANNEL_P", "REFERRED_VALUE", "REGIONS", "SEASON", "SEGMENT", "SEGMENTS",
     "SLAS", "START", "TOUCH_CURV", "TOUCH_PEAK", "TOUCH_PEAK_P", "SynthConfig", "logistic",
 ]
 
@@ -64,6 +64,10 @@ PRODUCT_LINES = ("platform", "analytics", "services", "support", "training")
 SLAS = ("first_response_4h", "uptime_99_9")
 OBJECTIVE_LINK = {"intercept": 0.2, "slope_per_unit_attainment": 6.0}
 REGIONS = ("north", "south", "east", "west")
+# value of referred accounts: every contract and invoice of an account the accounts table
+# shows as referred (referred_by set, or acquisition channel referral) is this many times
+# what it would otherwise be, other things equal (applied after the simulation's draws)
+REFERRED_VALUE = 1.3
 INDUSTRIES = ("manufacturing", "finance", "healthcare", "retail", "energy", "logistics",
               "software", "telecom")
 

@@ -27,8 +27,9 @@ from kamlib.data.synth.money import (
     invoices_table,
     legacy_contracts,
     open_spells,
+    scale_value,
 )
-from kamlib.data.synth.parameters import SynthConfig
+from kamlib.data.synth.parameters import REFERRED_VALUE, SynthConfig
 from kamlib.data.synth.targets import targets_table
 from kamlib.data.synth.timeline import day, month_days, months
 from kamlib.data.synth.truth import truth as make_truth
@@ -130,6 +131,14 @@ def generate(cfg: SynthConfig, progress: Callable[[str, int, int], None] | None 
     return tables, truth
 
 
+def _value_factor(accounts: pa.Table) -> np.ndarray:
+    """Per account: :data:`REFERRED_VALUE` for those the accounts table shows as referred
+    (``referred_by`` set, or acquisition channel ``referral``), else 1."""
+    ref = accounts["referred_by"].is_valid().to_numpy(zero_copy_only=False)
+    channel = np.asarray(accounts["acquisition_channel"].to_pylist(), dtype=object)
+    return np.where(ref | (channel == "referral"), REFERRED_VALUE, 1.0)
+
+
 def assemble(w: World) -> dict[str, pa.Table]:
     """Turn the simulation state into the contract tables (pyarrow), all but the
     acquisition costs (:mod:`kamlib.data.synth.costs`)."""
@@ -140,6 +149,8 @@ def assemble(w: World) -> dict[str, pa.Table]:
     t["account_managers"] = people.kams_table(rng, w.staff, kam_ids)
     t["accounts"] = people.accounts_table(rng, book, acc_ids, kam_ids)
     t["assignments"] = people.assignments_table(book, acc_ids, kam_ids)
+    # value of referred accounts: their money is REFERRED_VALUE times what it would be
+    scale_value(w.ledger, _value_factor(t["accounts"]))
     t["contracts"] = contracts_table(w.ledger, acc_ids)
     t["invoices"] = invoices_table(rng, book, w.ledger, w.d0, w.d_end, acc_ids)
     t["interactions"] = engagement.interactions_table(w.eng, acc_ids, kam_ids)

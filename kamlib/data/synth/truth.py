@@ -21,6 +21,7 @@ from kamlib.data.synth.parameters import (
     BASE_CHURN,
     HAZARD_RATIOS,
     OBJECTIVE_LINK,
+    REFERRED_VALUE,
     SEASON,
     SEGMENT,
     SEGMENTS,
@@ -121,6 +122,14 @@ def truth(cfg: SynthConfig, peak_curve: dict, dec: dict) -> dict:
             "upsell_monthly_probability": "1 / (1 + exp(-(-4.0 + 0.9 * health)))",
             "cross_sell_monthly_probability": "1 / (1 + exp(-(-4.6 + 0.9 * health)))",
             "note": "health is latent; recent NPS is its observable proxy",
+        },
+        "value": {
+            "model": ("every contract value and invoice of an account the accounts table shows "
+                      "as referred (referred_by set, or acquisition_channel referral) is "
+                      "referred_multiplier times what it would otherwise be; nothing else "
+                      "about the account changes, so its margin, and its lifetime value at "
+                      "equal churn risk, are that many times those of a like account"),
+            "referred_multiplier": REFERRED_VALUE,
         },
         "interactions": {"seasonality_by_month": SEASON.tolist(),
                          "neglect_rate_multiplier": 0.04},

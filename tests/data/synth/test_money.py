@@ -17,6 +17,7 @@ from kamlib.data.synth.money import (
     invoices_table,
     legacy_contracts,
     open_spells,
+    scale_value,
 )
 from kamlib.data.synth.parameters import PRODUCT_LINES
 from kamlib.data.synth.timeline import day
@@ -135,3 +136,18 @@ def test_invoices_bill_each_contract_quarterly_in_advance_with_extras_and_credit
     assert t["gross_margin"] == [approx(0.4 * a) for a in t["amount"]]
     assert t["product_line"] == ["platform"] * 3 + ["analytics"] + ["platform"] * 4
     assert t["invoice_id"] == [f"INV{i:07d}" for i in range(1, 9)]
+
+
+def test_scale_value_multiplies_an_accounts_contracts_and_extra_invoices():
+    ledger = Ledger(accounts=2)
+    ledger.new(0, day(D(2022, 1, 1)), 1000.0, -1)
+    ledger.new(1, day(D(2022, 1, 1)), 2000.0, -1)
+    ledger.inv.add(account=np.array([0, 1]), day=np.array([1, 2]), amount=np.array([10.0, 20.0]),
+                   line=np.array([0, 0]), kind=np.array([3, 3]), margin=np.array([4.0, 8.0]))
+    scale_value(ledger, np.array([1.0, 1.3]))
+    # account 1: 2000 x 1.3 = 2600; its upsell 20 x 1.3 = 26, margin 8 x 1.3 = 10.4
+    assert ledger.contracts["value"] == approx([1000.0, 2600.0])
+    ex = ledger.inv.arrays()
+    assert ex["amount"].tolist() == approx([10.0, 26.0])
+    assert ex["margin"].tolist() == approx([4.0, 10.4])
+    assert ex["account"].tolist() == [0, 1]

@@ -55,3 +55,28 @@ def test_the_same_seed_gives_the_same_tables_and_another_does_not(small):
     other, _ = generate(SynthConfig(accounts=20, seed=4))
     assert all(tables[n].equals(again[n]) for n in tables)
     assert not all(tables[n].equals(other[n]) for n in tables)
+
+
+# -- the value of referred accounts: a known multiplier, recorded in the truth ------------
+def test_referred_accounts_money_is_the_multiplier_times_and_nothing_else_moves(small,
+                                                                                monkeypatch):
+    import numpy as np
+
+    from kamlib.data.synth import simulate
+
+    tables, truth, _ = small
+    assert truth["value"]["referred_multiplier"] == 1.3
+    monkeypatch.setattr(simulate, "REFERRED_VALUE", 1.0)
+    plain, _ = generate(SynthConfig(accounts=20, seed=3))
+    acc = tables["accounts"].to_pandas()
+    ref = set(acc.account_id[acc.referred_by.notna() | (acc.acquisition_channel == "referral")])
+    assert ref  # seed 3 has referred accounts
+    for name, col in (("contracts", "annual_value"), ("invoices", "amount")):
+        a, b = tables[name].to_pandas(), plain[name].to_pandas()
+        is_ref = a.account_id.isin(ref)
+        # referred: 1.3 x the plain value (rounded to cents); the others unchanged
+        assert np.allclose(a[col][is_ref], 1.3 * b[col][is_ref], atol=0.02), name
+        assert a[col][~is_ref].equals(b[col][~is_ref]), name
+    for name in tables:  # every other table is the same
+        if name not in ("contracts", "invoices"):
+            assert tables[name].equals(plain[name]), name
