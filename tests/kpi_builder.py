@@ -20,7 +20,7 @@ valid rows:
 >>> ds.contract("A1", "2025-01-01", "2026-12-31", 100)
 'C1'
 >>> sorted(ds.rows)[:3]
-['account_managers', 'accounts', 'assignments']
+['account_managers', 'accounts', 'acquisition_costs']
 """
 
 from __future__ import annotations

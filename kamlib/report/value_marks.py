@@ -41,7 +41,7 @@ KAM_TOP = 5
 ATTRIBUTE_COLUMNS = ("industry", "region", "acquisition_channel", "referred_by")
 _DAYS_PER_YEAR = 365.25
 _TOP_COLUMNS = ["rank", "account_id", "name", "segment", "kam_id", "kam_name", "clv", "clv_low",
-                "clv_high", "margin", "tenure_years", "churn_next_year"]
+                "clv_high", "margin", "tenure_years", "churn_next_year", "next_renewal_on"]
 
 
 @dataclass
@@ -70,7 +70,8 @@ def account_attributes(data) -> pd.DataFrame:
 def most_valuable(view: pd.DataFrame, clv: pd.DataFrame | None) -> pd.DataFrame:
     """The current accounts with a lifetime value, largest first, ranked for the company
     (``rank``), with CLV and its interval, trailing 12-month margin, tenure in years,
-    churn risk within 12 months and owner; empty without a churn model."""
+    churn risk within 12 months with the next renewal (when customers mostly leave) and
+    owner; empty without a churn model."""
     if clv is None or len(clv) == 0 or "clv" not in view or view["clv"].isna().all():
         return pd.DataFrame(columns=_TOP_COLUMNS)
     extra = clv[["account_id", *[c for c in ("margin", "tenure") if c in clv]]]
