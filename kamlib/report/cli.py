@@ -119,6 +119,20 @@ def validate(
         _fail(exc)
 
 
+#: the width of a table printed into a file or a pipe, where nothing wraps it
+PIPE_WIDTH = 160
+
+
+def _print_wide(table: Table) -> None:
+    """Print ``table`` on stdout; into a file or a pipe (80 columns by default) at
+    :data:`PIPE_WIDTH`, so a long file name (``kam_sample.acquisition_costs``) stays on
+    one line and can be searched for."""
+    if out.is_terminal:
+        out.print(table)
+    else:  # a console's own width caps what it prints, so a wider one prints it
+        Console(file=out.file, width=max(out.width, PIPE_WIDTH)).print(table)
+
+
 def print_summary(vd) -> None:
     """Print the per-table summary and the row faults by rule."""
     t = Table(title=Text(f"Data contract check: {vd.source.location}"), title_justify="left")
@@ -128,7 +142,7 @@ def print_summary(vd) -> None:
     for r in vd.summary.itertuples():
         q = f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0"
         t.add_row(r.table, Text(r.file), f"{r.rows_read:,}", f"{r.rows_used:,}", q)
-    out.print(t)
+    _print_wide(t)
     ok = bool((vd.summary.rows_read == vd.summary.rows_used + vd.summary.rows_quarantined).all())
     out.print(f"rows read = rows used + rows quarantined: {'holds' if ok else 'BROKEN'} "
               "for every table")
@@ -140,7 +154,7 @@ def print_summary(vd) -> None:
             missing = r.first_row is None or r.first_row != r.first_row  # None or NaN
             first = "" if missing else f"row {int(r.first_row)}"
             f.add_row(Text(r.file), r.rule, f"{r.rows:,}", first, Text(r.detail))
-        out.print(f)
+        _print_wide(f)
     else:
         out.print("no row breaks the contract")
 

@@ -13,6 +13,7 @@ import pytest
 
 from kamlib.kpis.targets import judge
 from kamlib.present.figures import kpi_info
+from kamlib.present.scorecard import target_cell
 from kamlib.present.targets import goal
 
 pytestmark = pytest.mark.slow
@@ -88,7 +89,13 @@ def test_cards_and_scorecards_show_target_and_status(report):
     assert line("upsell_rate").startswith("Target 20.0 %: ") and line("upsell_rate") in summary
     card = _text(report / "kam" / "K001.html")
     for kpi in ("nps", "logo_churn_rate", "touchpoints_per_account"):
-        assert line(kpi, "kam", "K001") in card, kpi  # the manager's own targets
+        # the manager's own targets, in the scorecard's Target column: the target, and its
+        # status under it ("+50" and "within chance (10 short)")
+        r = _row(kpis, kpi, "kam", "K001")
+        cell = target_cell(r.value, r.target, r.status if isinstance(r.status, str) else "",
+                           kpi_info(kpi).kind)
+        assert cell["status"] and f'{cell["text"]}<span class="kam-move {cell["cls"]}">' \
+            f'{cell["status"]}</span>' in card, kpi
     assert line("nps") in card  # next to the company's
     assert 'class="kam-goal kam-' in card
     voice = _text(report / "customer_voice.html")
