@@ -72,7 +72,7 @@ def main() -> None:
             last[:] = [now, name]
 
         prof = cProfile.Profile() if args.cprofile else None
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with tempfile.TemporaryDirectory() as tmp:
             if prof:
                 prof.enable()
@@ -80,8 +80,8 @@ def main() -> None:
             if prof:
                 prof.disable()
         step("end")
-        total = time.perf_counter() - t0
-    print(f"build {q}: {total:.2f} s")
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"build {q}: {total:.2f} s wall, {cpu:.2f} s CPU (this process, all threads)")
     for name, s in steps[1:]:
         print(f"  {name:<22} {s:6.2f} s")
     print(f"ibis executions: {STATS['execute_n']}  execute total {STATS['execute_s']:.2f} s; "

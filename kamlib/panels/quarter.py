@@ -101,9 +101,20 @@ def contracts_frame(data) -> pd.DataFrame:
     return _CONTRACTS[data].copy()
 
 
+_SPELLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`spells_as_of` of each data set, by (day, grace days): the survival panel's
+covariates, its snapshot and the backtest ask for the same quarter ends again."""
+
+
 def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
-    """Customer spells as they stood on ``day`` (see :func:`kamlib.panels.customers.derive_spells`)."""
-    return derive_spells(contracts_frame(data), day, grace_days)
+    """Customer spells as they stood on ``day`` (see :func:`kamlib.panels.customers.derive_spells`).
+
+    Derived once per data set, day and grace (a copy is returned each time)."""
+    done = _SPELLS.setdefault(data, {})
+    key = (pd.Timestamp(day), int(grace_days))
+    if key not in done:
+        done[key] = derive_spells(contracts_frame(data), day, grace_days)
+    return done[key].copy()
 
 
 def contract_state(data, quarter: Quarter | str, settings: Settings) -> ContractState:

@@ -299,3 +299,15 @@ def test_property_the_batch_equals_one_query_per_quarter(touches, labels):
         for q in qs:
             pd.testing.assert_frame_equal(got[q], panels.interaction_panel(data, q),
                                           check_exact=True)
+
+
+def test_spells_are_derived_once_per_day_and_grace(sample_data, monkeypatch):
+    day = date(2024, 3, 31)
+    first = panels.spells_as_of(sample_data, day, 30)
+    other = panels.spells_as_of(sample_data, day, 0)  # another grace: derived anew
+    monkeypatch.setattr(panels, "derive_spells", lambda *a: pytest.fail("derived again"))
+    pd.testing.assert_frame_equal(first, panels.spells_as_of(sample_data, day, 30))
+    pd.testing.assert_frame_equal(other, panels.spells_as_of(sample_data, day, 0))
+    again = panels.spells_as_of(sample_data, day, 30)
+    again.loc[0, "churned"] = not again.loc[0, "churned"]  # a copy: others unaffected
+    assert panels.spells_as_of(sample_data, day, 30).loc[0, "churned"] == first.loc[0, "churned"]
