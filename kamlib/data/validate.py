@@ -52,7 +52,13 @@ from kamlib.data.contract import (
 from kamlib.data.sources import Source, engine_errors, fetch, mask_url
 from kamlib.errors import ContractError, SourceError, StrictModeError
 
-__all__ = ["ValidatedData", "describe", "has_value", "parse", "text", "validate"]
+__all__ = ["READ_ONCE", "ValidatedData", "describe", "has_value", "parse", "text", "validate"]
+
+READ_ONCE = frozenset({"accounts", "account_managers", "assignments", "contracts", "prospects",
+                       "targets"})
+"""The small tables (a row per account, manager, contract, prospect or target) that
+:meth:`ValidatedData.frame` reads from the engine once and then copies: the quarter's
+panels ask for them again and again. Event tables are read anew each time."""
 
 # Names of the columns the checks add. A column outside the contract is carried
 # through the checks under a positional name (``_extra_0``, ...) and gets its own
@@ -216,6 +222,7 @@ class ValidatedData:
     summary: pd.DataFrame
     faults: pd.DataFrame
     _checked: dict[str, object] = field(default_factory=dict, repr=False)
+    _read: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def con(self):
@@ -253,8 +260,14 @@ class ValidatedData:
         return out
 
     def frame(self, name: str) -> pd.DataFrame:
-        """Used rows of a (small) table as pandas; prefer :meth:`table` for event tables."""
-        return fetch(self.table(name), by=TABLES[name].key or None)
+        """Used rows of a (small) table as pandas; prefer :meth:`table` for event tables.
+
+        The tables of :data:`READ_ONCE` are read once; each call gets its own copy."""
+        if name not in READ_ONCE:
+            return fetch(self.table(name), by=TABLES[name].key or None)
+        if name not in self._read:
+            self._read[name] = fetch(self.table(name), by=TABLES[name].key or None)
+        return self._read[name].copy()
 
     def quarantine(self, name: str) -> pd.DataFrame:
         """The rows of a table set aside, with their raw values, rule and row.

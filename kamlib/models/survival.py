@@ -96,9 +96,10 @@ def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.Da
     else:
         emp4 = pd.DataFrame(columns=["kam_id", "answers", "score_sum", "qi"])
     acc = data.frame("accounts")
+    ips = panels.interaction_panels(data, quarters)  # all quarters in one batch of queries
     for q, qi in zip(quarters, qis, strict=True):
         owners = panels.owners_on(data, acc, q.end)
-        ip = panels.interaction_panel(data, q)
+        ip = ips[q]
         spell_start = _spell_starts(data, q, settings)
         gaps = panels.contact_gaps(spell_start, ip, q)
         f = gaps[["account_id", "max_gap_days", "touches", "inbound"]].copy()

@@ -324,3 +324,26 @@ def test_used_rows_are_closed_under_their_references(tmp_path):
         owner = dict(zip(c.contract_id, c.account_id, strict=True))
         renewals = c[c.renewal_of.notna()]
         assert (renewals.renewal_of.map(owner) == renewals.account_id).all(), case
+
+
+def test_small_tables_are_read_once_and_copied(tmp_path):
+    from kpi_builder import DataSet
+
+    from kamlib.data.validate import READ_ONCE
+
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    ds.touch("A", "2026-07-05T09:00:00")
+    with ds.load(tmp_path) as data:
+        first = data.frame("accounts")
+        touches = data.frame("interactions")
+        tables = data.tables
+        data.tables = {}  # a table read from the engine now would fail
+        again = data.frame("accounts")
+        pd.testing.assert_frame_equal(first, again)
+        again.loc[0, "kam_id"] = "changed"  # a copy: the next caller is not affected
+        assert data.frame("accounts").loc[0, "kam_id"] != "changed"
+        with pytest.raises(KeyError):  # an event table is read anew each time
+            data.frame("interactions")
+        data.tables = tables
+    assert "accounts" in READ_ONCE and "interactions" not in READ_ONCE and len(touches) == 1

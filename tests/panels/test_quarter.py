@@ -231,3 +231,83 @@ def test_contracts_are_read_once_per_data_set(sample_data, monkeypatch):
     pd.testing.assert_frame_equal(first, again)
     again.loc[0, "annual_value"] = -1.0  # a copy: the next caller is not affected
     assert contracts_frame(sample_data).loc[0, "annual_value"] != -1.0
+
+
+# =========================================================================== interactions, batched
+def test_interaction_panels_give_each_quarter_its_panel(touch_data):
+    q2, q4 = Quarter("2026Q2", 1), Quarter("2026Q4", 1)
+    got = panels.interaction_panels(touch_data, [q4, Q3, q2])  # any order
+    assert list(got) == [q4, Q3, q2]
+    a2, a3, a4 = (got[q].set_index("account_id").loc["A"] for q in (q2, Q3, q4))
+    # Q2: one touch (06-20), nothing before it, one touch day: no inner gap
+    assert (a2.touches, a2.first_day, a2.last_day) == (1, pd.Timestamp("2026-06-20"),
+                                                       pd.Timestamp("2026-06-20"))
+    assert pd.isna(a2.prev_day) and pd.isna(a2.inner_gap)
+    # Q3 as one quarter alone: 4 touches, gaps 20 and 47 days, the last touch before 06-20
+    assert (a3.touches, a3.inbound, a3.inner_gap, a3.prev_day) == (
+        4, 1, 47, pd.Timestamp("2026-06-20"))
+    # Q4: 10-02 only; the last touch before it is Q3's 09-10 (not Q2's 06-20)
+    assert (a4.touches, a4.prev_day) == (1, pd.Timestamp("2026-09-10"))
+
+
+def test_interaction_panels_equal_the_panels_of_one_quarter(touch_data, sample_data):
+    """The batch must give what :func:`interaction_panel` gives, quarter by quarter,
+    dtypes and all, for quarters with touches, without, and apart from each other."""
+    cases = [(touch_data, ["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q2"]),
+             (sample_data, ["2020Q4", "2021Q1", "2023Q2", "2024Q3", "2024Q4", "2026Q3",
+                            "2027Q1"])]
+    for data, labels in cases:
+        qs = [Quarter(q, 1) for q in labels]
+        got = panels.interaction_panels(data, qs)
+        for q in qs:
+            pd.testing.assert_frame_equal(got[q], panels.interaction_panel(data, q),
+                                          check_exact=True)
+
+
+def test_interaction_panels_are_built_once_per_data_set(touch_data, monkeypatch):
+    q1 = Quarter("2025Q1", 1)
+    first = panels.interaction_panels(touch_data, [q1, Q3])
+    monkeypatch.setattr(type(touch_data), "table",
+                        lambda self, name: pytest.fail(f"queried {name} again"))
+    again = panels.interaction_panels(touch_data, [Q3, q1])
+    for q in (q1, Q3):
+        pd.testing.assert_frame_equal(first[q], again[q])
+    again[Q3].loc[0, "touches"] = -1  # a copy: the next caller is not affected
+    assert panels.interaction_panels(touch_data, [Q3])[Q3].loc[0, "touches"] != -1
+
+
+_DAYS = st.integers(min_value=0, max_value=400)  # days from 2025-10-01 (2025Q4 .. 2026Q4)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), _DAYS, st.integers(0, 23),
+                          st.booleans()), min_size=1, max_size=14),
+       st.sets(st.sampled_from(["2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4",
+                                "2027Q1"]), min_size=1))
+def test_property_the_batch_equals_one_query_per_quarter(touches, labels):
+    import tempfile
+
+    ds = DataSet()
+    for acc in "ABC":
+        ds.contract(acc, "2025-01-01", "2027-12-31")
+    for acc, day, hour, inbound in touches:
+        at = date(2025, 10, 1) + timedelta(days=day)
+        ds.touch(acc, f"{at.isoformat()}T{hour:02d}:00:00", "inbound" if inbound else "outbound")
+    qs = [Quarter(q, 1) for q in sorted(labels)]
+    with tempfile.TemporaryDirectory() as tmp, ds.load(tmp) as data:
+        got = panels.interaction_panels(data, qs)
+        for q in qs:
+            pd.testing.assert_frame_equal(got[q], panels.interaction_panel(data, q),
+                                          check_exact=True)
+
+
+def test_spells_are_derived_once_per_day_and_grace(sample_data, monkeypatch):
+    day = date(2024, 3, 31)
+    first = panels.spells_as_of(sample_data, day, 30)
+    other = panels.spells_as_of(sample_data, day, 0)  # another grace: derived anew
+    monkeypatch.setattr(panels, "derive_spells", lambda *a: pytest.fail("derived again"))
+    pd.testing.assert_frame_equal(first, panels.spells_as_of(sample_data, day, 30))
+    pd.testing.assert_frame_equal(other, panels.spells_as_of(sample_data, day, 0))
+    again = panels.spells_as_of(sample_data, day, 30)
+    again.loc[0, "churned"] = not again.loc[0, "churned"]  # a copy: others unaffected
+    assert panels.spells_as_of(sample_data, day, 30).loc[0, "churned"] == first.loc[0, "churned"]
