@@ -130,6 +130,23 @@ def _test(changes: pd.DataFrame | None, kpi: str, kam_id: str,
     return t.iloc[0].to_dict() if len(t) else None
 
 
+def _mine(frame: pd.DataFrame | None, items: list[str], kam_id: str) -> pd.DataFrame | None:
+    """The rows of ``frame`` about ``items`` for manager ``kam_id`` or the whole company.
+
+    >>> f = pd.DataFrame({"kpi": ["nps", "nps", "nps", "nrr"], "grain": "kam",
+    ...                   "group": ["K1", "K2", "K1", "K1"]})
+    >>> _mine(f, ["nps"], "K1").index.tolist()
+    [0, 2]
+    """
+    if frame is None or len(frame) == 0 or not {"kpi", "grain", "group"} <= set(frame.columns):
+        return frame
+    group = frame["group"].astype(str)
+    keep = frame["kpi"].isin(items) & (
+        ((frame["grain"] == "kam") & (group == str(kam_id)))
+        | ((frame["grain"] == "company") & (group == "all")))
+    return frame[keep]
+
+
 def _latest(kpis: pd.DataFrame, history: pd.DataFrame | None, kpi: str, grain: str,
             group: str, quarter: Any, period: Any) -> dict:
     """A group's figure of the quarter, or its latest within 12 months with ``history``."""
@@ -191,6 +208,11 @@ def scorecard_kpis(kpis: pd.DataFrame, items: Iterable[str], kam_id: str, name: 
     (True, True, True)
     """
     quarter = quarter_of(kpis, period)
+    items = list(items)
+    # every lookup below is of these KPIs, for this manager or the company: narrow the
+    # (long, many-manager) tables once instead of scanning them in each lookup
+    kpis, history, earlier, changes = (_mine(f, items, kam_id)
+                                       for f in (kpis, history, earlier, changes))
     shown = [(v, k, f"{header}, {shift_quarter(quarter, -k)}" if quarter else header)
              for v, k, header in VERSUS]
     tags: list[str] = []

@@ -60,7 +60,7 @@ from kamlib.report.facts import (
 from kamlib.report.pages import page_results
 from kamlib.report.value_marks import ValueFactorFacts, account_attributes  # most valuable
 
-__all__ = ["Bundle", "build", "code_hash", "open_bundle"]
+__all__ = ["Bundle", "build", "code_hash", "load_once", "open_bundle"]
 
 log = logging.getLogger(__name__)
 
@@ -509,6 +509,48 @@ def _row_counts(url: str) -> list[tuple[str, int]]:
     return row_counts(url)
 
 
+#: the bundle this process read last, by its folder and the files' stamps
+_LOADED: dict[tuple, Bundle] = {}
+
+
+def _stamp(folder: Path) -> tuple:
+    """The folder and every file's name, size and modification time: any rewrite of
+    the bundle (``b.save``) changes it."""
+    folder = folder.resolve()
+    files = sorted((p.name, st.st_size, st.st_mtime_ns)
+                   for p in folder.iterdir() if p.is_file() for st in [p.stat()])
+    return (str(folder), tuple(files))
+
+
+def load_once(folder: str | Path) -> Bundle:
+    """:meth:`Bundle.load`, read once per process: ``kam report`` runs many notebooks in
+    one kernel, and each opens the same bundle. Each call gets its own copy (frames and
+    results copied), so a notebook that changes what it was given cannot change what the
+    next one reads; a rewritten bundle is read again.
+
+    >>> import tempfile
+    >>> from kamlib.periods import Quarter
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = Bundle(quarter=Quarter("2026Q3"), settings=Settings(), as_of=date(2026, 9, 30),
+    ...            kpis=pd.DataFrame({"kpi": ["nps"]})).save(d)
+    >>> a, b = load_once(d), load_once(d)
+    >>> a is b, a.kpis.equals(b.kpis), a.kpis is b.kpis
+    (False, True, False)
+    """
+    import copy
+
+    key = _stamp(Path(folder))
+    if key not in _LOADED:
+        _LOADED.clear()  # one bundle at a time: a run reads one
+        _LOADED[key] = Bundle.load(folder)
+    b = _LOADED[key]
+    frames = set(Bundle.frame_names())
+    return replace(b, **{f.name: (getattr(b, f.name).copy() if f.name in frames
+                                  and getattr(b, f.name) is not None
+                                  else copy.deepcopy(getattr(b, f.name)))
+                         for f in fields(Bundle) if f.init})
+
+
 def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | None = None
                 ) -> Bundle:
     """The bundle for a notebook: read ``cache`` when given, else build one now.
@@ -527,7 +569,7 @@ def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | N
 
     data = data or default_data()
     if cache and (Path(cache) / "meta.json").exists():
-        return Bundle.load(cache)
+        return load_once(cache)
     import shutil
     import tempfile
 

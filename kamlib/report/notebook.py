@@ -9,7 +9,7 @@ cell that raised it, so an analyst reading an executed notebook sees it. Depreca
 warnings, meant for developers, stay hidden.
 
 Warnings never reach the report's HTML pages: a warning is a ``stderr`` output of its
-cell, and the export (:func:`kamlib.report.render.export_html`) drops ``stderr``
+cell, and the export (:func:`kamlib.report.notebook_page.export_html`) drops ``stderr``
 outputs, while the executed notebooks kept next to the pages keep them.
 """
 

@@ -32,6 +32,7 @@ executed notebooks name the data as :func:`kamlib.data.sources.display_name` doe
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -59,12 +60,13 @@ from kamlib.report import bundle as bundle_mod
 from kamlib.report import pdf as pdf_mod
 from kamlib.report import runner
 from kamlib.report.account_pages import write_account_pages
-from kamlib.report.html import notebook_html, quarter_index, root_index
+from kamlib.report.html import quarter_index, root_index
+from kamlib.report.notebook_page import finish_page
 from kamlib.report.output import write_csv, write_quarantine, write_text
 from kamlib.report.pages import link_pages
 from kamlib.report.paths import file_names
 
-__all__ = ["DEFAULT_WAIT", "NAV_LINKS", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "clean_notebook", "export_html", "fingerprints", "render", "write_root_index"]
+__all__ = ["DEFAULT_WAIT", "NAV_LINKS", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "fingerprints", "render", "write_root_index"]
 
 THEMES = (
     ("executive_summary", "Executive summary"),
@@ -152,45 +154,6 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[pkg] = "not installed"
     return out
-
-
-def _cell_prefix(name: str) -> str:
-    """A page name as the stem of nbformat cell ids (``[a-zA-Z0-9-_]``, 64 at most)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:56]
-
-
-def clean_notebook(path: Path, name: str, parameters: dict | None = None) -> None:
-    """Strip papermill and execution metadata and give cells stable ids, in place.
-
-    ``parameters`` replace the ones papermill injected (what the published notebook
-    shows instead of the paths the run used).
-    """
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    nb.metadata.pop("papermill", None)
-    nb.metadata.pop("widgets", None)
-    prefix = _cell_prefix(name)
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"{prefix}-{i}"
-        if parameters is not None and "injected-parameters" in cell.metadata.get("tags", []):
-            from papermill.translators import translate_parameters
-
-            cell.source = translate_parameters("python", "python", parameters, "Parameters")
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.execution_count = None
-            for o in cell.outputs:
-                if "execution_count" in o:
-                    o.execution_count = None
-    nbformat.write(nb, path)
-
-
-def export_html(nb_path: Path, out: Path, title: str, quarter: str, nav: list[tuple[str, str]],
-                footer: str, home: str) -> None:
-    """HTML of an executed notebook: inputs hidden, images embedded, house template, TOC."""
-    out.write_text(notebook_html(nb_path, title, quarter, nav, footer, home), encoding="utf-8")
 
 
 def write_root_index(out: Path) -> None:
@@ -437,12 +400,24 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         pages.append(Page(f"{SCORECARD}_{stems[k]}", str(names.get(k, k)),
                           f"notebooks/kam/{stems[k]}.ipynb", f"kam/{stems[k]}.html",
                           {**base, "kam_id": k}, kam_id=k))
+    rev = _revision()
+    footer = (f"Data: {label} · as of {q.end.isoformat()} · kamlib {__version__} · "
+              f"revision {rev[:12]}")
+    nav = [("index.html", "Overview")] + [(f"{n}.html", t) for n, t in THEMES]
+    nav += NAV_LINKS  # -- links: scorecards, accounts and every quarter one click away
     for pg in pages:
         src = notebooks / (f"{SCORECARD}.ipynb" if pg.kam_id is not None
                            else f"{pg.name}.ipynb")
+        depth = "../" if pg.html.startswith("kam/") else ""
+        nb_path = str(_inside(staging, staging / pg.notebook))
+        # the worker that ran the notebook cleans it and exports its page
+        after = functools.partial(
+            finish_page, nb_path, str(_inside(staging, staging / pg.html)), pg.name,
+            {**shown, **({"kam_id": pg.kam_id} if pg.kam_id else {})}, pg.title, str(q),
+            [(depth + h, t) for h, t in nav], footer, depth + "../index.html")
         # the kernels work in the caller's folder (never inside an installed package)
-        tasks.append(runner.Task(pg.name, str(src), str(_inside(staging, staging / pg.notebook)),
-                                 pg.parameters, os.getcwd()))
+        tasks.append(runner.Task(pg.name, str(src), nb_path, pg.parameters, os.getcwd(),
+                                 after=after))
     done = [0]
 
     def tick(o):
@@ -466,20 +441,6 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
                    f"notebook is kept in {failed_dir}; the previous report was not changed")
         raise ReportError(msg)
 
-    step("exporting HTML", 0, len(pages))
-    rev = _revision()
-    footer = (f"Data: {label} · as of {q.end.isoformat()} · kamlib {__version__} · "
-              f"revision {rev[:12]}")
-    nav = [("index.html", "Overview")] + [(f"{n}.html", t) for n, t in THEMES]
-    nav += NAV_LINKS  # -- links: scorecards, accounts and every quarter one click away
-    for i, pg in enumerate(pages):
-        nbp = staging / pg.notebook
-        clean_notebook(nbp, pg.name, {**shown, **({"kam_id": pg.kam_id} if pg.kam_id else {})})
-        depth = "../" if pg.html.startswith("kam/") else ""
-        (staging / pg.html).parent.mkdir(parents=True, exist_ok=True)
-        export_html(nbp, _inside(staging, staging / pg.html), pg.title, str(q),
-                    [(depth + h, t) for h, t in nav], footer, depth + "../index.html")
-        step("exporting HTML", i + 1, len(pages))
     # -- account pages: one page per current account, from one template (no notebook)
     def pages_written(i: int, n: int) -> None:
         if i == n or i % 50 == 0:

@@ -67,6 +67,8 @@ class Task:
     output_path: str
     parameters: dict = field(default_factory=dict)
     cwd: str = ""
+    #: run in the worker once the notebook has run (e.g. export its page); picklable
+    after: Callable[[], None] | None = None
 
 
 @dataclass
@@ -136,6 +138,8 @@ def _run(task: Task, kernel_name: str | None, timeout: int) -> Outcome:
                             kernel_name=kernel_name or THIS_PYTHON, engine_name="kam-reuse",
                             cwd=task.cwd or None, progress_bar=False,
                             request_save_on_cell_execute=False, execution_timeout=timeout)
+        if task.after is not None:
+            task.after()
         return Outcome(task.name, task.output_path, True)
     except PapermillExecutionError as exc:
         index, src = _failed_cell(task.output_path)

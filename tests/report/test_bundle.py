@@ -76,6 +76,26 @@ def test_a_bundle_reads_back_as_it_was_saved(tmp_path):
     assert not (tmp_path / "model_summary.parquet").exists()
 
 
+def test_a_bundle_read_once_is_the_one_saved_and_each_reader_gets_its_own_copy(tmp_path):
+    import pandas as pd
+
+    b = small_bundle()
+    b.save(tmp_path)
+    first = bundle.load_once(tmp_path)
+    for name in ("window", "mentions", "comparisons", "churn_model", "lifetime"):
+        assert getattr(first, name) == getattr(b, name), name
+    pd.testing.assert_frame_equal(first.kpis, bundle.Bundle.load(tmp_path).kpis)
+    # a notebook that changes what it was given does not change what the next one reads
+    first.kpis.loc[:, "value"] = -1.0
+    first.comparisons.clear()
+    second = bundle.load_once(tmp_path)
+    pd.testing.assert_frame_equal(second.kpis, b.kpis)
+    assert second.comparisons == b.comparisons
+    # a bundle saved again (kam report --kam rewrites it) is read again
+    dataclasses.replace(b, kpis=b.kpis.head(1)).save(tmp_path)
+    assert len(bundle.load_once(tmp_path).kpis) == 1
+
+
 def test_the_bundle_lists_its_quarter_and_frames():
     b = small_bundle()
     text = repr(b)
