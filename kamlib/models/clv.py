@@ -30,8 +30,9 @@ __all__ = ["DRAW_CHUNK_ACCOUNTS", "NAIVE_LIFETIME_CAP_YEARS", "account_clv", "cl
            "trailing_churn_rate", "value_at_risk_by"]
 
 #: accounts whose CLV draws are held at once by :func:`model_clv_interval`: the block is
-#: draws x accounts x years float64, 80 MB for 1,000 draws and 10 years
-DRAW_CHUNK_ACCOUNTS = 1000
+#: draws x accounts x years float64, 40 MB for 1,000 draws and 10 years (two such arrays
+#: live at a time)
+DRAW_CHUNK_ACCOUNTS = 500
 
 
 def clv_values(margin: np.ndarray, survival: np.ndarray, discount_rate: float) -> np.ndarray:
@@ -62,7 +63,9 @@ def clv_interval(margin: np.ndarray, survival_draws: np.ndarray, discount_rate: 
     # over the years of each (draw, row), so equal bit for bit to one draw at a time
     m = np.clip(np.asarray(margin, float), 0, None)
     disc = (1 + discount_rate) ** -np.arange(1, d.shape[2] + 1)
-    values = m[None, :] * (np.clip(d, 0, 1) * disc).sum(axis=2)
+    weighted = np.clip(d, 0, 1)
+    weighted *= disc  # in place: one array of the draws' size at a time
+    values = m[None, :] * weighted.sum(axis=2)
     tail = (1 - level) / 2
     return (np.quantile(values, tail, axis=0), np.quantile(values, 1 - tail, axis=0))
 
