@@ -23,7 +23,7 @@ from what was known before the risk period:
 from __future__ import annotations
 
 import weakref
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -49,9 +49,6 @@ _CONTACTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 of contact gaps, touches and owner (the per-quarter loop of :func:`covariates`). The
 survival panels of this quarter, of the previous one and of the backtest, and their
 snapshots, ask for the same quarters again."""
-_MONTHLY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Per data set, by (table, as_of): the :mod:`kamlib.panels.monthly` frames
-:func:`covariates` reads (a panel up to q and the snapshot of q - 1 read the same)."""
 _FITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 """Per data set, by (quarter label, its start month, Settings, penalizer):
 :func:`fit_churn_model`'s model and panel."""
@@ -84,21 +81,6 @@ def _rolling4(frame: pd.DataFrame, key: str, cols: list[str], quarters: list[int
 
 
 # --------------------------------------------------------------------------- panel
-_MONTHLY_READERS = {"nps_responses": monthly.monthly_responses,
-                    "invoices": monthly.monthly_revenue,
-                    "sla_checks": monthly.monthly_sla,
-                    "employee_surveys": monthly.monthly_enps}
-
-
-def _monthly(data, table: str, as_of: date) -> pd.DataFrame:
-    """The monthly frame of ``table`` up to ``as_of``, read once per data set (a copy)."""
-    done = _MONTHLY.setdefault(data, {})
-    key = (table, pd.Timestamp(as_of))
-    if key not in done:
-        done[key] = _MONTHLY_READERS[table](data, as_of)
-    return done[key].copy()
-
-
 def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.DataFrame:
     """Per account and quarter: the covariates measured on that quarter."""
     if not quarters:
@@ -107,22 +89,22 @@ def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.Da
     quarters = [as_quarter(q, sm) for q in quarters]
     last = max(quarters).end
     qis = [_qidx(q) for q in quarters]
-    resp = _monthly(data, "nps_responses", last)
+    resp = monthly.monthly_responses(data, last)
     resp["qi"] = _quarter_index(resp.ym, sm)
     nps = _rolling4(resp, "account_id", ["answers", "score_sum"], qis)
-    rev = _monthly(data, "invoices", last)
+    rev = monthly.monthly_revenue(data, last)
     rev["qi"] = _quarter_index(rev.ym, sm)
     rev_now = _rolling4(rev, "account_id", ["revenue"], qis)
     rev_before = _rolling4(rev, "account_id", ["revenue"], [q - 4 for q in qis])
     rev_before["qi"] += 4
     if data.has("sla_checks"):
-        sla = _monthly(data, "sla_checks", last)
+        sla = monthly.monthly_sla(data, last)
         sla["qi"] = _quarter_index(sla.ym, sm)
         sla4 = _rolling4(sla, "account_id", ["checks", "met"], qis)
     else:
         sla4 = pd.DataFrame(columns=["account_id", "checks", "met", "qi"])
     if data.has("employee_surveys"):
-        emp = _monthly(data, "employee_surveys", last)
+        emp = monthly.monthly_enps(data, last)
         emp["qi"] = _quarter_index(emp.ym, sm)
         emp4 = _rolling4(emp, "kam_id", ["answers", "score_sum"], qis)
     else:

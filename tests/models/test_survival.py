@@ -80,7 +80,7 @@ def test_predictions_are_sane(fitted, sample_data):
 # --------------------------------------------------------------------------- caches
 def _forget(data) -> None:
     """Drop what the churn models of ``data`` keep, so the next call computes afresh."""
-    for cache in (survival._CONTACTS, survival._MONTHLY, survival._FITS, survival._SNAPSHOTS):
+    for cache in (survival._CONTACTS, survival._FITS, survival._SNAPSHOTS):
         cache.pop(data, None)
 
 
@@ -177,7 +177,6 @@ def test_the_caches_go_with_the_data(sample_dir):
     with validate(open_source(sample_dir)) as vd:
         survival.snapshot(vd, Quarter("2026Q3", 1), Settings())
         assert vd in survival._SNAPSHOTS and vd in survival._CONTACTS
-        assert vd in survival._MONTHLY
         ref = weakref.ref(vd)
     del vd
     gc.collect()
