@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from kamlib.models import clv, survival
@@ -84,11 +83,11 @@ def fit_survival(p: KpiPeriod) -> SurvivalFit:
     risk = survival.predict_risk(model, snap, quarter_days=days, horizon_years=s.horizon_years)
     f = clv.account_clv(p.data, p.quarter, s, risk)
     # each account's CLV interval: the hazard ratios' uncertainty carried through
-    years = 365.25 * np.arange(1, s.horizon_years + 1)
-    draws = model.survival_draws(snap, "tenure", years,
-                                 model.coefficient_draws(s.bootstrap_draws, s.seed))
-    f["clv_low"], f["clv_high"] = clv.clv_interval(f.margin.to_numpy(), draws, s.discount_rate,
-                                                   s.confidence_level)
+    # (the draws a block of accounts at a time: memory bounded whatever the book's size)
+    coefficients = model.coefficient_draws(s.bootstrap_draws, s.seed)
+    f["clv_low"], f["clv_high"] = clv.model_clv_interval(
+        model, snap, "tenure", f.margin.to_numpy(), coefficients, s.discount_rate,
+        s.horizon_years, s.confidence_level)
     f = f.drop(columns=["segment"]).merge(
         p.attribution[["account_id", "segment", "kam_id"]], on="account_id", how="left")
     return SurvivalFit(model=model, panel=panel, risk=risk, clv=f)

@@ -213,6 +213,41 @@ class ChurnModel(Model):
         ph = np.exp(np.asarray(coefficients, float) @ x.T)  # draws x rows
         return np.exp(-ph[:, :, None] * dh[None, :, :])
 
+    def survival_draw_chunks(self, df: pd.DataFrame, tenure_col: str, horizons: np.ndarray,
+                             coefficients: np.ndarray, chunk: int):
+        """:meth:`survival_draws` a block of at most ``chunk`` rows at a time: yields
+        ``(rows, block)`` with ``rows`` a slice of ``df``'s positions and ``block`` the
+        array draws x len(rows) x horizons, equal bit for bit to
+        ``survival_draws(...)[:, rows, :]``, so the memory it needs is bounded by
+        ``chunk`` whatever the number of rows.
+
+        Every block uses the same draws. The risk scores ``exp(coefficients @ x.T)``
+        (draws x rows, a tenth of the full array for ten horizons) are computed for
+        all rows at once, as :meth:`survival_draws` does: a BLAS product of a block
+        can differ from the same entries of the whole product in the last bit.
+
+        >>> import numpy as np, pandas as pd
+        >>> m = ChurnModel(penalizer=0.1).fit(pd.DataFrame(
+        ...     {"t": [1.0, 2, 3, 4, 5], "e": [1, 0, 1, 1, 0], "x": [0.0, 1, 1, 0, 1]}), "t", "e")
+        >>> rows = pd.DataFrame({"t": [0.0, 1, 2], "x": [0.0, 1, 1]})
+        >>> c = m.coefficient_draws(5, seed=1)
+        >>> [(r.start, b.shape) for r, b in m.survival_draw_chunks(rows, "t", np.r_[1.0], c, 2)]
+        [(0, (5, 2, 1)), (2, (5, 1, 1))]
+        """
+        self.check_fitted()
+        if chunk < 1:
+            raise ValueError(f"chunk must be at least 1, got {chunk}")
+        t = df[tenure_col].to_numpy(float)[:, None]
+        hz = np.asarray(horizons, float)[None, :]
+        dh = self.cumulative_hazard(t + hz) - self.cumulative_hazard(t)
+        x = df[self.covariates_].astype(float).to_numpy() - self.model_._norm_mean.to_numpy()
+        ph = np.asarray(coefficients, float) @ x.T  # draws x rows, as survival_draws
+        np.exp(ph, out=ph)
+        for i in range(0, len(df), chunk):
+            rows = slice(i, min(i + chunk, len(df)))
+            block = -ph[:, rows, None] * dh[None, rows, :]
+            yield rows, np.exp(block, out=block)
+
     def _breslow(self, df: pd.DataFrame) -> pd.Series:
         """Breslow baseline cumulative hazard with proper risk sets under late entry.
 

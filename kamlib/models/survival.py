@@ -22,6 +22,7 @@ from what was known before the risk period:
 
 from __future__ import annotations
 
+import weakref
 from datetime import timedelta
 
 import numpy as np
@@ -33,12 +34,26 @@ from kamlib.models.sbg import ShiftedBetaGeometric  # the contractual cohort mod
 from kamlib.panels import monthly
 from kamlib.panels import quarter as panels
 from kamlib.panels.coverage import first_interaction
-from kamlib.panels.customers import customers_on, derive_spells
+from kamlib.panels.customers import customers_on
 from kamlib.periods import Quarter, as_quarter
 
 __all__ = ["COVARIATES", "ShiftedBetaGeometric", "covariates", "survival_panel", "snapshot",
            "align", "predict_risk", "fit_churn_model", "km_table", "km_by", "spells_for_km",
            "cohort_survivors", "cohort_table", "fill_covariates", "model_columns"]
+
+# What a data set's churn models share, kept per data object (weakly: gone with it) and
+# keyed on every argument that changes the result. The tables of a validated data set do
+# not change after validation, so an entry can never go stale while the data lives.
+_CONTACTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Per data set, by (quarter label, its start month, grace days): the quarter's rows
+of contact gaps, touches and owner (the per-quarter loop of :func:`covariates`). The
+survival panels of this quarter, of the previous one and of the backtest, and their
+snapshots, ask for the same quarters again."""
+_FITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Per data set, by (quarter label, its start month, Settings, penalizer):
+:func:`fit_churn_model`'s model and panel."""
+_SNAPSHOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Per data set, by (quarter label, its start month, Settings): :func:`snapshot`'s frame."""
 
 COVARIATES = ["recent_nps", "gap_30d", "inbound_share", "sla_compliance", "kam_satisfaction",
               "revenue_trend"]
@@ -82,7 +97,6 @@ def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.Da
     rev_now = _rolling4(rev, "account_id", ["revenue"], qis)
     rev_before = _rolling4(rev, "account_id", ["revenue"], [q - 4 for q in qis])
     rev_before["qi"] += 4
-    rows = []
     if data.has("sla_checks"):
         sla = monthly.monthly_sla(data, last)
         sla["qi"] = _quarter_index(sla.ym, sm)
@@ -95,17 +109,8 @@ def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.Da
         emp4 = _rolling4(emp, "kam_id", ["answers", "score_sum"], qis)
     else:
         emp4 = pd.DataFrame(columns=["kam_id", "answers", "score_sum", "qi"])
-    acc = data.frame("accounts")
-    ips = panels.interaction_panels(data, quarters)  # all quarters in one batch of queries
-    for q, qi in zip(quarters, qis, strict=True):
-        owners = panels.owners_on(data, acc, q.end)
-        ip = ips[q]
-        spell_start = _spell_starts(data, q, settings)
-        gaps = panels.contact_gaps(spell_start, ip, q)
-        f = gaps[["account_id", "max_gap_days", "touches", "inbound"]].copy()
-        f["qi"] = qi
-        f["kam_id"] = f.account_id.map(owners)
-        rows.append(f)
+    contacts = _contact_rows(data, quarters, settings)
+    rows = [contacts[q] for q in quarters]
     f = pd.concat(rows, ignore_index=True)
     f = f.merge(nps, on=["account_id", "qi"], how="left")
     f["recent_nps"] = f.score_sum / f.answers.where(f.answers > 0)
@@ -126,6 +131,35 @@ def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.Da
               "inbound_share", "sla_compliance", "kam_satisfaction", "revenue_trend"]]
 
 
+def _contact_rows(data, quarters: list[Quarter], settings: Settings) -> dict[Quarter, pd.DataFrame]:
+    """Per quarter: its accounts' longest contact gap, touches, inbound touches and owner
+    (columns account_id, max_gap_days, touches, inbound, qi, kam_id), each quarter's
+    frame as its own computation gives it (dtypes included).
+
+    Built once per data set, quarter, fiscal start month and grace days: those are all
+    it depends on (the interaction panel, the spells and the owners of the quarter). The
+    frames handed out are the cached ones; :func:`covariates` only concatenates them."""
+    done = _CONTACTS.setdefault(data, {})
+    grace = settings.grace_days
+
+    def key(q: Quarter) -> tuple:  # a Quarter's own start month sets its days
+        return (q.label, q.start_month, grace)
+
+    missing = [q for q in dict.fromkeys(quarters) if key(q) not in done]
+    if missing:
+        acc = data.frame("accounts")
+        ips = panels.interaction_panels(data, missing)  # all quarters in one batch of queries
+        for q in missing:
+            owners = panels.owners_on(data, acc, q.end)
+            spell_start = _spell_starts(data, q, settings)
+            gaps = panels.contact_gaps(spell_start, ips[q], q)
+            f = gaps[["account_id", "max_gap_days", "touches", "inbound"]].copy()
+            f["qi"] = _qidx(q)
+            f["kam_id"] = f.account_id.map(owners)
+            done[key(q)] = f
+    return {q: done[key(q)] for q in quarters}
+
+
 def _spell_starts(data, q: Quarter, settings: Settings) -> pd.DataFrame:
     sp = panels.spells_as_of(data, q.end, settings.grace_days)
     live = sp[(sp.start_on <= pd.Timestamp(q.end))
@@ -144,7 +178,7 @@ def survival_panel(data, as_of: Quarter | str, settings: Settings,
     sm = settings.fiscal_year_start_month
     as_of = as_quarter(as_of, sm)
     c = panels.contracts_frame(data)
-    spells = derive_spells(c, as_of.end, settings.grace_days)
+    spells = panels.spells_as_of(data, as_of.end, settings.grace_days)  # derive_spells, once
     if first is not None:
         first = as_quarter(first, sm)
     else:
@@ -207,8 +241,19 @@ def model_columns(panel: pd.DataFrame) -> list[str]:
 # --------------------------------------------------------------------------- risk
 def snapshot(data, quarter: Quarter | str, settings: Settings) -> pd.DataFrame:
     """Accounts that are customers on ``quarter.end`` with their tenure (days) and the
-    covariates measured on ``quarter``: the input for next-period predictions."""
+    covariates measured on ``quarter``: the input for next-period predictions.
+
+    Built once per data set, quarter and settings (the KPIs and the accounts to act on
+    both ask for it); a copy is returned each time."""
     quarter = as_quarter(quarter, settings.fiscal_year_start_month)
+    done = _SNAPSHOTS.setdefault(data, {})
+    key = (quarter.label, quarter.start_month, settings)
+    if key not in done:
+        done[key] = _snapshot(data, quarter, settings)
+    return done[key].copy()
+
+
+def _snapshot(data, quarter: Quarter, settings: Settings) -> pd.DataFrame:
     sp = panels.spells_as_of(data, quarter.end, settings.grace_days)
     alive = customers_on(sp, pd.Timestamp(quarter.end))
     cur = sp[sp.account_id.isin(alive) & (sp.start_on <= pd.Timestamp(quarter.end))]
@@ -253,12 +298,22 @@ def predict_risk(model, snap: pd.DataFrame, quarter_days: int = 92,
 
 
 def fit_churn_model(data, quarter: Quarter | str, settings: Settings, penalizer: float = 0.0):
-    """Build the panel up to ``quarter`` and fit the Cox model; returns (model, panel)."""
-    panel = survival_panel(data, quarter, settings)
-    model = ChurnModel(penalizer=penalizer).fit(panel, "tenure", "event",
-                                                covariates=model_columns(panel),
-                                                entry_col="entry")
-    return model, panel
+    """Build the panel up to ``quarter`` and fit the Cox model; returns (model, panel).
+
+    Fitted once per data set, quarter, settings and penalizer: a second call with the
+    same arguments returns the same model (read-only: predicting does not change it)
+    and a copy of the panel. A :class:`ModelInputError` is raised again each time."""
+    q = as_quarter(quarter, settings.fiscal_year_start_month)
+    done = _FITS.setdefault(data, {})
+    key = (q.label, q.start_month, settings, float(penalizer))
+    if key not in done:
+        panel = survival_panel(data, q, settings)
+        model = ChurnModel(penalizer=penalizer).fit(panel, "tenure", "event",
+                                                    covariates=model_columns(panel),
+                                                    entry_col="entry")
+        done[key] = (model, panel)
+    model, panel = done[key]
+    return model, panel.copy()
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier

@@ -292,6 +292,9 @@ class _GivenSurvival:
         """One draw: the yearly survival itself (the CLV interval collapses on the CLV)."""
         return np.array([[self.S[a][1:] for a in snap.account_id]])
 
+    def survival_draw_chunks(self, snap, col, years, draws, chunk):
+        yield slice(0, len(snap)), self.survival_draws(snap, col, years, draws)
+
 
 @pytest.fixture(scope="module")
 def survival_table(tmp_path_factory):
@@ -450,6 +453,9 @@ class _BridgeSurvival:
 
     def survival_draws(self, snap, col, years, draws):
         return np.array([[[self.s[a][1]] for a in snap.account_id]])
+
+    def survival_draw_chunks(self, snap, col, years, draws, chunk):
+        yield slice(0, len(snap)), self.survival_draws(snap, col, years, draws)
 
 
 @pytest.fixture(scope="module")

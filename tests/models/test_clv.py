@@ -114,3 +114,64 @@ def test_clv_interval_is_the_clv_at_the_quantiles_of_a_single_hazard_ratio():
     assert low[0] == pytest.approx(at(0.3 + 1.96 * 0.1), rel=0.005)
     assert high[0] == pytest.approx(at(0.3 - 1.96 * 0.1), rel=0.005)
     assert low[0] < at(0.3) < high[0]
+
+
+def test_clv_interval_by_hand_over_two_draws_and_two_years():
+    # margin 121, discount 10 %: draw 1 survives (0.5, 0.25) -> 121 x (0.5/1.1 + 0.25/1.21)
+    # = 55 + 25 = 80; draw 2 (1.0, 1.0) -> 110 + 100 = 210. level 1 -> (min, max) = (80, 210);
+    # level 0 -> both the median (80 + 210) / 2 = 145. Margin -5 is floored at 0 -> (0, 0).
+    s = np.array([[[0.5, 0.25], [0.5, 0.25]], [[1.0, 1.0], [1.0, 1.0]]])  # 2 draws x 2 x 2
+    low, high = clv.clv_interval(np.array([121.0, -5.0]), s, 0.10, level=1.0)
+    assert low.tolist() == [approx(80.0), 0.0] and high.tolist() == [approx(210.0), 0.0]
+    mid = clv.clv_interval(np.array([121.0, -5.0]), s, 0.10, level=0.0)
+    assert mid[0][0] == approx(145.0) and mid[1][0] == approx(145.0)
+
+
+@pytest.fixture(scope="module")
+def churn_model():
+    """A hand-made Cox model with two covariates and twelve accounts to value."""
+    from kamlib.models.cox import ChurnModel
+
+    df = pd.DataFrame({"t": [1.0, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 0, 1, 0, 1, 0, 0],
+                       "x": [1.0, 0, 1, 0, 1, 1, 0, 0], "z": [0.5, 2, 1, 3, 0, 1.5, 2.5, 1]})
+    model = ChurnModel(penalizer=0.1).fit(df, "t", "e", ["x", "z"])
+    rng = np.random.default_rng(11)
+    rows = pd.DataFrame({"tenure": rng.uniform(0, 3, 12) * 365.25,
+                         "x": rng.integers(0, 2, 12) * 1.0, "z": rng.normal(1, 1, 12)})
+    margin = rng.gamma(2.0, 500.0, 12)
+    margin[[2, 7]] = [0.0, -10.0]  # no margin, a negative one (floored at 0)
+    return model, rows, margin
+
+
+def _per_draw_interval(margin, draws, rate, level):
+    """The interval as it was computed before: clv_values one draw at a time."""
+    values = np.stack([clv.clv_values(margin, draws[k], rate) for k in range(draws.shape[0])])
+    tail = (1 - level) / 2
+    return np.quantile(values, tail, axis=0), np.quantile(values, 1 - tail, axis=0)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 11, 12, 13, clv.DRAW_CHUNK_ACCOUNTS])
+def test_model_clv_interval_in_chunks_equals_the_whole_bit_for_bit(churn_model, chunk):
+    model, rows, margin = churn_model
+    coef = model.coefficient_draws(200, seed=5)
+    years = 365.25 * np.arange(1, 4)
+    whole = model.survival_draws(rows, "tenure", years, coef)
+    want = _per_draw_interval(margin, whole, 0.08, 0.9)
+    assert all(np.array_equal(a, b) for a, b in
+               zip(clv.clv_interval(margin, whole, 0.08, 0.9), want, strict=True))
+    got = clv.model_clv_interval(model, rows, "tenure", margin, coef, 0.08, 3, 0.9, chunk=chunk)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert (got[0][[2, 7]] == 0).all() and (got[1][[2, 7]] == 0).all()
+    assert (got[0] <= got[1]).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(years=st.integers(1, 5), draws=st.integers(1, 30), rate=st.floats(0.0, 0.3),
+       seed=st.integers(0, 1000))
+def test_vectorised_clv_interval_equals_one_draw_at_a_time(years, draws, rate, seed):
+    rng = np.random.default_rng(seed)
+    s = np.sort(rng.uniform(-0.1, 1.1, (draws, 7, years)), axis=2)[:, :, ::-1]
+    m = rng.normal(100, 80, 7)
+    got = clv.clv_interval(m, s, rate, 0.8)
+    want = _per_draw_interval(m, s, rate, 0.8)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

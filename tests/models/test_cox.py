@@ -189,3 +189,53 @@ def test_coefficient_draws_follow_the_fits_normal_approximation():
     assert (np.abs(d.mean(axis=0) - m.params_.to_numpy()) < 4 * se / math.sqrt(20_000)).all()
     assert d.std(axis=0) == approx(se, rel=0.03)
     assert (m.coefficient_draws(5, seed=1) == m.coefficient_draws(5, seed=1)).all()
+
+
+@pytest.fixture(scope="module")
+def two_covariates() -> ChurnModel:
+    """A hand-made model with two covariates (so the risk score is a real product of
+    draws and rows): eight rows, churns at 1, 2, 4, 6 and censoring at 3, 5, 7, 8."""
+    df = pd.DataFrame({"t": [1.0, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 0, 1, 0, 1, 0, 0],
+                       "x": [1.0, 0, 1, 0, 1, 1, 0, 0], "z": [0.5, 2, 1, 3, 0, 1.5, 2.5, 1]})
+    return ChurnModel(penalizer=0.1).fit(df, "t", "e", ["x", "z"])
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 6, 7, 1000])
+def test_survival_draw_chunks_are_the_whole_arrays_blocks_bit_for_bit(two_covariates, chunk):
+    # six accounts at tenures 0 .. 5, three horizons, 50 draws; chunk 6 is one block, 7
+    # and 1000 are more than the rows, 1 is one account at a time
+    m = two_covariates
+    rows = pd.DataFrame({"tenure": [0.0, 1, 2, 3, 4, 5], "x": [0.0, 1, 1, 0, 1, 0],
+                         "z": [0.0, 1, 2, 3, 0.5, 1.5]})
+    horizons = np.array([1.0, 2.0, 10.0])
+    draws = m.coefficient_draws(50, seed=4)
+    whole = m.survival_draws(rows, "tenure", horizons, draws)
+    blocks = list(m.survival_draw_chunks(rows, "tenure", horizons, draws, chunk))
+    # ceil(6 / chunk) blocks covering positions 0 .. 5 in order
+    assert len(blocks) == -(-6 // chunk)
+    assert [i for part, _ in blocks for i in range(6)[part]] == list(range(6))
+    joined = np.concatenate([b for _, b in blocks], axis=1)
+    assert joined.shape == whole.shape == (50, 6, 3)
+    assert np.array_equal(joined, whole)  # bit for bit, not approximately
+
+
+def test_survival_draw_chunks_refuse_an_empty_chunk(two_covariates):
+    rows = pd.DataFrame({"tenure": [0.0], "x": [0.0], "z": [0.0]})
+    with pytest.raises(ValueError, match="chunk"):
+        list(two_covariates.survival_draw_chunks(rows, "tenure", np.r_[1.0],
+                                                 two_covariates.coefficient_draws(3, 1), 0))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 40), chunk=st.integers(1, 50), seed=st.integers(0, 10_000))
+def test_survival_draw_chunks_equal_the_whole_for_any_rows_and_chunk(two_covariates, n, chunk,
+                                                                     seed):
+    rng = np.random.default_rng(seed)
+    rows = pd.DataFrame({"tenure": rng.uniform(0, 9, n), "x": rng.integers(0, 2, n) * 1.0,
+                         "z": rng.normal(1, 2, n)})
+    horizons = np.array([0.5, 3.0])
+    draws = two_covariates.coefficient_draws(20, seed=seed)
+    whole = two_covariates.survival_draws(rows, "tenure", horizons, draws)
+    joined = np.concatenate([b for _, b in two_covariates.survival_draw_chunks(
+        rows, "tenure", horizons, draws, chunk)], axis=1)
+    assert np.array_equal(joined, whole)

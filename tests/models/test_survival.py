@@ -75,3 +75,109 @@ def test_predictions_are_sane(fitted, sample_data):
     assert r.remaining_years.between(0, s.horizon_years).all()
     # a yearly churn near the observed ~10 % (the sample's truth), not a risk-set artefact
     assert 0.04 < r.churn_next_year.mean() < 0.2
+
+
+# --------------------------------------------------------------------------- caches
+def _forget(data) -> None:
+    """Drop what the churn models of ``data`` keep, so the next call computes afresh."""
+    for cache in (survival._CONTACTS, survival._FITS, survival._SNAPSHOTS):
+        cache.pop(data, None)
+
+
+def test_covariates_from_the_cache_equal_a_fresh_computation(sample_data):
+    """Quarters built in one call and handed out again in another (alone, in another
+    order, mixed with new ones) are the frames a fresh call computes, dtypes included."""
+    from pandas.testing import assert_frame_equal
+
+    s = Settings()
+    qs = Quarter.span(Quarter("2025Q3", 1), Quarter("2026Q3", 1))
+    asks = [[qs[-1]], qs[1:3], [qs[2], qs[0]], qs]
+    _forget(sample_data)
+    fresh = []
+    for ask in asks:
+        fresh.append(survival.covariates(sample_data, ask, s))
+        _forget(sample_data)
+    survival.covariates(sample_data, qs[:3], s)  # warm: the first three quarters
+    for ask, want in zip(asks, fresh, strict=True):
+        assert_frame_equal(survival.covariates(sample_data, ask, s), want, check_exact=True)
+    # the frames handed out are not the cached ones: changing one changes no later answer
+    handed = survival.covariates(sample_data, [qs[0]], s)
+    handed.loc[:, "gap_30d"] = -1.0
+    assert_frame_equal(survival.covariates(sample_data, asks[2], s), fresh[2], check_exact=True)
+
+
+def test_the_cache_keys_on_grace_days_and_the_fiscal_year(sample_data):
+    """Another grace period (other spells) or another fiscal year (other days for the
+    same label) is computed, not served from the cache."""
+    from pandas.testing import assert_frame_equal
+
+    q = Quarter("2026Q3", 1)
+    base = survival.covariates(sample_data, [q], Settings())
+    for other, quarter in ((Settings(grace_days=0), q),
+                           (Settings(fiscal_year_start_month=4), Quarter("2026Q3", 4))):
+        cached = survival.covariates(sample_data, [quarter], other)
+        _forget(sample_data)
+        assert_frame_equal(survival.covariates(sample_data, [quarter], other), cached,
+                           check_exact=True)
+    # the April fiscal year's 2026Q3 is Oct-Dec 2026: other covariates than July-Sept
+    assert not survival.covariates(sample_data, [Quarter("2026Q3", 4)],
+                                   Settings(fiscal_year_start_month=4)).equals(base)
+
+
+def test_one_fit_per_quarter_and_settings(sample_data):
+    from pandas.testing import assert_frame_equal
+
+    s, q = Settings(), Quarter("2026Q2", 1)
+    _forget(sample_data)
+    m1, p1 = survival.fit_churn_model(sample_data, q, s)
+    m2, p2 = survival.fit_churn_model(sample_data, "2026Q2", s)
+    assert m2 is m1 and p2 is not p1  # the same model, a copy of its panel
+    assert_frame_equal(p2, p1, check_exact=True)
+    assert p2.attrs["reference_segment"] == p1.attrs["reference_segment"]
+    # an uncached fit gives the same coefficients and panel
+    _forget(sample_data)
+    m3, p3 = survival.fit_churn_model(sample_data, q, s)
+    assert m3 is not m1
+    assert m3.params_.equals(m1.params_) and m3.baseline_.equals(m1.baseline_)
+    assert_frame_equal(p3, p1, check_exact=True)
+    # another quarter, other settings or another penalizer is another fit
+    assert survival.fit_churn_model(sample_data, "2026Q1", s)[0] is not m3
+    assert survival.fit_churn_model(sample_data, q, Settings(grace_days=0))[0] is not m3
+    m4 = survival.fit_churn_model(sample_data, q, s, penalizer=0.5)[0]
+    assert m4 is not m3 and not m4.params_.equals(m3.params_)
+    assert survival.fit_churn_model(sample_data, q, s)[0] is m3
+
+
+def test_one_snapshot_per_quarter_and_settings(sample_data):
+    from pandas.testing import assert_frame_equal
+
+    s, q = Settings(), Quarter("2026Q3", 1)
+    _forget(sample_data)
+    fresh = survival.snapshot(sample_data, q, s)
+    again = survival.snapshot(sample_data, q, s)
+    assert again is not fresh
+    assert_frame_equal(again, fresh, check_exact=True)
+    again.loc[:, "tenure"] = -1  # a caller's change stays its own
+    assert_frame_equal(survival.snapshot(sample_data, q, s), fresh, check_exact=True)
+    # another quarter or grace period is another snapshot
+    assert not survival.snapshot(sample_data, "2026Q2", s).equals(fresh)
+    other = survival.snapshot(sample_data, q, Settings(grace_days=0))
+    _forget(sample_data)
+    assert_frame_equal(survival.snapshot(sample_data, q, Settings(grace_days=0)), other,
+                       check_exact=True)
+
+
+def test_the_caches_go_with_the_data(sample_dir):
+    import gc
+    import weakref
+
+    from kamlib.data.sources import open_source
+    from kamlib.data.validate import validate
+
+    with validate(open_source(sample_dir)) as vd:
+        survival.snapshot(vd, Quarter("2026Q3", 1), Settings())
+        assert vd in survival._SNAPSHOTS and vd in survival._CONTACTS
+        ref = weakref.ref(vd)
+    del vd
+    gc.collect()
+    assert ref() is None  # no cache holds the data set alive
