@@ -23,13 +23,14 @@ import pandas as pd
 from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_passive, is_promoter
 from kamlib.data.sources import fetch
+from kamlib.panels import batch
 from kamlib.panels.customers import customers_on, derive_renewals, derive_spells
 from kamlib.periods import Quarter, as_quarter
 
 __all__ = ["DAY", "ContractState", "account_frame", "acv_on", "contact_gaps", "contract_state",
            "contracts_frame", "interaction_panel", "interaction_panels", "invoice_panel",
-           "owners_on",
-           "reference_panel", "requests_frame", "response_panel", "spells_as_of"]
+           "invoice_panels", "owners_on", "reference_panel", "renewals_as_of", "requests_frame",
+           "response_panel", "response_panels", "spells_as_of"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -117,12 +118,30 @@ def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
     return done[key].copy()
 
 
+_RENEWALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`renewals_as_of` of each data set, by (day, grace days): the trend, the KAM
+comparison and the survival panel build the contract state of the same quarters again."""
+
+
+def renewals_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
+    """The contracts' renewals as they stood on ``day`` (see
+    :func:`kamlib.panels.customers.derive_renewals`).
+
+    Derived once per data set, day and grace (a copy is returned each time)."""
+    done = _RENEWALS.setdefault(data, {})
+    key = (pd.Timestamp(day), int(grace_days))
+    if key not in done:
+        done[key] = derive_renewals(contracts_frame(data), day, grace_days)
+    return done[key].copy()
+
+
 def contract_state(data, quarter: Quarter | str, settings: Settings) -> ContractState:
-    """Spells, renewals and the contracts in the view of the quarter's last day."""
+    """Spells, renewals and the contracts in the view of the quarter's last day
+    (spells and renewals derived once per data set, day and grace)."""
     quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     c = contracts_frame(data)
-    spells = derive_spells(c, quarter.end, settings.grace_days)
-    renewals = derive_renewals(c, quarter.end, settings.grace_days)
+    spells = spells_as_of(data, quarter.end, settings.grace_days)
+    renewals = renewals_as_of(data, quarter.end, settings.grace_days)
     return ContractState(quarter, spells, renewals, c[c.start_on <= _ts(quarter.end)])
 
 
@@ -259,11 +278,13 @@ def interaction_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
     wanted = list(dict.fromkeys(as_quarter(q) for q in quarters))
     if not wanted:
         return {}
-    done = _INTERACTIONS.setdefault(data, {})
-    missing = sorted((q for q in wanted if q not in done), key=lambda q: q.start)
+    done = _INTERACTIONS.setdefault(data, {})  # by (quarter, fiscal start month): a
+    # Quarter's equality ignores its start month, its dates do not
+    missing = sorted((q for q in wanted if (q, q.start_month) not in done),
+                     key=lambda q: q.start)
     if missing:
-        done.update(_interaction_batch(data, missing))
-    return {q: done[q].copy() for q in wanted}
+        done.update(((q, q.start_month), f) for q, f in _interaction_batch(data, missing).items())
+    return {q: done[q, q.start_month].copy() for q in wanted}
 
 
 def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
@@ -367,6 +388,24 @@ def requests_frame(data, quarter: Quarter | str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- invoices
+_KINDS = ("new", "repeat", "upsell", "cross_sell", "renewal")
+
+
+def _invoice_aggregates(inq) -> dict:
+    agg = {"revenue": inq.amount.sum()}
+    for kind in _KINDS:
+        agg[f"rev_{kind}"] = inq.amount.sum(where=inq.kind == kind)
+        agg[f"n_{kind}"] = (inq.kind == kind).sum()
+    return agg
+
+
+def _by_kind_zero(cur: pd.DataFrame) -> pd.DataFrame:
+    for c in cur.columns:
+        if c.startswith(("rev_", "n_")):
+            cur[c] = pd.to_numeric(cur[c]).fillna(0)
+    return cur
+
+
 def invoice_panel(data, quarter: Quarter | str, kinds: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per account: revenue in the period, by invoice kind, and whether billed before.
 
@@ -379,20 +418,45 @@ def invoice_panel(data, quarter: Quarter | str, kinds: pd.DataFrame | None = Non
         k = ibis.memtable(kinds[["invoice_id", "kind"]].rename(columns={"kind": "dkind"}))
         t = t.left_join(k, "invoice_id").mutate(kind=ibis._.dkind).drop("dkind", "invoice_id_right")
     inq = t.filter((t.issued_on >= lo) & (t.issued_on <= hi))
-    agg = {"revenue": inq.amount.sum()}
-    for kind in ("new", "repeat", "upsell", "cross_sell", "renewal"):
-        agg[f"rev_{kind}"] = inq.amount.sum(where=inq.kind == kind)
-        agg[f"n_{kind}"] = (inq.kind == kind).sum()
-    cur = fetch(inq.group_by("account_id").aggregate(**agg), by="account_id")
+    cur = fetch(inq.group_by("account_id").aggregate(**_invoice_aggregates(inq)), by="account_id")
     before = fetch(t.filter(t.issued_on < lo).select("account_id").distinct())
     cur["billed_before"] = cur.account_id.isin(before.account_id)
-    for c in cur.columns:
-        if c.startswith(("rev_", "n_")):
-            cur[c] = pd.to_numeric(cur[c]).fillna(0)
-    return cur
+    return _by_kind_zero(cur)
+
+
+def invoice_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
+    """:func:`invoice_panel` of many quarters (with the table's ``kind`` column), the
+    same frames, from two queries for every quarter of the table: the sums grouped by
+    account and fiscal quarter, and each account's first invoice's quarter (billed
+    before a quarter: first invoiced in an earlier one). Run once per data set and
+    fiscal start month; a copy is returned each time.
+
+    >>> invoice_panels(None, [])
+    {}
+    """
+    def build(sm: int):
+        t = data.table("invoices")
+        inv = t.mutate(**{batch.KEY: batch.fiscal_index(t.issued_on, sm)})
+        agg = inv.group_by(["account_id", batch.KEY]).aggregate(**_invoice_aggregates(inv))
+        parts, empty = batch.grouped(agg, agg.drop(batch.KEY).schema(), "account_id")
+        first = fetch(inv.group_by("account_id").aggregate(first=inv[batch.KEY].min()),
+                      by="account_id").set_index("account_id")["first"]
+        for k, cur in [*parts.items(), (None, empty)]:
+            cur["billed_before"] = cur.account_id.map(first).lt(k).to_numpy(bool) \
+                if k is not None else pd.Series(dtype=bool)
+            _by_kind_zero(cur)
+        return parts, empty
+
+    return batch.by_quarter(data, "invoice_panel", quarters, build)
 
 
 # --------------------------------------------------------------------------- responses
+def _response_aggregates(r) -> dict:
+    return {"responses": r.count(), "promoters": is_promoter(r.score).sum(),
+            "passives": is_passive(r.score).sum(), "detractors": is_detractor(r.score).sum(),
+            "mean_score": r.score.mean()}
+
+
 def response_panel(data, quarter: Quarter | str) -> pd.DataFrame:
     """Per account: promoters, passives, detractors and mean score of the period's
     responses (engine-side)."""
@@ -400,14 +464,24 @@ def response_panel(data, quarter: Quarter | str) -> pd.DataFrame:
     t = data.table("nps_responses")
     r = t.filter((t.responded_on >= ibis.date(quarter.start))
                  & (t.responded_on <= ibis.date(quarter.end)))
-    out = r.group_by("account_id").aggregate(
-        responses=r.count(),
-        promoters=is_promoter(r.score).sum(),
-        passives=is_passive(r.score).sum(),
-        detractors=is_detractor(r.score).sum(),
-        mean_score=r.score.mean(),
-    )
-    return fetch(out, by="account_id")
+    return fetch(r.group_by("account_id").aggregate(**_response_aggregates(r)), by="account_id")
+
+
+def response_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
+    """:func:`response_panel` of many quarters, the same frames, from one query grouped by
+    account and fiscal quarter for every quarter of the table (run once per data set and
+    fiscal start month; a copy is returned each time).
+
+    >>> response_panels(None, [])
+    {}
+    """
+    def build(sm: int):
+        t = data.table("nps_responses")
+        r = t.mutate(**{batch.KEY: batch.fiscal_index(t.responded_on, sm)})
+        agg = r.group_by(["account_id", batch.KEY]).aggregate(**_response_aggregates(r))
+        return batch.grouped(agg, agg.drop(batch.KEY).schema(), "account_id")
+
+    return batch.by_quarter(data, "response_panel", quarters, build)
 
 
 def reference_panel(data, as_of: date) -> pd.DataFrame:
