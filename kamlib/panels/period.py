@@ -73,10 +73,13 @@ class Period:
 
     @cached_property
     def interactions(self) -> pd.DataFrame:
-        return panels.interaction_panel(self.data, self.quarter)
+        # batched panels: served from (or added to) the data set's interaction batches
+        return panels.interaction_panels(self.data, [self.quarter])[self.quarter]
 
     @cached_property
     def invoices(self) -> pd.DataFrame:
+        if self.data.has_column("invoices", "kind"):  # batched panels: every quarter at once
+            return panels.invoice_panels(self.data, [self.quarter])[self.quarter]
         kinds = None
         if not self.data.has_column("invoices", "kind"):
             inv = self.data.frame("invoices")
