@@ -266,10 +266,11 @@ def interaction_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
     """:func:`interaction_panel` of many quarters at once: the same frames, by quarter.
 
     Three engine queries for all the quarters not built before (instead of three per
-    quarter): each interaction is tagged with the requested quarter it falls in and with
-    how many of the requested quarters start after it, so the counts and gaps are grouped
-    by account and quarter, and ``prev_day`` of a quarter is the latest touch of the
-    buckets before its start. Built once per data set (a copy is returned each time).
+    quarter): each interaction is tagged with the ordinal of its fiscal quarter
+    (:func:`kamlib.panels.batch.fiscal_index`), the counts and gaps are grouped by account
+    and the requested ordinals, the latest touch day by account and every ordinal up to
+    the last requested one, and ``prev_day`` of a quarter is the latest of the ordinals
+    before its own. Built once per data set (a copy is returned each time).
 
     >>> from kamlib.periods import Quarter
     >>> interaction_panels(None, [])
@@ -282,22 +283,19 @@ def interaction_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
     # Quarter's equality ignores its start month, its dates do not
     missing = sorted((q for q in wanted if (q, q.start_month) not in done),
                      key=lambda q: q.start)
-    if missing:
-        done.update(((q, q.start_month), f) for q, f in _interaction_batch(data, missing).items())
+    for sm in sorted({q.start_month for q in missing}):  # one batch per fiscal start month
+        got = _interaction_batch(data, [q for q in missing if q.start_month == sm])
+        done.update(((q, q.start_month), f) for q, f in got.items())
     return {q: done[q, q.start_month].copy() for q in wanted}
 
 
 def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
-    """The panels of ``qs`` (sorted by start, distinct) in three queries."""
+    """The panels of ``qs`` (sorted by start, distinct, one fiscal start month) in three
+    queries."""
     t = data.table("interactions")
-    at = t.occurred_at
-    inside = ibis.cases(*[((at >= ibis.timestamp(q.start)) & (at < _next_ts(q.end)), i)
-                          for i, q in enumerate(qs)], else_=ibis.null("int64"))
-    # bucket b: the number of requested quarters starting at or before the touch, so the
-    # touches before quarter i's start are those of buckets 0 .. i
-    bucket = ibis.cases(*[(at < ibis.timestamp(q.start), i) for i, q in enumerate(qs)],
-                        else_=len(qs))
-    inq = t.mutate(k=inside).filter(ibis._.k.notnull())
+    ks = [batch.quarter_index(q) for q in qs]
+    tk = t.mutate(k=batch.fiscal_index(t.occurred_at.date(), qs[0].start_month))
+    inq = tk.filter(tk.k.isin(ks))
     counts = inq.group_by(["account_id", "k"]).aggregate(
         touches=inq.count(),
         inbound=(inq.direction == "inbound").sum(),
@@ -309,15 +307,17 @@ def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
     w = ibis.window(group_by=["account_id", "k"], order_by="d")
     gaps = days.mutate(g=days.d.epoch_days() - days.d.epoch_days().lag().over(w))
     inner = gaps.group_by(["account_id", "k"]).aggregate(inner_gap=gaps.g.max())
-    tb = t.mutate(b=bucket).filter(ibis._.b < len(qs))
-    prev = tb.group_by(["account_id", "b"]).aggregate(
+    # the latest touch of each account and quarter before the last requested one: the
+    # touches before quarter i's start are those of the ordinals below ks[i]
+    tb = tk.filter(tk.k < ks[-1])
+    prev = tb.group_by(["account_id", "k"]).aggregate(
         prev_day=tb.occurred_at.max().date())  # the date of the latest, not the latest date
     counts = fetch(counts, by=["account_id", "k"])
     inner = fetch(inner, by=["account_id", "k"])
-    prev = fetch(prev, by=["account_id", "b"])
+    prev = fetch(prev, by=["account_id", "k"])
     prev["prev_day"] = pd.to_datetime(prev["prev_day"])
     out = {}
-    for i, q in enumerate(qs):
+    for i, q in zip(ks, qs, strict=True):
         c = counts[counts.k == i].drop(columns="k")
         if c.empty:  # no touch in the quarter: its own query gives the dtypes of empty results
             out[q] = interaction_panel(data, q)
@@ -329,7 +329,7 @@ def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
             g["inner_gap"] = pd.Series([None] * len(g), index=g.index, dtype=object)
         elif g.inner_gap.notna().all():
             g["inner_gap"] = g.inner_gap.astype("int64")
-        p = prev[prev.b <= i].groupby("account_id", as_index=False)["prev_day"].max()
+        p = prev[prev.k < i].groupby("account_id", as_index=False)["prev_day"].max()
         res = c.merge(g, on="account_id", how="outer").merge(p, on="account_id", how="outer")
         for col in ("touches", "inbound", "outbound"):
             res[col] = res[col].fillna(0).astype(int)

@@ -417,3 +417,16 @@ def test_contract_state_is_built_from_the_cached_spells_and_renewals(sample_data
                                   check_exact=True)
     pd.testing.assert_frame_equal(st8.renewals, derive_renewals(c, end, s.grace_days),
                                   check_exact=True)
+
+
+def test_interaction_panels_of_a_fiscal_year_starting_in_april(sample_data):
+    qs = [Quarter(q, 4) for q in ("2010Q1", "2021Q2", "2024Q4", "2026Q2", "2026Q3")]
+    got = panels.interaction_panels(sample_data, qs)
+    for q in qs:  # 2010Q1 (2009-04..06): no touch
+        pd.testing.assert_frame_equal(got[q], panels.interaction_panel(sample_data, q),
+                                      check_exact=True)
+    # the same label with a January start covers other months: its own panel, not April's
+    jan = Quarter("2026Q2", 1)
+    pd.testing.assert_frame_equal(panels.interaction_panels(sample_data, [jan])[jan],
+                                  panels.interaction_panel(sample_data, jan), check_exact=True)
+    assert not got[qs[3]].equals(panels.interaction_panels(sample_data, [jan])[jan])
