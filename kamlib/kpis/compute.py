@@ -167,10 +167,12 @@ def growth_kpis(p: Period) -> list[dict]:
     rows += rate_rows("renewal_rate", p.label, closes, "k", "one", level=_level(p), grains=p.grains)
     # trailing 12 months on contracted annual value, accounts that were customers then
     d0 = q.shift(-4).end
-    start = panels.acv_on(p.state.contracts, d0, s.grace_days)
+    # the values of the state's contracts on days up to the quarter's end: the data's
+    # (panels.acv_as_of, worked out once per day)
+    start = panels.acv_as_of(p.data, d0, s.grace_days)
     was = customers_on(p.state.spells, pd.Timestamp(d0))
     now_cust = customers_on(p.state.spells, pd.Timestamp(q.end))
-    now = panels.acv_on(p.state.contracts, q.end, s.grace_days)
+    now = panels.acv_as_of(p.data, q.end, s.grace_days)
     g = pd.DataFrame({"account_id": was})
     g["start"] = g.account_id.map(start).fillna(0.0)
     g["now"] = np.where(g.account_id.isin(now_cust), g.account_id.map(now).fillna(0.0), 0.0)

@@ -95,10 +95,9 @@ def covariates(data, quarters: list[Quarter | str], settings: Settings) -> pd.Da
         emp4 = _rolling4(emp, "kam_id", ["answers", "score_sum"], qis)
     else:
         emp4 = pd.DataFrame(columns=["kam_id", "answers", "score_sum", "qi"])
-    acc = data.frame("accounts")
     ips = panels.interaction_panels(data, quarters)  # all quarters in one batch of queries
     for q, qi in zip(quarters, qis, strict=True):
-        owners = panels.owners_on(data, acc, q.end)
+        owners = panels.owners_as_of(data, q.end)  # worked out once per quarter end
         ip = ips[q]
         spell_start = _spell_starts(data, q, settings)
         gaps = panels.contact_gaps(spell_start, ip, q)

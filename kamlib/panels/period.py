@@ -59,8 +59,8 @@ class Period:
     def attribution(self) -> pd.DataFrame:
         """Every account with its segment and the KAM credited for the period."""
         acc = self.data.frame("accounts")
-        owners = panels.owners_on(self.data, acc, self.quarter.start - timedelta(days=1),
-                                  self.quarter.end)
+        owners = panels.owners_as_of(self.data, self.quarter.start - timedelta(days=1),
+                                     self.quarter.end)  # worked out once per day
         out = acc[["account_id", "segment", "acquisition_channel", "referred_by",
                    "heard_about_us"]].copy()
         out["kam_id"] = out.account_id.map(owners)

@@ -28,8 +28,8 @@ from kamlib.panels.customers import customers_on, derive_renewals, derive_spells
 from kamlib.periods import Quarter, as_quarter
 
 __all__ = ["DAY", "ContractState", "account_frame", "acv_on", "contact_gaps", "contract_state",
-           "contracts_frame", "interaction_panel", "interaction_panels", "invoice_panel",
-           "invoice_panels", "owners_on", "reference_panel", "renewals_as_of", "requests_frame",
+           "acv_as_of", "contracts_frame", "interaction_panel", "interaction_panels", "invoice_panel",
+           "invoice_panels", "owners_as_of", "owners_on", "reference_panel", "renewals_as_of", "requests_frame",
            "response_panel", "response_panels", "spells_as_of"]
 
 DAY = pd.Timedelta(days=1)
@@ -68,6 +68,21 @@ def owners_on(data, accounts: pd.DataFrame, day: date, as_of: date | None = None
     owner.update(later["kam_id"])
     owner.update(cover["kam_id"])
     return owner
+
+
+_OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`owners_as_of` of each data set, by (day, as_of): the survival panel asks for
+the owners on the same quarter ends in each of its runs."""
+
+
+def owners_as_of(data, day: date, as_of: date | None = None) -> pd.Series:
+    """:func:`owners_on` of every account of ``data.frame("accounts")``, worked out once
+    per data set, ``day`` and ``as_of`` (a copy is returned each time)."""
+    done = _OWNERS.setdefault(data, {})
+    key = (pd.Timestamp(day), None if as_of is None else pd.Timestamp(as_of))
+    if key not in done:
+        done[key] = owners_on(data, data.frame("accounts"), day, as_of)
+    return done[key].copy()
 
 
 # --------------------------------------------------------------------------- contracts
@@ -178,6 +193,24 @@ def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
     return live.combine_first(grace).rename("acv")
 
 
+_ACV: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`acv_as_of` of each data set, by (day, grace days)."""
+
+
+def acv_as_of(data, day: date, grace_days: int) -> pd.Series:
+    """:func:`acv_on` of all the data's contracts (:func:`contracts_frame`), worked out
+    once per data set, day and grace (a copy is returned each time).
+
+    :func:`acv_on` reads only the contracts started by ``day``, so this is also the value
+    on ``day`` of a quarter's :attr:`ContractState.contracts` (those started by the
+    quarter's end) for any ``day`` up to that end."""
+    done = _ACV.setdefault(data, {})
+    key = (pd.Timestamp(day), int(grace_days))
+    if key not in done:
+        done[key] = acv_on(contracts_frame(data), day, grace_days)
+    return done[key].copy()
+
+
 def account_frame(data, quarter: Quarter | str, settings: Settings,
                   state: ContractState | None = None) -> pd.DataFrame:
     """One row per account that was a customer at some time in the period.
@@ -197,7 +230,7 @@ def account_frame(data, quarter: Quarter | str, settings: Settings,
     in_period = sp[(sp.start_on <= _ts(quarter.end)) & (sp.last_day >= _ts(start_day))]
     ids = pd.Index(sorted(in_period.account_id.unique()), name="account_id")
     f = acc.set_index("account_id").reindex(ids)[["name", "segment"]]
-    owners = owners_on(data, acc, start_day, quarter.end)
+    owners = owners_as_of(data, start_day, quarter.end)
     f["kam_id"] = owners.reindex(ids)
     f["customer_start"] = ids.isin(customers_on(sp, _ts(start_day)))
     f["customer_end"] = ids.isin(customers_on(sp, _ts(quarter.end)))
@@ -209,10 +242,10 @@ def account_frame(data, quarter: Quarter | str, settings: Settings,
     known = sp[sp.churned & (sp.known_on >= _ts(quarter.start))
                & (sp.known_on <= _ts(quarter.end))]
     f["churned"] = ids.isin(known.account_id) & f["customer_start"]
-    f["acv_start"] = acv_on(state.contracts, start_day, settings.grace_days).reindex(ids) \
-        .fillna(0.0)
-    f["acv_end"] = acv_on(state.contracts, quarter.end, settings.grace_days).reindex(ids) \
-        .fillna(0.0)
+    # the state's contracts are those started by the quarter's end: their values on its
+    # first and last day are the data's (acv_as_of, worked out once per day)
+    f["acv_start"] = acv_as_of(data, start_day, settings.grace_days).reindex(ids).fillna(0.0)
+    f["acv_end"] = acv_as_of(data, quarter.end, settings.grace_days).reindex(ids).fillna(0.0)
     latest = in_period.sort_values(["account_id", "spell"]).groupby("account_id").last()
     f["spell_start"] = latest["start_on"].reindex(ids)
     return f.reset_index()

@@ -430,3 +430,38 @@ def test_interaction_panels_of_a_fiscal_year_starting_in_april(sample_data):
     pd.testing.assert_frame_equal(panels.interaction_panels(sample_data, [jan])[jan],
                                   panels.interaction_panel(sample_data, jan), check_exact=True)
     assert not got[qs[3]].equals(panels.interaction_panels(sample_data, [jan])[jan])
+
+
+def test_owners_are_worked_out_once_per_day_and_view(sample_data, monkeypatch):
+    acc = sample_data.frame("accounts")
+    day, view = date(2024, 3, 31), date(2024, 6, 30)
+    first = panels.owners_as_of(sample_data, day, view)
+    pd.testing.assert_series_equal(first, panels.owners_on(sample_data, acc, day, view))
+    alone = panels.owners_as_of(sample_data, day)  # another view (as_of = day): anew
+    pd.testing.assert_series_equal(alone, panels.owners_on(sample_data, acc, day))
+    other = panels.owners_as_of(sample_data, date(2022, 3, 31), view)  # another day: anew
+    pd.testing.assert_series_equal(other, panels.owners_on(sample_data, acc,
+                                                           date(2022, 3, 31), view))
+    monkeypatch.setattr(panels, "owners_on", lambda *a: pytest.fail("worked out again"))
+    pd.testing.assert_series_equal(first, panels.owners_as_of(sample_data, day, view))
+    first.iloc[0] = "nobody"  # a copy: the next caller is not affected
+    assert panels.owners_as_of(sample_data, day, view).iloc[0] != "nobody"
+
+
+def test_acv_is_worked_out_once_per_day_and_grace(sample_data, monkeypatch):
+    from kamlib.config import Settings
+
+    q = Quarter("2025Q2")
+    state = panels.contract_state(sample_data, q, Settings())
+    # the state's contracts (started by the quarter's end) have the data's value on any
+    # day up to that end: the first day before the quarter, a year before, its end
+    for day in (q.start - timedelta(days=1), q.shift(-4).end, q.end):
+        pd.testing.assert_series_equal(panels.acv_as_of(sample_data, day, 30),
+                                       panels.acv_on(state.contracts, day, 30), check_exact=True)
+    no_grace = panels.acv_as_of(sample_data, q.end, 0)  # another grace: anew
+    pd.testing.assert_series_equal(no_grace, panels.acv_on(state.contracts, q.end, 0),
+                                   check_exact=True)
+    monkeypatch.setattr(panels, "acv_on", lambda *a: pytest.fail("worked out again"))
+    first = panels.acv_as_of(sample_data, q.end, 30)
+    first.iloc[0] = -1.0  # a copy: the next caller is not affected
+    assert panels.acv_as_of(sample_data, q.end, 30).iloc[0] != -1.0
