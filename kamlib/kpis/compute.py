@@ -47,8 +47,8 @@ from kamlib.models import clv
 from kamlib.panels import coverage
 from kamlib.panels import quarter as panels
 from kamlib.panels.customers import customers_on
-from kamlib.panels.mentions import mentions_in
-from kamlib.panels.outcomes import objectives_in, sla_counts
+from kamlib.panels.mentions import mentions_by_quarter
+from kamlib.panels.outcomes import objectives_by_quarter, sla_by_quarter
 from kamlib.panels.period import Period
 from kamlib.panels.targets import read_targets
 from kamlib.periods import Quarter, as_quarter
@@ -167,10 +167,12 @@ def growth_kpis(p: Period) -> list[dict]:
     rows += rate_rows("renewal_rate", p.label, closes, "k", "one", level=_level(p), grains=p.grains)
     # trailing 12 months on contracted annual value, accounts that were customers then
     d0 = q.shift(-4).end
-    start = panels.acv_on(p.state.contracts, d0, s.grace_days)
+    # the values of the state's contracts on days up to the quarter's end: the data's
+    # (panels.acv_as_of, worked out once per day)
+    start = panels.acv_as_of(p.data, d0, s.grace_days)
     was = customers_on(p.state.spells, pd.Timestamp(d0))
     now_cust = customers_on(p.state.spells, pd.Timestamp(q.end))
-    now = panels.acv_on(p.state.contracts, q.end, s.grace_days)
+    now = panels.acv_as_of(p.data, q.end, s.grace_days)
     g = pd.DataFrame({"account_id": was})
     g["start"] = g.account_id.map(start).fillna(0.0)
     g["now"] = np.where(g.account_id.isin(now_cust), g.account_id.map(now).fillna(0.0), 0.0)
@@ -191,7 +193,7 @@ def growth_kpis(p: Period) -> list[dict]:
     inv["ref_rev"] = inv.ref_rev.clip(lower=0)
     rows += ratio_rows("referral_revenue_share", p.label, inv, "ref_rev", "pos_rev", **_boot(p), grains=p.grains)
     if p.data.has("sla_checks"):
-        sla = sla_counts(p.data, q)
+        sla = sla_by_quarter(p.data, [q])[q]  # batched panels: one query for all quarters
         rows += rate_rows("sla_compliance", p.label, p.attribute(sla), "met", "checks",
                           level=_level(p), grains=p.grains)
     return rows
@@ -201,7 +203,7 @@ def voice_kpis(p: Period) -> list[dict]:
     """NPS (response- and account-level, with changes), references, referrals, mentions."""
     q = p.quarter
     rows: list[dict] = []
-    resp = p.attribute(panels.response_panel(p.data, q))
+    resp = p.attribute(panels.response_panels(p.data, [q])[q])  # batched panels
     rows += nps_rows("nps", p.label, resp, level=_level(p), grains=p.grains)
     acc = resp.copy()
     acc["promoters"] = is_promoter(acc.mean_score).astype(int)
@@ -209,7 +211,7 @@ def voice_kpis(p: Period) -> list[dict]:
     acc["passives"] = 1 - acc.promoters - acc.detractors
     rows += nps_rows("nps_account_level", p.label, acc, level=_level(p), grains=p.grains)
     for kpi, other in (("nps_change_qoq", q.previous()), ("nps_change_yoy", q.year_ago())):
-        prev = p.attribute(panels.response_panel(p.data, other))
+        prev = p.attribute(panels.response_panels(p.data, [other])[other])
         rows += _nps_change_rows(kpi, p, prev, resp, grains=p.grains)
     ref = p.attribute(panels.reference_panel(p.data, q.end))
     rows += rate_rows("reference_rate", p.label, ref, "referenced", "answered", level=_level(p), grains=p.grains)
@@ -220,7 +222,7 @@ def voice_kpis(p: Period) -> list[dict]:
     new["ref"] = referral_acquired(new).astype(int).to_numpy()
     rows += rate_rows("referral_acquisition_share", p.label, new, "ref", "one", level=_level(p), grains=p.grains)
     if p.data.has("mentions"):
-        m = mentions_in(p.data, q)
+        m = mentions_by_quarter(p.data, [q])[q]  # batched panels
         m["promoters"] = (m.sentiment >= 0.1).astype(int)
         m["detractors"] = (m.sentiment <= -0.1).astype(int)
         m["passives"] = 1 - m.promoters - m.detractors
@@ -274,7 +276,7 @@ def outcome_kpis(p: Period) -> list[dict]:
 def objectives_due(p: Period) -> pd.DataFrame:
     """Objectives due in the period with attainment (actual/target, or target/actual when
     lower is better) and met (attainment >= 1); attainment is NaN when not measured."""
-    o = objectives_in(p.data, p.quarter)
+    o = objectives_by_quarter(p.data, [p.quarter])[p.quarter]  # batched panels
     hib = o.higher_is_better.astype("boolean").fillna(True).astype(bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         att = np.where(hib, o.actual / o.target, o.target / o.actual)

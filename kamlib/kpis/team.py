@@ -27,7 +27,7 @@ from kamlib.data.contract import is_detractor, is_passive, is_promoter
 from kamlib.kpis.grains import nps_rows
 from kamlib.panels import quarter as panels
 from kamlib.panels.period import Period
-from kamlib.panels.surveys import employee_answers, kam_satisfaction
+from kamlib.panels.surveys import answers_by_quarter, kam_satisfaction
 from kamlib.periods import Quarter, as_quarter
 from kamlib.stats import intervals as stats
 
@@ -45,7 +45,7 @@ def kam_outcomes(data, quarters: Iterable[Quarter | str], settings: Settings) ->
         a = p.accounts[p.accounts.customer_start]
         churn = a.groupby("kam_id").agg(at_risk=("account_id", "size"),
                                         churned=("churned", "sum"))
-        resp = p.attribute(panels.response_panel(data, q)).groupby("kam_id")[
+        resp = p.attribute(panels.response_panels(data, [q])[q]).groupby("kam_id")[
             ["promoters", "passives", "detractors"]].sum()
         rows.append(churn.join(resp, how="outer").fillna(0))
     out = pd.concat(rows).groupby(level=0).sum()
@@ -90,7 +90,7 @@ def enps_answers(data, quarter: Quarter | str) -> pd.DataFrame:
     ``team`` (the KAM's team from ``account_managers``, NaN when none), ``score``,
     the dimensions present (``workload``, ``recognition``, ``growth``) and
     ``promoters``, ``passives``, ``detractors`` (0/1: scores 9-10, 7-8, 0-6)."""
-    e = employee_answers(data, quarter)
+    e = next(iter(answers_by_quarter(data, [quarter]).values()))  # batched panels
     kams = data.frame("account_managers")
     team = kams.set_index("kam_id")["team"] if "team" in kams else pd.Series(dtype=object)
     e["team"] = e.kam_id.map(team)

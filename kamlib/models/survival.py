@@ -147,10 +147,9 @@ def _contact_rows(data, quarters: list[Quarter], settings: Settings) -> dict[Qua
 
     missing = [q for q in dict.fromkeys(quarters) if key(q) not in done]
     if missing:
-        acc = data.frame("accounts")
         ips = panels.interaction_panels(data, missing)  # all quarters in one batch of queries
         for q in missing:
-            owners = panels.owners_on(data, acc, q.end)
+            owners = panels.owners_as_of(data, q.end)  # worked out once per quarter end
             spell_start = _spell_starts(data, q, settings)
             gaps = panels.contact_gaps(spell_start, ips[q], q)
             f = gaps[["account_id", "max_gap_days", "touches", "inbound"]].copy()

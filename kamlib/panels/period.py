@@ -59,8 +59,8 @@ class Period:
     def attribution(self) -> pd.DataFrame:
         """Every account with its segment and the KAM credited for the period."""
         acc = self.data.frame("accounts")
-        owners = panels.owners_on(self.data, acc, self.quarter.start - timedelta(days=1),
-                                  self.quarter.end)
+        owners = panels.owners_as_of(self.data, self.quarter.start - timedelta(days=1),
+                                     self.quarter.end)  # worked out once per day
         out = acc[["account_id", "segment", "acquisition_channel", "referred_by",
                    "heard_about_us"]].copy()
         out["kam_id"] = out.account_id.map(owners)
@@ -73,10 +73,13 @@ class Period:
 
     @cached_property
     def interactions(self) -> pd.DataFrame:
-        return panels.interaction_panel(self.data, self.quarter)
+        # batched panels: served from (or added to) the data set's interaction batches
+        return panels.interaction_panels(self.data, [self.quarter])[self.quarter]
 
     @cached_property
     def invoices(self) -> pd.DataFrame:
+        if self.data.has_column("invoices", "kind"):  # batched panels: every quarter at once
+            return panels.invoice_panels(self.data, [self.quarter])[self.quarter]
         kinds = None
         if not self.data.has_column("invoices", "kind"):
             inv = self.data.frame("invoices")

@@ -23,13 +23,14 @@ import pandas as pd
 from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_passive, is_promoter
 from kamlib.data.sources import fetch
+from kamlib.panels import batch
 from kamlib.panels.customers import customers_on, derive_renewals, derive_spells
 from kamlib.periods import Quarter, as_quarter
 
 __all__ = ["DAY", "ContractState", "account_frame", "acv_on", "contact_gaps", "contract_state",
-           "contracts_frame", "interaction_panel", "interaction_panels", "invoice_panel",
-           "owners_on",
-           "reference_panel", "requests_frame", "response_panel", "spells_as_of"]
+           "acv_as_of", "contracts_frame", "interaction_panel", "interaction_panels", "invoice_panel",
+           "invoice_panels", "owners_as_of", "owners_on", "reference_panel", "renewals_as_of", "requests_frame",
+           "response_panel", "response_panels", "spells_as_of"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -67,6 +68,21 @@ def owners_on(data, accounts: pd.DataFrame, day: date, as_of: date | None = None
     owner.update(later["kam_id"])
     owner.update(cover["kam_id"])
     return owner
+
+
+_OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`owners_as_of` of each data set, by (day, as_of): the survival panel asks for
+the owners on the same quarter ends in each of its runs."""
+
+
+def owners_as_of(data, day: date, as_of: date | None = None) -> pd.Series:
+    """:func:`owners_on` of every account of ``data.frame("accounts")``, worked out once
+    per data set, ``day`` and ``as_of`` (a copy is returned each time)."""
+    done = _OWNERS.setdefault(data, {})
+    key = (pd.Timestamp(day), None if as_of is None else pd.Timestamp(as_of))
+    if key not in done:
+        done[key] = owners_on(data, data.frame("accounts"), day, as_of)
+    return done[key].copy()
 
 
 # --------------------------------------------------------------------------- contracts
@@ -117,12 +133,30 @@ def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
     return done[key].copy()
 
 
+_RENEWALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`renewals_as_of` of each data set, by (day, grace days): the trend, the KAM
+comparison and the survival panel build the contract state of the same quarters again."""
+
+
+def renewals_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
+    """The contracts' renewals as they stood on ``day`` (see
+    :func:`kamlib.panels.customers.derive_renewals`).
+
+    Derived once per data set, day and grace (a copy is returned each time)."""
+    done = _RENEWALS.setdefault(data, {})
+    key = (pd.Timestamp(day), int(grace_days))
+    if key not in done:
+        done[key] = derive_renewals(contracts_frame(data), day, grace_days)
+    return done[key].copy()
+
+
 def contract_state(data, quarter: Quarter | str, settings: Settings) -> ContractState:
-    """Spells, renewals and the contracts in the view of the quarter's last day."""
+    """Spells, renewals and the contracts in the view of the quarter's last day
+    (spells and renewals derived once per data set, day and grace)."""
     quarter = as_quarter(quarter, settings.fiscal_year_start_month)
     c = contracts_frame(data)
-    spells = derive_spells(c, quarter.end, settings.grace_days)
-    renewals = derive_renewals(c, quarter.end, settings.grace_days)
+    spells = spells_as_of(data, quarter.end, settings.grace_days)
+    renewals = renewals_as_of(data, quarter.end, settings.grace_days)
     return ContractState(quarter, spells, renewals, c[c.start_on <= _ts(quarter.end)])
 
 
@@ -159,6 +193,24 @@ def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
     return live.combine_first(grace).rename("acv")
 
 
+_ACV: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`acv_as_of` of each data set, by (day, grace days)."""
+
+
+def acv_as_of(data, day: date, grace_days: int) -> pd.Series:
+    """:func:`acv_on` of all the data's contracts (:func:`contracts_frame`), worked out
+    once per data set, day and grace (a copy is returned each time).
+
+    :func:`acv_on` reads only the contracts started by ``day``, so this is also the value
+    on ``day`` of a quarter's :attr:`ContractState.contracts` (those started by the
+    quarter's end) for any ``day`` up to that end."""
+    done = _ACV.setdefault(data, {})
+    key = (pd.Timestamp(day), int(grace_days))
+    if key not in done:
+        done[key] = acv_on(contracts_frame(data), day, grace_days)
+    return done[key].copy()
+
+
 def account_frame(data, quarter: Quarter | str, settings: Settings,
                   state: ContractState | None = None) -> pd.DataFrame:
     """One row per account that was a customer at some time in the period.
@@ -178,7 +230,7 @@ def account_frame(data, quarter: Quarter | str, settings: Settings,
     in_period = sp[(sp.start_on <= _ts(quarter.end)) & (sp.last_day >= _ts(start_day))]
     ids = pd.Index(sorted(in_period.account_id.unique()), name="account_id")
     f = acc.set_index("account_id").reindex(ids)[["name", "segment"]]
-    owners = owners_on(data, acc, start_day, quarter.end)
+    owners = owners_as_of(data, start_day, quarter.end)
     f["kam_id"] = owners.reindex(ids)
     f["customer_start"] = ids.isin(customers_on(sp, _ts(start_day)))
     f["customer_end"] = ids.isin(customers_on(sp, _ts(quarter.end)))
@@ -190,10 +242,10 @@ def account_frame(data, quarter: Quarter | str, settings: Settings,
     known = sp[sp.churned & (sp.known_on >= _ts(quarter.start))
                & (sp.known_on <= _ts(quarter.end))]
     f["churned"] = ids.isin(known.account_id) & f["customer_start"]
-    f["acv_start"] = acv_on(state.contracts, start_day, settings.grace_days).reindex(ids) \
-        .fillna(0.0)
-    f["acv_end"] = acv_on(state.contracts, quarter.end, settings.grace_days).reindex(ids) \
-        .fillna(0.0)
+    # the state's contracts are those started by the quarter's end: their values on its
+    # first and last day are the data's (acv_as_of, worked out once per day)
+    f["acv_start"] = acv_as_of(data, start_day, settings.grace_days).reindex(ids).fillna(0.0)
+    f["acv_end"] = acv_as_of(data, quarter.end, settings.grace_days).reindex(ids).fillna(0.0)
     latest = in_period.sort_values(["account_id", "spell"]).groupby("account_id").last()
     f["spell_start"] = latest["start_on"].reindex(ids)
     return f.reset_index()
@@ -247,10 +299,11 @@ def interaction_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
     """:func:`interaction_panel` of many quarters at once: the same frames, by quarter.
 
     Three engine queries for all the quarters not built before (instead of three per
-    quarter): each interaction is tagged with the requested quarter it falls in and with
-    how many of the requested quarters start after it, so the counts and gaps are grouped
-    by account and quarter, and ``prev_day`` of a quarter is the latest touch of the
-    buckets before its start. Built once per data set (a copy is returned each time).
+    quarter): each interaction is tagged with the ordinal of its fiscal quarter
+    (:func:`kamlib.panels.batch.fiscal_index`), the counts and gaps are grouped by account
+    and the requested ordinals, the latest touch day by account and every ordinal up to
+    the last requested one, and ``prev_day`` of a quarter is the latest of the ordinals
+    before its own. Built once per data set (a copy is returned each time).
 
     >>> from kamlib.periods import Quarter
     >>> interaction_panels(None, [])
@@ -259,24 +312,23 @@ def interaction_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
     wanted = list(dict.fromkeys(as_quarter(q) for q in quarters))
     if not wanted:
         return {}
-    done = _INTERACTIONS.setdefault(data, {})
-    missing = sorted((q for q in wanted if q not in done), key=lambda q: q.start)
-    if missing:
-        done.update(_interaction_batch(data, missing))
-    return {q: done[q].copy() for q in wanted}
+    done = _INTERACTIONS.setdefault(data, {})  # by (quarter, fiscal start month): a
+    # Quarter's equality ignores its start month, its dates do not
+    missing = sorted((q for q in wanted if (q, q.start_month) not in done),
+                     key=lambda q: q.start)
+    for sm in sorted({q.start_month for q in missing}):  # one batch per fiscal start month
+        got = _interaction_batch(data, [q for q in missing if q.start_month == sm])
+        done.update(((q, q.start_month), f) for q, f in got.items())
+    return {q: done[q, q.start_month].copy() for q in wanted}
 
 
 def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
-    """The panels of ``qs`` (sorted by start, distinct) in three queries."""
+    """The panels of ``qs`` (sorted by start, distinct, one fiscal start month) in three
+    queries."""
     t = data.table("interactions")
-    at = t.occurred_at
-    inside = ibis.cases(*[((at >= ibis.timestamp(q.start)) & (at < _next_ts(q.end)), i)
-                          for i, q in enumerate(qs)], else_=ibis.null("int64"))
-    # bucket b: the number of requested quarters starting at or before the touch, so the
-    # touches before quarter i's start are those of buckets 0 .. i
-    bucket = ibis.cases(*[(at < ibis.timestamp(q.start), i) for i, q in enumerate(qs)],
-                        else_=len(qs))
-    inq = t.mutate(k=inside).filter(ibis._.k.notnull())
+    ks = [batch.quarter_index(q) for q in qs]
+    tk = t.mutate(k=batch.fiscal_index(t.occurred_at.date(), qs[0].start_month))
+    inq = tk.filter(tk.k.isin(ks))
     counts = inq.group_by(["account_id", "k"]).aggregate(
         touches=inq.count(),
         inbound=(inq.direction == "inbound").sum(),
@@ -288,15 +340,17 @@ def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
     w = ibis.window(group_by=["account_id", "k"], order_by="d")
     gaps = days.mutate(g=days.d.epoch_days() - days.d.epoch_days().lag().over(w))
     inner = gaps.group_by(["account_id", "k"]).aggregate(inner_gap=gaps.g.max())
-    tb = t.mutate(b=bucket).filter(ibis._.b < len(qs))
-    prev = tb.group_by(["account_id", "b"]).aggregate(
+    # the latest touch of each account and quarter before the last requested one: the
+    # touches before quarter i's start are those of the ordinals below ks[i]
+    tb = tk.filter(tk.k < ks[-1])
+    prev = tb.group_by(["account_id", "k"]).aggregate(
         prev_day=tb.occurred_at.max().date())  # the date of the latest, not the latest date
     counts = fetch(counts, by=["account_id", "k"])
     inner = fetch(inner, by=["account_id", "k"])
-    prev = fetch(prev, by=["account_id", "b"])
+    prev = fetch(prev, by=["account_id", "k"])
     prev["prev_day"] = pd.to_datetime(prev["prev_day"])
     out = {}
-    for i, q in enumerate(qs):
+    for i, q in zip(ks, qs, strict=True):
         c = counts[counts.k == i].drop(columns="k")
         if c.empty:  # no touch in the quarter: its own query gives the dtypes of empty results
             out[q] = interaction_panel(data, q)
@@ -308,7 +362,7 @@ def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
             g["inner_gap"] = pd.Series([None] * len(g), index=g.index, dtype=object)
         elif g.inner_gap.notna().all():
             g["inner_gap"] = g.inner_gap.astype("int64")
-        p = prev[prev.b <= i].groupby("account_id", as_index=False)["prev_day"].max()
+        p = prev[prev.k < i].groupby("account_id", as_index=False)["prev_day"].max()
         res = c.merge(g, on="account_id", how="outer").merge(p, on="account_id", how="outer")
         for col in ("touches", "inbound", "outbound"):
             res[col] = res[col].fillna(0).astype(int)
@@ -367,6 +421,24 @@ def requests_frame(data, quarter: Quarter | str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- invoices
+_KINDS = ("new", "repeat", "upsell", "cross_sell", "renewal")
+
+
+def _invoice_aggregates(inq) -> dict:
+    agg = {"revenue": inq.amount.sum()}
+    for kind in _KINDS:
+        agg[f"rev_{kind}"] = inq.amount.sum(where=inq.kind == kind)
+        agg[f"n_{kind}"] = (inq.kind == kind).sum()
+    return agg
+
+
+def _by_kind_zero(cur: pd.DataFrame) -> pd.DataFrame:
+    for c in cur.columns:
+        if c.startswith(("rev_", "n_")):
+            cur[c] = pd.to_numeric(cur[c]).fillna(0)
+    return cur
+
+
 def invoice_panel(data, quarter: Quarter | str, kinds: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per account: revenue in the period, by invoice kind, and whether billed before.
 
@@ -379,20 +451,45 @@ def invoice_panel(data, quarter: Quarter | str, kinds: pd.DataFrame | None = Non
         k = ibis.memtable(kinds[["invoice_id", "kind"]].rename(columns={"kind": "dkind"}))
         t = t.left_join(k, "invoice_id").mutate(kind=ibis._.dkind).drop("dkind", "invoice_id_right")
     inq = t.filter((t.issued_on >= lo) & (t.issued_on <= hi))
-    agg = {"revenue": inq.amount.sum()}
-    for kind in ("new", "repeat", "upsell", "cross_sell", "renewal"):
-        agg[f"rev_{kind}"] = inq.amount.sum(where=inq.kind == kind)
-        agg[f"n_{kind}"] = (inq.kind == kind).sum()
-    cur = fetch(inq.group_by("account_id").aggregate(**agg), by="account_id")
+    cur = fetch(inq.group_by("account_id").aggregate(**_invoice_aggregates(inq)), by="account_id")
     before = fetch(t.filter(t.issued_on < lo).select("account_id").distinct())
     cur["billed_before"] = cur.account_id.isin(before.account_id)
-    for c in cur.columns:
-        if c.startswith(("rev_", "n_")):
-            cur[c] = pd.to_numeric(cur[c]).fillna(0)
-    return cur
+    return _by_kind_zero(cur)
+
+
+def invoice_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
+    """:func:`invoice_panel` of many quarters (with the table's ``kind`` column), the
+    same frames, from two queries for every quarter of the table: the sums grouped by
+    account and fiscal quarter, and each account's first invoice's quarter (billed
+    before a quarter: first invoiced in an earlier one). Run once per data set and
+    fiscal start month; a copy is returned each time.
+
+    >>> invoice_panels(None, [])
+    {}
+    """
+    def build(sm: int):
+        t = data.table("invoices")
+        inv = t.mutate(**{batch.KEY: batch.fiscal_index(t.issued_on, sm)})
+        agg = inv.group_by(["account_id", batch.KEY]).aggregate(**_invoice_aggregates(inv))
+        parts, empty = batch.grouped(agg, agg.drop(batch.KEY).schema(), "account_id")
+        first = fetch(inv.group_by("account_id").aggregate(first=inv[batch.KEY].min()),
+                      by="account_id").set_index("account_id")["first"]
+        for k, cur in [*parts.items(), (None, empty)]:
+            cur["billed_before"] = cur.account_id.map(first).lt(k).to_numpy(bool) \
+                if k is not None else pd.Series(dtype=bool)
+            _by_kind_zero(cur)
+        return parts, empty
+
+    return batch.by_quarter(data, "invoice_panel", quarters, build)
 
 
 # --------------------------------------------------------------------------- responses
+def _response_aggregates(r) -> dict:
+    return {"responses": r.count(), "promoters": is_promoter(r.score).sum(),
+            "passives": is_passive(r.score).sum(), "detractors": is_detractor(r.score).sum(),
+            "mean_score": r.score.mean()}
+
+
 def response_panel(data, quarter: Quarter | str) -> pd.DataFrame:
     """Per account: promoters, passives, detractors and mean score of the period's
     responses (engine-side)."""
@@ -400,14 +497,24 @@ def response_panel(data, quarter: Quarter | str) -> pd.DataFrame:
     t = data.table("nps_responses")
     r = t.filter((t.responded_on >= ibis.date(quarter.start))
                  & (t.responded_on <= ibis.date(quarter.end)))
-    out = r.group_by("account_id").aggregate(
-        responses=r.count(),
-        promoters=is_promoter(r.score).sum(),
-        passives=is_passive(r.score).sum(),
-        detractors=is_detractor(r.score).sum(),
-        mean_score=r.score.mean(),
-    )
-    return fetch(out, by="account_id")
+    return fetch(r.group_by("account_id").aggregate(**_response_aggregates(r)), by="account_id")
+
+
+def response_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
+    """:func:`response_panel` of many quarters, the same frames, from one query grouped by
+    account and fiscal quarter for every quarter of the table (run once per data set and
+    fiscal start month; a copy is returned each time).
+
+    >>> response_panels(None, [])
+    {}
+    """
+    def build(sm: int):
+        t = data.table("nps_responses")
+        r = t.mutate(**{batch.KEY: batch.fiscal_index(t.responded_on, sm)})
+        agg = r.group_by(["account_id", batch.KEY]).aggregate(**_response_aggregates(r))
+        return batch.grouped(agg, agg.drop(batch.KEY).schema(), "account_id")
+
+    return batch.by_quarter(data, "response_panel", quarters, build)
 
 
 def reference_panel(data, as_of: date) -> pd.DataFrame:

@@ -8,9 +8,10 @@ from datetime import date
 import pandas as pd
 
 from kamlib.data.sources import fetch
+from kamlib.panels import batch
 from kamlib.periods import Quarter, as_quarter
 
-__all__ = ["employee_answers", "kam_satisfaction"]
+__all__ = ["answers_by_quarter", "employee_answers", "kam_satisfaction"]
 
 
 def employee_answers(data, quarter: Quarter | str) -> pd.DataFrame:
@@ -20,6 +21,22 @@ def employee_answers(data, quarter: Quarter | str) -> pd.DataFrame:
     t = data.table("employee_surveys")
     return fetch(t.filter((t.responded_on >= q.start) & (t.responded_on <= q.end)),
                  by="response_id")
+
+
+def answers_by_quarter(data, quarters) -> dict[Quarter, pd.DataFrame]:
+    """:func:`employee_answers` of many quarters, the same frames, from one query tagging
+    each answer with its fiscal quarter (run once per data set and fiscal start month; a
+    copy is returned each time).
+
+    >>> answers_by_quarter(None, [])
+    {}
+    """
+    def build(sm: int):
+        t = data.table("employee_surveys")
+        return batch.grouped(t.mutate(**{batch.KEY: batch.fiscal_index(t.responded_on, sm)}),
+                             t.schema(), "response_id")
+
+    return batch.by_quarter(data, "employee_answers", quarters, build)
 
 
 def kam_satisfaction(data, first_day: date, last_day: date) -> pd.DataFrame:

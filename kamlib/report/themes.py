@@ -71,6 +71,10 @@ def kpi_frames(data, quarter: Quarter, first: Quarter, settings: Settings, p,
     """The quarter's KPIs, the trend of the eight quarters up to it (company and segment
     grains, fewer bootstrap draws) and the KAM rows of :func:`earlier_kpis`."""
 
+    # -- batched panels: the interaction panels of the trend's quarters and of this one in
+    # one batch of queries (each Period then reads its own from the batch)
+    panels.interaction_panels(data, [q for q in Quarter.span(
+        quarter.shift(-(TREND_QUARTERS - 1)), quarter) if q >= first])
     kpis = compute_kpis(data, quarter, settings, period=p)  # p keeps the churn model
     step("trends")
     cheap = settings.replace(bootstrap_draws=min(settings.bootstrap_draws, 200))
@@ -120,12 +124,12 @@ def account_frames(data, quarter: Quarter, first: Quarter, settings: Settings, p
     out["accounts"] = acc.assign(name=acc["name"].map(display_name))
     kams = data.frame("account_managers").sort_values("kam_id")
     out["kams"] = kams.assign(name=kams["name"].map(display_name))
-    resp = p.attribute(panels.response_panel(data, quarter))
+    resp = p.attribute(panels.response_panels(data, [quarter])[quarter])
     out["responses"] = resp
     if len(resp) == 0:  # no survey this quarter: the latest wave within the last 12 months
         for qq in _lookback(quarter, first):
             pq = Period(data, qq, settings)
-            r = pq.attribute(panels.response_panel(data, qq))
+            r = pq.attribute(panels.response_panels(data, [qq])[qq])
             if len(r):
                 out["responses_latest"] = r
                 out["responses_period"] = str(qq)

@@ -67,3 +67,43 @@ def test_monthly_enps_sums_the_managers_own_answers(months):
     # K1: 8 + 6 in February (ym 24313); K2: 9 on the last day of March
     assert got.values.tolist() == [["K1", 24313, 2, 14], ["K2", 24314, 1, 9]]
     assert list(got.columns) == ["kam_id", "ym", "answers", "score_sum"]
+
+
+_SUMS = {  # the one-query form of each monthly frame
+    monthly.monthly_responses: ("nps_responses", "account_id", "responded_on",
+                                {"answers": lambda t: t.count(),
+                                 "score_sum": lambda t: t.score.sum()}),
+    monthly.monthly_revenue: ("invoices", "account_id", "issued_on",
+                              {"revenue": lambda t: t.amount.sum()}),
+    monthly.monthly_sla: ("sla_checks", "account_id", "period_end",
+                          {"checks": lambda t: t.count(),
+                           "met": lambda t: t.met.ifelse(1, 0).sum()}),
+    monthly.monthly_enps: ("employee_surveys", "kam_id", "responded_on",
+                           {"answers": lambda t: t.count(),
+                            "score_sum": lambda t: t.score.sum()}),
+}
+
+
+@pytest.mark.parametrize("fn", list(_SUMS), ids=lambda f: f.__name__)
+def test_monthly_frames_cut_from_every_month_equal_one_query(sample_data, fn):
+    table, key, col, aggs = _SUMS[fn]
+    # month ends (cut from the batch, 2010: no rows), a leap day and a mid-month day
+    # (2026-09-29: its own query)
+    for day in (date(2010, 3, 31), date(2021, 3, 31), date(2024, 2, 29), date(2026, 9, 29),
+                date(2026, 9, 30), date(2030, 12, 31)):
+        pd.testing.assert_frame_equal(fn(sample_data, day),
+                                      monthly._monthly(sample_data, table, key, col, day,
+                                                       **aggs), check_exact=True)
+
+
+def test_monthly_sums_are_queried_once_per_data_set(months, monkeypatch):
+    first = monthly_responses(months, date(2026, 3, 31))
+    assert first.ym.max() == 2026 * 12 + 3 - 1  # B's April answer is after the cut
+    monkeypatch.setattr(type(months), "table",
+                        lambda self, name: pytest.fail(f"queried {name} again"))
+    pd.testing.assert_frame_equal(first, monthly_responses(months, date(2026, 3, 31)))
+    later = monthly_responses(months, date(2026, 4, 30))  # another cut of the same batch
+    # April 2026 (ym 24315): B's 8 only
+    assert later[later.ym == 24315][["account_id", "answers"]].values.tolist() == [["B", 1]]
+    with pytest.raises(pytest.fail.Exception):  # not a month end: its own query
+        monthly_responses(months, date(2026, 4, 15))

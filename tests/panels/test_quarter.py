@@ -311,3 +311,157 @@ def test_spells_are_derived_once_per_day_and_grace(sample_data, monkeypatch):
     again = panels.spells_as_of(sample_data, day, 30)
     again.loc[0, "churned"] = not again.loc[0, "churned"]  # a copy: others unaffected
     assert panels.spells_as_of(sample_data, day, 30).loc[0, "churned"] == first.loc[0, "churned"]
+
+
+# =========================================================================== batched panels
+# quarters with rows, apart from each other, before and after the data (no rows), read
+# with a January and an April fiscal start (the sample's surveys fall in other quarters then)
+_BATCH_LABELS = ["2010Q1", "2021Q1", "2021Q2", "2023Q3", "2024Q4", "2025Q1", "2026Q2",
+                 "2026Q3", "2027Q4"]
+
+
+@pytest.mark.parametrize("start_month", [1, 4])
+def test_response_and_invoice_panels_equal_the_panels_of_one_quarter(sample_data, start_month):
+    qs = [Quarter(q, start_month) for q in _BATCH_LABELS]
+    responses = panels.response_panels(sample_data, qs)
+    invoices = panels.invoice_panels(sample_data, qs)
+    for q in qs:
+        pd.testing.assert_frame_equal(responses[q], panels.response_panel(sample_data, q),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(invoices[q], panels.invoice_panel(sample_data, q),
+                                      check_exact=True)
+    assert len(responses[qs[0]]) == 0 and len(invoices[qs[-1]]) == 0
+
+
+@pytest.fixture(scope="module")
+def april_data(tmp_path_factory):
+    """Responses and invoices of one account around an April fiscal year start."""
+    ds = DataSet()
+    ds.contract("A", "2024-01-01", "2027-12-31")
+    ds.contract("B", "2025-01-01", "2027-12-31")
+    ds.response("A", "2025-03-31", 10)  # fiscal 2025Q4 (Jan-Mar 2025)
+    ds.response("A", "2025-04-01", 6)  # fiscal 2026Q1 (Apr-Jun 2025)
+    ds.response("A", "2025-06-30", 9)
+    ds.response("B", "2025-05-15", 8)
+    ds.invoice("A", "2025-03-01", 100, kind="new")
+    ds.invoice("A", "2025-04-10", 40, kind="repeat")
+    ds.invoice("A", "2025-06-30", 10, kind="upsell")
+    ds.invoice("B", "2025-05-01", 70, kind="new")
+    with ds.load(tmp_path_factory.mktemp("april")) as data:
+        yield data
+
+
+def test_batched_panels_follow_the_fiscal_year(april_data):
+    q4, q1, q2 = Quarter("2025Q4", 4), Quarter("2026Q1", 4), Quarter("2026Q2", 4)
+    r = panels.response_panels(april_data, [q4, q1, q2])
+    inv = panels.invoice_panels(april_data, [q4, q1, q2])
+    a = r[q1].set_index("account_id").loc["A"]
+    # 2026Q1 (April start): A answered 6 and 9 -> 1 promoter, 1 detractor, mean 7.5
+    assert (a.responses, a.promoters, a.detractors, a.mean_score) == (2, 1, 1, 7.5)
+    assert r[q4].account_id.tolist() == ["A"] and len(r[q2]) == 0
+    i = inv[q1].set_index("account_id")
+    # A: 40 + 10 = 50 in the quarter, billed before (100 in March); B: 70, first invoice
+    assert (i.loc["A", "revenue"], i.loc["A", "rev_upsell"], i.loc["A", "n_repeat"]) == (50, 10, 1)
+    assert i.billed_before.to_dict() == {"A": True, "B": False}
+    for q in (q4, q1, q2):
+        pd.testing.assert_frame_equal(r[q], panels.response_panel(april_data, q),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(inv[q], panels.invoice_panel(april_data, q),
+                                      check_exact=True)
+    # the same label with a January start is another quarter (2026-01..03): no rows
+    assert len(panels.response_panels(april_data, [Quarter("2026Q1", 1)])[
+        Quarter("2026Q1", 1)]) == 0
+
+
+def test_batched_panels_are_queried_once_per_data_set(april_data, monkeypatch):
+    q1 = Quarter("2026Q1", 4)
+    first = panels.response_panels(april_data, [q1])[q1]
+    inv = panels.invoice_panels(april_data, [q1])[q1]
+    monkeypatch.setattr(type(april_data), "table",
+                        lambda self, name: pytest.fail(f"queried {name} again"))
+    pd.testing.assert_frame_equal(first, panels.response_panels(april_data, [q1])[q1])
+    pd.testing.assert_frame_equal(inv, panels.invoice_panels(april_data, [q1])[q1])
+    inv.loc[0, "revenue"] = -1.0  # a copy: the next caller is not affected
+    assert panels.invoice_panels(april_data, [q1])[q1].loc[0, "revenue"] != -1.0
+    with pytest.raises(pytest.fail.Exception, match="queried nps_responses again"):
+        # another fiscal start month is another batch
+        panels.response_panels(april_data, [Quarter("2026Q1", 7)])
+
+
+def test_renewals_are_derived_once_per_day_and_grace(sample_data, monkeypatch):
+    from kamlib.panels.customers import derive_renewals
+
+    day = date(2024, 6, 30)
+    first = panels.renewals_as_of(sample_data, day, 30)
+    pd.testing.assert_frame_equal(first, derive_renewals(contracts_frame(sample_data), day, 30),
+                                  check_exact=True)  # the cached frame is the derived one
+    other = panels.renewals_as_of(sample_data, day, 0)  # another grace: derived anew
+    later = panels.renewals_as_of(sample_data, date(2024, 9, 30), 30)  # another day: anew
+    assert not first.equals(later)
+    monkeypatch.setattr(panels, "derive_renewals", lambda *a: pytest.fail("derived again"))
+    pd.testing.assert_frame_equal(first, panels.renewals_as_of(sample_data, day, 30))
+    pd.testing.assert_frame_equal(other, panels.renewals_as_of(sample_data, day, 0))
+    first.loc[first.index[0], "renewed"] = not first.renewed.iloc[0]  # a copy
+    assert panels.renewals_as_of(sample_data, day, 30).renewed.iloc[0] != first.renewed.iloc[0]
+
+
+def test_contract_state_is_built_from_the_cached_spells_and_renewals(sample_data):
+    from kamlib.config import Settings
+    from kamlib.panels.customers import derive_renewals, derive_spells
+
+    s = Settings()
+    st8 = panels.contract_state(sample_data, Quarter("2025Q2"), s)
+    c = contracts_frame(sample_data)
+    end = Quarter("2025Q2").end
+    pd.testing.assert_frame_equal(st8.spells, derive_spells(c, end, s.grace_days),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(st8.renewals, derive_renewals(c, end, s.grace_days),
+                                  check_exact=True)
+
+
+def test_interaction_panels_of_a_fiscal_year_starting_in_april(sample_data):
+    qs = [Quarter(q, 4) for q in ("2010Q1", "2021Q2", "2024Q4", "2026Q2", "2026Q3")]
+    got = panels.interaction_panels(sample_data, qs)
+    for q in qs:  # 2010Q1 (2009-04..06): no touch
+        pd.testing.assert_frame_equal(got[q], panels.interaction_panel(sample_data, q),
+                                      check_exact=True)
+    # the same label with a January start covers other months: its own panel, not April's
+    jan = Quarter("2026Q2", 1)
+    pd.testing.assert_frame_equal(panels.interaction_panels(sample_data, [jan])[jan],
+                                  panels.interaction_panel(sample_data, jan), check_exact=True)
+    assert not got[qs[3]].equals(panels.interaction_panels(sample_data, [jan])[jan])
+
+
+def test_owners_are_worked_out_once_per_day_and_view(sample_data, monkeypatch):
+    acc = sample_data.frame("accounts")
+    day, view = date(2024, 3, 31), date(2024, 6, 30)
+    first = panels.owners_as_of(sample_data, day, view)
+    pd.testing.assert_series_equal(first, panels.owners_on(sample_data, acc, day, view))
+    alone = panels.owners_as_of(sample_data, day)  # another view (as_of = day): anew
+    pd.testing.assert_series_equal(alone, panels.owners_on(sample_data, acc, day))
+    other = panels.owners_as_of(sample_data, date(2022, 3, 31), view)  # another day: anew
+    pd.testing.assert_series_equal(other, panels.owners_on(sample_data, acc,
+                                                           date(2022, 3, 31), view))
+    monkeypatch.setattr(panels, "owners_on", lambda *a: pytest.fail("worked out again"))
+    pd.testing.assert_series_equal(first, panels.owners_as_of(sample_data, day, view))
+    first.iloc[0] = "nobody"  # a copy: the next caller is not affected
+    assert panels.owners_as_of(sample_data, day, view).iloc[0] != "nobody"
+
+
+def test_acv_is_worked_out_once_per_day_and_grace(sample_data, monkeypatch):
+    from kamlib.config import Settings
+
+    q = Quarter("2025Q2")
+    state = panels.contract_state(sample_data, q, Settings())
+    # the state's contracts (started by the quarter's end) have the data's value on any
+    # day up to that end: the first day before the quarter, a year before, its end
+    for day in (q.start - timedelta(days=1), q.shift(-4).end, q.end):
+        pd.testing.assert_series_equal(panels.acv_as_of(sample_data, day, 30),
+                                       panels.acv_on(state.contracts, day, 30), check_exact=True)
+    no_grace = panels.acv_as_of(sample_data, q.end, 0)  # another grace: anew
+    pd.testing.assert_series_equal(no_grace, panels.acv_on(state.contracts, q.end, 0),
+                                   check_exact=True)
+    monkeypatch.setattr(panels, "acv_on", lambda *a: pytest.fail("worked out again"))
+    first = panels.acv_as_of(sample_data, q.end, 30)
+    first.iloc[0] = -1.0  # a copy: the next caller is not affected
+    assert panels.acv_as_of(sample_data, q.end, 30).iloc[0] != -1.0
