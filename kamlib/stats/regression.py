@@ -80,16 +80,46 @@ def estimable_columns(x: np.ndarray, tol: float = 1e-9) -> list[int]:
     (a column that is a combination of earlier ones, e.g. a level every account of which
     also has another attribute's level, cannot be estimated apart from them).
 
+    The columns dropped are those that end a dependency: column ``j`` is a combination
+    of earlier columns exactly when some vector ``v`` with ``x v = 0`` has its last
+    non-zero entry at ``j``. The null vectors come from one decomposition of the whole
+    design (QR, then a rank-revealing QR of its small ``R``; diagonal entries up to
+    ``tol`` times the largest entry of ``x``, when that is above 1, count as zero), and
+    are brought to echelon form
+    from the last column up, whose leading entries name the dropped columns. One
+    decomposition in all, where testing the rank of each growing set of columns took
+    one decomposition per column (hours with one level per account manager at 20,000
+    accounts).
+
     >>> estimable_columns(np.array([[1.0, 1.0, 2.0], [1.0, 0.0, 2.0], [1.0, 1.0, 2.0]]))
     [0, 1]
     """
+    from scipy import linalg
+
     x = np.asarray(x, float)
-    kept: list[int] = []
-    for j in range(x.shape[1]):
-        trial = kept + [j]
-        if np.linalg.matrix_rank(x[:, trial], tol=tol * max(1.0, np.abs(x).max())) == len(trial):
-            kept.append(j)
-    return kept
+    k = x.shape[1]
+    if x.size == 0:
+        return []
+    limit = tol * max(1.0, float(np.abs(x).max()))
+    r = linalg.qr(x, mode="r")[0] if x.shape[0] > k else x  # x v = 0 exactly when r v = 0
+    # the null space of r: what the row space of r (the columns of r', found by a
+    # rank-revealing QR with column pivoting) leaves out
+    q2, r2, _ = linalg.qr(r.T, pivoting=True)
+    rank = int((np.abs(np.diag(r2)) > limit).sum())
+    null = q2[:, rank:].copy()  # k x d: a basis of the null space
+    dropped: list[int] = []
+    free = list(range(null.shape[1]))
+    for j in range(k - 1, -1, -1):  # echelon form from the last column up
+        if not free:
+            break
+        c = max(free, key=lambda i: abs(null[j, i]))
+        if abs(null[j, c]) <= 1e-8 * np.abs(null[:, c]).max():
+            continue  # no dependency ends at column j
+        dropped.append(j)
+        free.remove(c)
+        for i in free:  # the others no longer reach column j
+            null[:, i] -= null[j, i] / null[j, c] * null[:, c]
+    return [j for j in range(k) if j not in set(dropped)]
 
 
 def log_linear(y: np.ndarray, x: np.ndarray, names: Sequence[str]) -> LogLinearFit:

@@ -103,3 +103,42 @@ def test_rejects_zero_outcomes_and_too_few_rows():
         log_linear(np.array([1.0, 0.0, 2.0]), np.ones((3, 1)), ["c"])
     with pytest.raises(ValueError, match="cannot estimate"):
         log_linear(np.array([1.0, 2.0]), np.ones((2, 2)), ["c", "d"])
+
+
+def _rank_one_by_one(x: np.ndarray, tol: float = 1e-9) -> list[int]:
+    """The definition: keep a column when the kept ones and it have full rank (SVD)."""
+    kept: list[int] = []
+    for j in range(x.shape[1]):
+        trial = kept + [j]
+        if np.linalg.matrix_rank(x[:, trial], tol=tol * max(1.0, np.abs(x).max())) == len(trial):
+            kept.append(j)
+    return kept
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 40), st.integers(1, 12))
+def test_estimable_columns_agree_with_the_rank_of_each_trial(seed, n, k):
+    # dummy columns as a design has them: a constant, 0/1 levels, and columns that are
+    # sums, differences or copies of earlier ones (aliased levels), in random order
+    rng = np.random.default_rng(seed)
+    cols = [np.ones(n)]
+    for _ in range(k):
+        if len(cols) > 1 and rng.random() < 0.4:
+            a, b = rng.choice(len(cols), 2)
+            cols.append(cols[a] - cols[b] if rng.random() < 0.5 else cols[a].copy())
+        else:
+            cols.append((rng.random(n) < rng.uniform(0.1, 0.9)).astype(float))
+    x = np.column_stack(cols)
+    assert estimable_columns(x) == _rank_one_by_one(x)
+
+
+def test_estimable_columns_of_many_levels_drop_only_the_aliased_one():
+    # one level per manager, as at 20,000 accounts (there 1,350): 400 levels of 6 rows, a
+    # level that is the sum of the first two (dropped) and a constant
+    n_levels, per = 400, 6
+    levels = np.repeat(np.arange(n_levels), per)
+    x = np.column_stack([np.ones(len(levels))]
+                        + [(levels == v).astype(float) for v in range(1, n_levels)]
+                        + [((levels == 1) | (levels == 2)).astype(float)])
+    kept = estimable_columns(x)
+    assert kept == list(range(n_levels))  # the constant and 399 levels; the sum is aliased
