@@ -28,16 +28,21 @@ def main(n: int, jobs: int | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="kam-floor-") as tmp:
         root = Path(tmp)
         src = root / "trivial.ipynb"
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), src)
+        cell = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})
+        nb = nbformat.v4.new_notebook(cells=[cell])
+        nb.metadata.update(  # as the report's notebooks say it
+            kernelspec={"name": "kam", "display_name": "KAM (kamlib)", "language": "python"},
+            language_info={"name": "python"})
+        nbformat.write(nb, src)
         params = {"quarter": "2026Q3", "data": str(root), "cache": str(root / "cache")}
         tasks = [runner.Task(f"page_{i:04d}", str(src), str(root / "nb" / f"page_{i:04d}.ipynb"),
                              dict(params), str(root)) for i in range(n)]
         t0 = time.perf_counter()
         outcomes = runner.execute(tasks, jobs=jobs)
         t1 = time.perf_counter()
-        bad = [o.name for o in outcomes if not o.ok]
-        if bad or len(outcomes) != n:
-            raise SystemExit(f"floor notebooks failed: {bad or 'some did not run'}")
+        if any(not o.ok for o in outcomes) or len(outcomes) != n:
+            why = [(o.name, o.error) for o in outcomes if not o.ok] or "some did not run"
+            raise SystemExit(f"floor notebooks failed: {why}")
         (root / "html").mkdir()
         for t in tasks:
             page = notebook_html(t.output_path, t.name, "2026Q3", [("index.html", "Overview")],

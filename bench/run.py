@@ -234,9 +234,11 @@ def _report(data: Path | str, env: dict, *options: str, tree: bool = False) -> d
 
 
 def sample_pack(runs: int) -> dict:
-    """Row 1: the sample pack without and with account pages, and the floor."""
+    """Row 1: the sample pack without and with account pages, and the floor (first:
+    it fails fast if the kernels cannot run)."""
     env = warm_cache(SAMPLE)
     print("sample pack (kam report --data data/sample) ...", flush=True)
+    measure([PY, str(HERE / "floor.py"), "1"])  # the floor's machinery works, untimed
     out = {"no_account_pages": repeat("without account pages",
                                       lambda: _report(SAMPLE, env, "--no-account-pages"), runs),
            "with_account_pages": repeat("with account pages", lambda: _report(SAMPLE, env),
@@ -625,11 +627,18 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     r: dict = {"machine": machine(), "quarter": QUARTER, "runs": runs, "sizes": {}}
     print(machine_line(r), flush=True)
+
+    def keep() -> None:  # what was measured so far survives a later failure
+        (HERE / "results.json").write_text(json.dumps(r, indent=1) + "\n")
+
     if on["SAMPLE"]:
         r["sample_pack"] = sample_pack(runs)
+        keep()
         r["bundle"] = bundle(runs)
+        keep()
     for n in sizes:
         r["sizes"][str(n)] = one_size(n, runs, on["PANELS"])
+        keep()
     if on["PANELS"]:
         print("customer spells, renewals and status from 120 000 contracts ...", flush=True)
         r["customers"] = repeat("customers_scale.py",
@@ -637,6 +646,7 @@ def main() -> None:
                                                  "120000"]), runs)
     r["pack20k"] = pack20k(runs, r["sizes"]) if on["PACK20K"] else {
         "skipped": "not measured: BENCH_PACK20K=0"}
+    keep()
     if sizes:
         big = r["sizes"][str(sizes[-1])]
         r["postgres"] = postgres(runs, big) if on["PG"] else {
