@@ -53,7 +53,7 @@ lint:  venv ## Run ruff on the code, the tests, the benchmarks and the notebooks
 lab: venv sample  ## Start JupyterLab with the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: venv  ## Benchmarks at 1 M and 10 M interactions (slow; writes bench/results.json and .md)
+bench: venv  ## The speed goals against baselines, 1 M and 10 M interactions (an hour or more; bench/results.md)
 	$(BIN)/python bench/run.py
 
 chaos: venv sample  ## Kill report runs at random moments (KILLS=20); the published report must survive

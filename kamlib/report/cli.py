@@ -21,7 +21,7 @@ from kamlib import __version__
 from kamlib.config import REPORTS_DIR, SAMPLE_DIR, load_settings
 from kamlib.errors import KamError, first_line
 
-__all__ = ["app", "run"]
+__all__ = ["app", "progress_columns", "run"]
 
 DEFAULT_SEED = 8  # kamlib.data.synth.DEFAULT_SEED, repeated to keep `kam --help` fast
 
@@ -232,20 +232,27 @@ def report(
     pdf: Annotated[bool, typer.Option(
         "--pdf", help="Also print the executive summary and each scorecard to PDF "
                       "(needs Chromium: apt-get install chromium).")] = False,
+    # -- timing feature: skip the account pages, write each step's time into a file
+    account_pages: Annotated[bool, typer.Option(
+        "--account-pages/--no-account-pages",
+        help="Write one page per current account (--no-account-pages: a quicker run; the "
+             "links to account pages then lead nowhere).")] = True,
+    timings: Annotated[Path | None, typer.Option(
+        "--timings", help="Write the wall time of each step (checking, computing, "
+                          "notebooks, HTML, account pages) as JSON into this file, "
+                          "outside the report.")] = None,
 ) -> None:
     """Render a quarter's HTML report: theme pages, one scorecard per KAM, kpis.csv,
     executed notebooks and manifest.json, published only when everything succeeded.
     One report at a time is written into an --out folder; another run waits for it."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress
 
     from kamlib.report.render import render
 
     t0 = time.perf_counter()
     try:
         settings = load_settings()
-        with Progress(TextColumn("{task.description}"), BarColumn(),
-                      TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
-                      console=err, transient=False) as bar:
+        with Progress(*progress_columns(), console=err, transient=False) as bar:
             tasks: dict[str, int] = {}
 
             def progress(msg: str, i: int, n: int) -> None:
@@ -265,8 +272,8 @@ def report(
 
             final = render(data, quarter, out_dir, jobs=jobs, kams=kam or None,
                            settings=settings, progress=progress, timeout=timeout,
-                           strict=strict, wait=wait, pdf=pdf,
-                           notify=lambda m: err.print(Text(m), highlight=False,
+                           strict=strict, wait=wait, pdf=pdf, account_pages=account_pages,
+                           timings=timings, notify=lambda m: err.print(Text(m), highlight=False,
                                                       soft_wrap=True))
     except _errors() as exc:
         _fail(exc)
@@ -275,6 +282,20 @@ def report(
     size = sum(p.stat().st_size for p in final.rglob("*.html")) / 1e6
     out.print(f"report {final.name} written to {final} ({pages} pages and {accounts} account "
               f"pages, {size:.1f} MB of HTML) in {time.perf_counter() - t0:.1f} s")
+
+
+def progress_columns() -> tuple:
+    """The columns of ``kam report``'s progress bars: what is being done, the bar, how
+    many of how many, the time it has taken and the time it should still take (rich
+    estimates it from the recent pace; ``-:--:--`` while unknown).
+
+    >>> [type(c).__name__ for c in progress_columns()][-2:]
+    ['TimeElapsedColumn', 'TimeRemainingColumn']
+    """
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+            TimeElapsedColumn(), TimeRemainingColumn())
 
 
 # -- BI export feature (kam export) -------------------------------------------------------------

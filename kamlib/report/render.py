@@ -65,6 +65,7 @@ from kamlib.report.notebook_page import finish_page
 from kamlib.report.output import write_csv, write_quarantine, write_text
 from kamlib.report.pages import link_pages
 from kamlib.report.paths import file_names
+from kamlib.report.timings import DONE, FINISHING, RunTimes
 
 __all__ = ["DEFAULT_WAIT", "NAV_LINKS", "PDF_THEME", "SCORECARD", "THEMES", "OutputLock", "Page", "fingerprints", "render", "write_root_index"]
 
@@ -287,11 +288,17 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
            progress: Callable[[str, int, int], None] | None = None,
            timeout: int = 600, notebooks_dir: str | Path | None = None,
            strict: bool = False, wait: float = DEFAULT_WAIT,
-           notify: Callable[[str], None] | None = None, pdf: bool = False) -> Path:
+           notify: Callable[[str], None] | None = None, pdf: bool = False,
+           account_pages: bool = True, timings: str | Path | None = None) -> Path:
     """Render one quarter's report into ``<out>/<quarter>``; returns that folder.
 
     With ``pdf``, the executive summary and every scorecard are also printed to PDF
     next to their pages (:mod:`kamlib.report.pdf`; needs Chromium, checked first).
+
+    Timing feature: ``account_pages=False`` skips the account pages (a quicker run;
+    the links to them then lead nowhere). ``timings`` names a JSON file (outside the
+    report) to write the wall time of each step into, once the report is published
+    (:mod:`kamlib.report.timings`); the report itself never holds a timing.
 
     Raises
     ------
@@ -317,9 +324,12 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
         raise OutputError(f"cannot write the report into {out}: {exc.strerror}") from None
 
     started = time.perf_counter()
+    times = RunTimes() if timings is not None else None  # timing feature
 
     def step(msg, i=0, n=0):
         # the log (kam -v) times each step; nothing timed reaches the report
+        if times is not None:
+            times.mark(msg, i, n)
         at = time.perf_counter() - started
         if n:
             log.debug("%s (%d/%d) at %.1f s", msg, i, n, at)
@@ -355,10 +365,14 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
             b = bundle_mod.build(vd, q, cache, settings, source_label=label,
                                  progress=lambda m: step(f"computing: {m}"))
             prints = fingerprints(vd.source)
-        return _render_pages(b, q, out, staging, cache, label, prints, data, jobs, kams,
-                             settings, step, timeout, runner,
-                             Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR,
-                             browser)
+        final = _render_pages(b, q, out, staging, cache, label, prints, data, jobs, kams,
+                              settings, step, timeout, runner,
+                              Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR,
+                              browser, account_pages, times)
+        if times is not None:  # timing feature: after publishing, outside the report
+            times.mark(DONE)
+            times.write(timings)
+        return final
     except (OSError, OutputError) as exc:
         failed = _write_failed(exc, out) if lock.fd is not None else None
         if failed is None:
@@ -378,7 +392,8 @@ def _inside(folder: Path, path: Path) -> Path:
 
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
-                  runner, notebooks: Path, browser: str | None = None) -> Path:
+                  runner, notebooks: Path, browser: str | None = None,
+                  account_pages: bool = True, times: RunTimes | None = None) -> Path:
     # notebooks read the bundle; a URL is passed masked so no password reaches a page
     data_param = label if is_url(data) else str(Path(data).resolve())
     base = {"quarter": str(q), "data": data_param, "cache": str(cache)}
@@ -446,7 +461,10 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         if i == n or i % 50 == 0:
             step("writing account pages", i, n)
 
-    account_html = write_account_pages(b, staging, nav, wanted, footer, progress=pages_written)
+    account_html = (write_account_pages(b, staging, nav, wanted, footer, progress=pages_written)
+                    if account_pages else [])
+    if times is not None:  # timing feature
+        times.mark(FINISHING)
     _write_quarter_index(staging, q, pages, names, footer, nav, b)
     # print/PDF feature: the executive summary and the scorecards as PDF
     pdfs = []
@@ -458,6 +476,8 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
                                           _inside(staging, staging / html).with_suffix(".pdf"))
                         .relative_to(staging).as_posix())
         step("printing PDF", len(printed), len(printed))
+        if times is not None:  # timing feature
+            times.mark(FINISHING)
     write_csv(b.kpis, staging / "kpis.csv")
     manifest = {
         "quarter": str(q), "as_of": q.end.isoformat(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kam_cli import kam
 
 
@@ -54,3 +56,53 @@ def test_export_help_names_formats_tables_and_examples():
     for word in (".xlsx", ".parquet", ".duckdb", "kam_scorecards", "renewal_calendar",
                  "Examples", "--quiet"):
         assert word in r.stdout
+
+
+# -- timing feature (kam report: remaining time, --no-account-pages, --timings) -----------------
+def test_report_help_names_the_account_pages_switch_and_the_timings_file():
+    r = kam("report", "--help")
+    assert r.returncode == 0
+    for word in ("--no-account-pages", "--timings"):
+        assert word in r.stdout
+
+
+def test_report_progress_shows_elapsed_and_remaining_time_through_a_long_run(
+        tmp_path, monkeypatch):
+    """1,350 scorecards: the bar moves as each notebook finishes (a refresh caught
+    mid-run shows 600/1358) with the time taken and the time left beside it, and the
+    switches reach render."""
+    import io
+    import re
+    import time
+
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    import kamlib.report.cli as cli
+    import kamlib.report.render as render_mod
+
+    buf = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=buf, force_terminal=True, width=150,
+                                            color_system=None))
+    seen = {}
+
+    def fake_render(data, quarter, out, progress=None, **kw):
+        seen.update(kw)
+        progress("computing the quarter", 0, 0)
+        n = 1358  # 8 theme pages and 1,350 scorecards
+        for i in range(1, n + 1):
+            progress(f"executed kam_scorecard_K{i:04d}", i, n)
+            if i == 600:
+                time.sleep(0.5)  # the bar refreshes 10 times a second
+        final = Path(out) / "2026Q3"
+        final.mkdir(parents=True)
+        return final
+
+    monkeypatch.setattr(render_mod, "render", fake_render)
+    r = CliRunner().invoke(cli.app, ["report", "--out", str(tmp_path), "--no-account-pages",
+                                     "--timings", str(tmp_path / "t.json")])
+    assert r.exit_code == 0, r.output
+    shown = buf.getvalue()
+    assert re.search(r"executing notebooks.*600/1358 +\d+:\d\d:\d\d +\d+:\d\d:\d\d", shown)
+    assert re.search(r"1358/1358 +\d+:\d\d:\d\d +\d+:\d\d:\d\d", shown)
+    assert seen["account_pages"] is False and seen["timings"] == tmp_path / "t.json"

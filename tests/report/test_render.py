@@ -375,3 +375,26 @@ def test_the_navigation_reaches_scorecards_accounts_and_every_quarter():
 
     assert NAV_LINKS == [("index.html#scorecards", "Scorecards"),
                          ("index.html#accounts", "Accounts"), ("../index.html", "All quarters")]
+
+
+# -- timing feature: --no-account-pages and --timings -------------------------------------------
+@slow
+def test_without_account_pages_the_other_pages_are_unchanged_and_timings_are_kept_apart(
+        report, evil_data, tmp_path):
+    data, kam = evil_data
+    times_file = tmp_path / "times.json"
+    got = render(str(data), "2026Q3", tmp_path / "out", jobs=2,
+                 kams=sorted({kam, "K001", "K009"}), account_pages=False, timings=times_file)
+    assert not list(got.glob("accounts/*.html"))
+    before = {k: v for k, v in _digest(report).items()
+              if not k.startswith("accounts/") and k != "manifest.json"}
+    assert {k: v for k, v in _digest(got).items() if k != "manifest.json"} == before
+    manifest = json.loads((got / "manifest.json").read_text())
+    assert not any(p.startswith("accounts/") for p in manifest["pages"])
+    times = json.loads(times_file.read_text())
+    assert times["counts"] == {"notebooks": 11, "scorecards": 3, "account_pages": 0}
+    # the workers export each page after its notebook: HTML is part of the notebooks stage
+    assert {"validate", "bundle", "notebooks", "finish"} <= set(times["stages"])
+    assert "KPIs" in times["bundle_steps"] and times["per_page"]["scorecard_s"] > 0
+    assert abs(sum(times["stages"].values()) - times["total_s"]) < 1e-3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "times.json"]
