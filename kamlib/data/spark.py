@@ -24,6 +24,7 @@ PosixPath('/srv/wh')
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -208,6 +209,10 @@ def _quiet_logging(folder: Path) -> str:
 
 
 def _local_session(u: SparkUrl):
+    # a local session is a classic one, whatever a Spark Connect client of this process
+    # (or the user's SPARK_REMOTE, say for Databricks) has set in the environment
+    for var in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED"):
+        os.environ.pop(var, None)
     from pyspark.sql import SparkSession
 
     ensure_java()
@@ -218,7 +223,8 @@ def _local_session(u: SparkUrl):
         if wh.removeprefix("file:").rstrip("/") != str(u.warehouse).rstrip("/"):
             raise SourceError(f"a Spark session over {wh} is already running in this process; "
                               "close that source first")
-    scratch = Path(tempfile.mkdtemp(prefix="kam-spark-"))
+    scratch = Path(tempfile.mkdtemp(prefix="kam-spark-"))  # Spark's scratch space and log set-up
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     conf = {**LOCAL_CONF, "spark.sql.warehouse.dir": str(u.warehouse),
             "spark.local.dir": str(scratch),
             "spark.driver.extraJavaOptions": f"{_quiet_logging(scratch)} "
@@ -247,10 +253,10 @@ def _reachable(remote: str) -> None:
 
 
 def _connect_session(u: SparkUrl):
+    _reachable(u.remote)  # before loading pyspark: a server that is not there fails at once
     from pyspark.sql import SparkSession
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
-    _reachable(u.remote)
     session = SparkSession.builder.remote(u.remote).create()
     # Spark's client retries for ten minutes by default: a source fails in seconds instead
     session.client.set_retry_policies([DefaultPolicy(
@@ -344,7 +350,6 @@ def write_table(con, schema: str, name: str, types: dict[str, str], parquet: Pat
     A local session reads the file where it is; a Spark Connect client sends it in
     batches of ``batch_rows`` rows (the server cannot see this machine's files)."""
     import pyarrow.parquet as pq
-    from pyspark.sql.types import StructType
 
     session = con._session
     target = f"{_q(schema)}.{_q(name)}"
@@ -356,9 +361,9 @@ def write_table(con, schema: str, name: str, types: dict[str, str], parquet: Pat
     else:
         frames = [session.createDataFrame(_table(b))
                   for b in f.iter_batches(batch_size=batch_rows)]
-        if not frames:
-            frames = [session.createDataFrame([], StructType.fromDDL(
-                ", ".join(f"{_q(c)} {t}" for c, t in types.items())))]
+        if not frames:  # no rows: the table still gets its columns
+            frames = [session.createDataFrame([], ", ".join(f"{_q(c)} {t}"
+                                                            for c, t in types.items()))]
     for i, df in enumerate(frames):
         df.selectExpr(*cast).write.format("parquet").mode(
             "error" if i == 0 else "append").saveAsTable(target)

@@ -32,6 +32,7 @@ QUARTER = "2026Q3"
 TOL = 1e-9
 SERVER = "org.apache.spark.sql.connect.service.SparkConnectServer"
 TOKEN = "kam-spark-token-123"  # must never be printed
+SLOW = 1800  # seconds a whole run on Spark may take (a loaded 2-core machine: minutes)
 
 
 def _unavailable(why: str):
@@ -73,6 +74,8 @@ def server(spark_home, tmp_path_factory):
             "spark.connect.grpc.binding.address": "127.0.0.1",
             "spark.sql.catalogImplementation": "in-memory",
             "spark.sql.shuffle.partitions": 2, "spark.ui.enabled": "false",
+            # tiny tables: re-planning each query adaptively costs more than it saves
+            "spark.sql.adaptive.enabled": "false",
             "spark.sql.warehouse.dir": work / "warehouse", "spark.local.dir": work / "scratch",
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={work / 'derby'}"}
     cmd = [str(home / "bin" / "spark-submit"), "--class", SERVER, "--master", "local[2]",
@@ -113,7 +116,7 @@ def at(base: str, schema: str) -> str:
 def spark_sample(server, sample_dir) -> tuple[str, subprocess.CompletedProcess]:
     """The sample loaded with the command a user runs."""
     url = at(server[0], "kam_sample")
-    r = kam("load-db", "--data", str(sample_dir), "--url", url, "--replace")
+    r = kam("load-db", "--data", str(sample_dir), "--url", url, "--replace", timeout=SLOW)
     assert r.returncode == 0, r.stderr[-3000:]
     return url, r
 
@@ -156,7 +159,7 @@ def test_kpis_on_spark_equal_embedded_duckdb(spark_sample, sample_dir, tmp_path)
     t0 = time.perf_counter()
     r1 = kam("kpis", "--quarter", QUARTER, "--data", str(sample_dir), "--out", str(duck))
     t1 = time.perf_counter()
-    r2 = kam("kpis", "--quarter", QUARTER, "--data", url, "--out", str(sp))
+    r2 = kam("kpis", "--quarter", QUARTER, "--data", url, "--out", str(sp), timeout=SLOW)
     t2 = time.perf_counter()
     assert r1.returncode == 0, r1.stderr[-2000:]
     assert r2.returncode == 0, r2.stderr[-2000:]
@@ -185,7 +188,7 @@ def test_kpis_on_spark_equal_embedded_duckdb(spark_sample, sample_dir, tmp_path)
 
 def test_validate_from_spark_names_schema_tables(spark_sample):
     url, _ = spark_sample
-    r = kam("validate", "--data", url)
+    r = kam("validate", "--data", url, timeout=SLOW)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "kam_sample.interactions" in r.stdout and "no row breaks the contract" in r.stdout
 
@@ -194,7 +197,8 @@ def test_validate_from_spark_names_schema_tables(spark_sample):
 def test_report_renders_from_spark(spark_sample, tmp_path):
     url, _ = spark_sample
     out = tmp_path / "reports"
-    r = kam("report", "--quarter", QUARTER, "--data", url, "--out", str(out), "--kam", "K001")
+    r = kam("report", "--quarter", QUARTER, "--data", url, "--out", str(out), "--kam", "K001",
+            timeout=SLOW)
     assert r.returncode == 0, r.stderr[-2000:]
     assert len(list(out.rglob("*.html"))) >= 9  # the index, 7 themes, 1 scorecard
     assert (out / QUARTER / "kam" / "K001.html").exists()
@@ -248,6 +252,30 @@ def test_missing_table_and_column_are_named(server, session, tmp_path):
     _fails_fast("validate", "--data", url, limit=60, fragments=(
         "kam_gaps.nps_responses: required table nps_responses is missing",
         "kam_gaps.accounts: column segment is missing"))
+
+
+def test_bad_rows_in_a_spark_table_are_quarantined(server, session, tmp_path):
+    """A Spark table the project did not load may hold bad rows: they are set aside
+    with table, column and rule (the row-by-row check, cached in Spark's memory)."""
+    from kamlib.data.sources import open_source
+    from kamlib.data.validate import validate
+
+    url = at(server[0], "kam_dirty")
+    r = kam("load-db", "--data", str(materialise(None, tmp_path / "data")), "--url", url,
+            "--replace")
+    assert r.returncode == 0, r.stderr[-2000:]
+    session.sql("INSERT INTO kam_dirty.nps_responses (response_id, account_id, responded_on, "
+                "score) SELECT 'R-bad', account_id, responded_on, 11 "
+                "FROM kam_dirty.nps_responses LIMIT 1")
+    with validate(open_source(url)) as vd:
+        f = vd.faults
+        assert f[["table", "file", "rule", "column", "rows"]].to_dict("records") == [
+            {"table": "nps_responses", "file": "kam_dirty.nps_responses",
+             "rule": "out_of_range", "column": "score", "rows": 1}]
+        q = vd.quarantine("nps_responses")
+        assert q["response_id"].tolist() == ["R-bad"] and q["score"].tolist() == ["11"]
+        s = vd.summary.set_index("table").loc["nps_responses"]
+        assert s.rows_read == s.rows_used + 1
 
 
 # --------------------------------------------------------------------------- local form
