@@ -249,6 +249,7 @@ class Source:
     _tmp: tempfile.TemporaryDirectory | None = None
     _no_temp: bool = False
     cache_dir: Path | None = None
+    _cached: list = field(default_factory=list)  # Spark: tables cached by materialise
 
     def has(self, table: str) -> bool:
         if self.kind == "folder":
@@ -339,7 +340,8 @@ class Source:
         if self.kind == "folder":
             return self.con.create_table(name, expr, overwrite=True)
         if getattr(self.con, "name", "") == "pyspark":  # Spark: kept in the cluster's memory
-            return expr.cache()
+            self._cached.append(expr.cache())
+            return self._cached[-1]
         if self._no_temp:
             return expr
         try:
@@ -349,6 +351,12 @@ class Source:
             return expr
 
     def close(self) -> None:
+        for t in self._cached:  # released while the session is open, not at exit
+            try:
+                t.release()
+            except engine_errors():  # the session is ending anyway
+                pass
+        self._cached.clear()
         try:
             self.con.disconnect()
         finally:
