@@ -15,10 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def kam(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    """Run ``kam *args`` in ``cwd`` and return the finished process (text output)."""
+def kam(*args: str, cwd=ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``kam *args`` in ``cwd`` and return the finished process (text output); a run
+    longer than ``timeout`` seconds fails the test."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1",
            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get(
                "PYTHONPATH")])])}
     return subprocess.run([sys.executable, "-m", "kamlib", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=timeout)

@@ -2,7 +2,8 @@
 
 Both are opened as Ibis tables, so the rest of kamlib never knows which it is.
 A folder is read by an embedded DuckDB engine; a URL (``postgresql://…``,
-``duckdb:///file.duckdb``, any Ibis backend) is read where it lives.
+``duckdb:///file.duckdb``, Spark's ``sc://…`` and ``spark+local://…`` through
+:mod:`kamlib.data.spark`, any Ibis backend) is read where it lives.
 
 >>> mask_url("postgresql://kam:s3cret@db.example.com:5432/crm")
 'postgresql://kam:***@db.example.com:5432/crm'
@@ -32,6 +33,7 @@ from ibis.common.exceptions import IbisError
 
 import kamlib
 from kamlib import config
+from kamlib.data import spark
 from kamlib.data.contract import TABLES
 from kamlib.errors import SourceError, first_line
 
@@ -72,6 +74,7 @@ def engine_errors() -> tuple[type[BaseException], ...]:
         errs.append(psycopg.Error)
     except ImportError:  # pragma: no cover - the postgres extra is installed by default
         pass
+    errs += spark.errors()  # Spark's, once a Spark URL has loaded pyspark
     return tuple(errs)
 
 
@@ -246,6 +249,7 @@ class Source:
     _tmp: tempfile.TemporaryDirectory | None = None
     _no_temp: bool = False
     cache_dir: Path | None = None
+    _cached: list = field(default_factory=list)  # Spark: tables cached by materialise
 
     def has(self, table: str) -> bool:
         if self.kind == "folder":
@@ -335,6 +339,9 @@ class Source:
         """
         if self.kind == "folder":
             return self.con.create_table(name, expr, overwrite=True)
+        if getattr(self.con, "name", "") == "pyspark":  # Spark: kept in the cluster's memory
+            self._cached.append(expr.cache())
+            return self._cached[-1]
         if self._no_temp:
             return expr
         try:
@@ -344,6 +351,12 @@ class Source:
             return expr
 
     def close(self) -> None:
+        for t in self._cached:  # released while the session is open, not at exit
+            try:
+                t.release()
+            except engine_errors():  # the session is ending anyway
+                pass
+        self._cached.clear()
         try:
             self.con.disconnect()
         finally:
@@ -536,7 +549,7 @@ def _mask_one(url: str) -> str | None:
         out += p.user + (":***" if p.password is not None else "") + "@"
     out += p.hosts
     rest = str(url).partition("://")[2].partition("?")[0].rpartition("@")[2]
-    out += rest[len(p.hosts):]  # the path, exactly as written
+    out += _mask_path(rest[len(p.hosts):])  # the path as written, but for secrets
     if "?" in str(url).partition("://")[2]:
         # with a password in the query, a part without '=' may be the rest of it
         hide = any(v is not None and _is_secret(k) for k, v in p.query)
@@ -546,6 +559,22 @@ def _mask_one(url: str) -> str | None:
             "***" if k and hide and not _MASKED.fullmatch(k) else k
             for k, v in p.query)
     return out
+
+
+def _path_params(path: str) -> list[tuple[str, str]]:
+    """The ``;name=value`` parameters of a URL's path (Spark Connect's form:
+    ``sc://host:15002/;token=…``)."""
+    return [(k, v) for k, eq, v in (seg.partition("=") for seg in path.split(";")[1:]) if eq]
+
+
+def _mask_path(path: str) -> str:
+    """A URL's path with the value of every secret ``;name=value`` parameter masked."""
+    head, *segs = path.split(";")
+    out = []
+    for seg in segs:
+        k, eq, v = seg.partition("=")
+        out.append(f"{k}=***" if eq and _is_secret(k) and not _MASKED.fullmatch(v) else seg)
+    return ";".join([head, *out])
 
 
 def _mask_body(scheme: str, body: str) -> str:
@@ -566,6 +595,7 @@ def url_secrets(url: str) -> list[str]:
     p = split_url(url)
     found = [p.password] if p.password else []
     found += [v for k, v in p.query if v and _is_secret(k)]
+    found += [v for k, v in _path_params(p.path) if v and _is_secret(k)]
     found += [unquote(v) for v in found]
     return sorted({s for s in found if len(s) >= 3}, key=len, reverse=True)
 
@@ -650,6 +680,8 @@ def postgres_params(url: str) -> dict[str, str]:
 def where(url: str) -> str:
     """How messages name the server of a URL: ``host db``, ``service kam``, or libpq's
     default host."""
+    if spark.is_spark(url):
+        return spark.where(url)
     try:
         params = postgres_params(url) if is_postgres(url) else {}
     except SourceError:
@@ -713,6 +745,11 @@ def _open_url(url: str) -> Source:
                 user=params.pop("user", None), password=params.pop("password", None),
                 database=params.pop("dbname", None), **params)
         except connect_errors() as exc:  # drivers raise many types; all mean "cannot open"
+            raise cannot_open(url, exc) from None
+    elif spark.is_spark(url):
+        try:
+            con = spark.connect(url)
+        except connect_errors() as exc:  # Java missing, no server, a session refused
             raise cannot_open(url, exc) from None
     else:
         try:

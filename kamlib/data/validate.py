@@ -779,8 +779,8 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict,
     except engine_errors():
         return None
     n = int(stats["rows"])
-    untidy = sum(int(stats[f"_dirty_{c}"] or 0) for c in strings)
-    if int(stats["_faults"] or 0) or untidy or (table.key and int(stats["_keys"]) != n):
+    untidy = sum(_count(stats[f"_dirty_{c}"]) for c in strings)
+    if _count(stats["_faults"]) or untidy or (table.key and int(stats["_keys"]) != n):
         return None
     if cached is None and source.kind == "folder":
         source.save_check(table.name, {"stats": {k: int(v or 0) for k, v in stats.items()},
@@ -791,6 +791,16 @@ def _fast_check(source: Source, table: Table, cols: list[str], checked: dict,
     by_fault = pd.DataFrame({FAULT: pd.Series(dtype=str), "rows": pd.Series(dtype="int64"),
                              "first_row": pd.Series(dtype=object)})
     return out, full, stats, by_fault
+
+
+def _count(v) -> int:
+    """A count an engine returned: a SUM over no values is NULL, which comes back as
+    None (DuckDB, PostgreSQL) or NaN (Spark), and counts nothing.
+
+    >>> _count(None), _count(float("nan")), _count(3)
+    (0, 0, 3)
+    """
+    return 0 if v is None or pd.isna(v) else int(v)
 
 
 def _first_bad_value(t, column: str) -> str:

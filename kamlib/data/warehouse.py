@@ -1,4 +1,5 @@
-"""Stand up a warehouse copy: load a contract folder into a PostgreSQL schema.
+"""Stand up a warehouse copy: load a contract folder into a PostgreSQL schema (or into
+Spark: see "Spark" below).
 
 :func:`load_db` checks the folder against the contract first (structural faults
 stop it, exactly as in ``kam validate``), then, in **one transaction**:
@@ -16,6 +17,15 @@ If anything fails the transaction is rolled back and the schema is left as it wa
 
 Afterwards ``--data postgresql://user:pw@host/db?schema=<schema>`` works wherever
 ``--data <folder>`` does.
+
+Spark
+-----
+A Spark URL (``sc://host:15002/?schema=kam``, ``spark+local:///path/warehouse?schema=kam``,
+:mod:`kamlib.data.spark`) gets the same tables as Parquet tables of the schema, the
+quarantine beside them. Spark has no transactions: every table is first written under a
+staging name, and only when all are written are the old tables dropped and the new ones
+renamed, so a failed load leaves the schema as it was. Spark has no keys or indexes;
+the typed columns are the same.
 
 Example
 -------
@@ -36,10 +46,14 @@ from pathlib import Path
 import pandas as pd
 
 from kamlib.config import Settings
+from kamlib.data import spark
 from kamlib.data.contract import TABLE_LIST, TABLES, VIEW_DATES, Column, Table
 from kamlib.data.sources import (
+    cannot_open,
+    connect_errors,
     connect_postgres,
     display_name,
+    engine_errors,
     is_postgres,
     is_url,
     open_source,
@@ -149,8 +163,11 @@ def load_db(
     if is_url(str(data_dir)):
         raise SourceError(f"load-db reads a folder of contract files, not "
                           f"{display_name(str(data_dir))}")
+    if spark.is_spark(url):  # -- Spark load (kamlib.data.spark)
+        return load_spark(data_dir, url, replace, progress, settings)
     if not is_postgres(url):
-        raise SourceError(f"load-db writes to PostgreSQL (postgresql://…), not "
+        raise SourceError(f"load-db writes to PostgreSQL (postgresql://…) or Spark "
+                          f"(sc://…, spark+local://…), not "
                           f"{str(url).partition('://')[0]}://; "
                           "other engines can read the folder directly")
     schema = target_schema(url)  # an unsafe name is refused before connecting
@@ -263,4 +280,86 @@ def _stream(pg, target: str, cols: list[str], path: Path) -> int:
     return int(n)
 
 
-__all__ = ["load_db", "ddl", "constraints", "column_type", "target_schema", "TABLES"]
+# -- Spark load -------------------------------------------------------------------------
+def load_spark(data_dir: str | Path, url: str, replace: bool = False,
+               progress: Callable[[str], None] | None = None,
+               settings: Settings | None = None) -> pd.DataFrame:
+    """Load a contract folder into a Spark schema (see "Spark" above); what
+    :func:`load_db` does for a Spark URL. A local warehouse folder is created when
+    missing."""
+    u = spark.parse(url)  # a malformed URL or unsafe schema is refused before starting
+    if u.mode == "local":
+        try:
+            u.warehouse.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SourceError(f"cannot create the Spark warehouse {u.warehouse}: "
+                              f"{exc.strerror}") from None
+    try:  # Spark is reached first, so a server that does not answer fails before the check
+        con = spark.connect(url)
+    except connect_errors() as exc:
+        raise cannot_open(url, exc) from None
+    rows: list[dict] = []
+    try:
+        with validate(open_source(data_dir), settings=settings) as vd, \
+                tempfile.TemporaryDirectory(prefix="kam-load-") as tmp:
+            try:
+                _load_spark(vd, con, u.schema, replace, Path(tmp), rows, progress)
+            except engine_errors() as exc:
+                raise SourceError(f"{display_name(url)} ({where(url)}): loading failed; the "
+                                  f"schema was left as it was: {scrub(first_line(exc), url)}"
+                                  ) from None
+    finally:
+        con.disconnect()
+    return pd.DataFrame(rows, columns=["table", "rows_loaded", "rows_quarantined", "seconds"])
+
+
+def _load_spark(vd, con, schema: str, replace: bool, tmp: Path, rows: list, progress) -> None:
+    spark.create_schema(con, schema)
+    existing = spark.list_tables(con, schema)
+    ours = [t.name for t in TABLE_LIST] + [QUARANTINE_PREFIX + t.name for t in TABLE_LIST]
+    clash = [t for t in ours if t in existing]
+    if clash and not replace:
+        raise SourceError(f"schema {schema} already holds {', '.join(sorted(clash))}; "
+                          "pass --replace to load over them")
+    stale = [t for t in existing if t.startswith(spark.STAGING_PREFIX)]
+    spark.drop_tables(con, schema, stale)  # left by a load that was killed
+    staged: list[str] = []
+    by_table = vd.faults.groupby("table")["rows"].sum() if len(vd.faults) else pd.Series()
+    try:
+        for table in TABLE_LIST:
+            if table.name not in vd.tables:
+                continue
+            if progress:
+                progress(table.name)
+            t0 = time.perf_counter()
+            used = vd.tables[table.name]
+            extras = table.extras(used.columns)
+            types = {c.name: spark.column_type(c) for c in table.columns
+                     if c.name in vd.present[table.name]} | {e: "string" for e in extras}
+            path = tmp / f"{table.name}.parquet"
+            vd.con.to_parquet(used.select(*types), path)
+            staged.append(table.name)
+            n = spark.write_table(con, schema, spark.STAGING_PREFIX + table.name, types, path)
+            path.unlink()
+            n_q = int(by_table.get(table.name, 0))
+            if n_q:
+                name = QUARANTINE_PREFIX + table.name
+                frame = vd.quarantine(table.name)
+                qtypes = {c: "bigint" if c == "row" else "string" for c in frame.columns}
+                qpath = tmp / f"{name}.parquet"
+                frame.astype({c: "string" for c in frame.columns if c != "row"}) \
+                    .to_parquet(qpath, index=False)
+                staged.append(name)
+                spark.write_table(con, schema, spark.STAGING_PREFIX + name, qtypes, qpath)
+            rows.append({"table": table.name, "rows_loaded": n, "rows_quarantined": n_q,
+                         "seconds": round(time.perf_counter() - t0, 2)})
+    except BaseException:
+        spark.drop_tables(con, schema, [spark.STAGING_PREFIX + t for t in staged])
+        raise
+    spark.drop_tables(con, schema, clash)
+    for name in staged:
+        spark.rename_table(con, schema, spark.STAGING_PREFIX + name, name)
+
+
+__all__ = ["load_db", "load_spark", "ddl", "constraints", "column_type", "target_schema",
+           "TABLES"]

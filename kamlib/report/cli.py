@@ -365,13 +365,15 @@ def export(
 def load_db(
     url: Annotated[str, typer.Option(
         "--url", help="Target database: postgresql://user:password@host:port/db?schema=name "
-                      "(the schema is created when missing; default public).")],
+                      "(the schema is created when missing; default public), or Spark: "
+                      "sc://host:15002/?schema=name, spark+local:///warehouse?schema=name.")],
     data: Annotated[str, typer.Option(
         "--data", "-d", help="Folder of contract CSV/Parquet files to load.")] = str(SAMPLE_DIR),
     replace: Annotated[bool, typer.Option(
         help="Drop the contract tables already in the schema and load over them.")] = False,
 ) -> None:
-    """Load a contract folder into a PostgreSQL schema (typed tables, keys, indexes).
+    """Load a contract folder into a PostgreSQL schema (typed tables, keys, indexes) or a
+    Spark schema (Parquet tables).
 
     The folder is checked first; quarantined rows are kept in quarantine_<table>.
     Afterwards `--data <the same URL>` works wherever `--data <folder>` does.
