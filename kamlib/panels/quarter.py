@@ -70,6 +70,21 @@ def owners_on(data, accounts: pd.DataFrame, day: date, as_of: date | None = None
     return owner
 
 
+def _once(cache: weakref.WeakKeyDictionary, data, key: tuple, compute):
+    """``compute()`` worked out once per data set and ``key`` (kept in ``cache`` as long
+    as ``data`` lives); a copy is returned each time, so no caller changes another's.
+
+    >>> class D: pass
+    >>> c, d, calls = weakref.WeakKeyDictionary(), D(), []
+    >>> [int(_once(c, d, (1,), lambda: calls.append(1) or pd.Series([1])).sum()) for _ in "ab"], calls
+    ([1, 1], [1])
+    """
+    done = cache.setdefault(data, {})
+    if key not in done:
+        done[key] = compute()
+    return done[key].copy()
+
+
 _OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 """:func:`owners_as_of` of each data set, by (day, as_of): the survival panel asks for
 the owners on the same quarter ends in each of its runs."""
@@ -78,11 +93,8 @@ the owners on the same quarter ends in each of its runs."""
 def owners_as_of(data, day: date, as_of: date | None = None) -> pd.Series:
     """:func:`owners_on` of every account of ``data.frame("accounts")``, worked out once
     per data set, ``day`` and ``as_of`` (a copy is returned each time)."""
-    done = _OWNERS.setdefault(data, {})
     key = (pd.Timestamp(day), None if as_of is None else pd.Timestamp(as_of))
-    if key not in done:
-        done[key] = owners_on(data, data.frame("accounts"), day, as_of)
-    return done[key].copy()
+    return _once(_OWNERS, data, key, lambda: owners_on(data, data.frame("accounts"), day, as_of))
 
 
 # --------------------------------------------------------------------------- contracts
@@ -126,11 +138,8 @@ def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
     """Customer spells as they stood on ``day`` (see :func:`kamlib.panels.customers.derive_spells`).
 
     Derived once per data set, day and grace (a copy is returned each time)."""
-    done = _SPELLS.setdefault(data, {})
-    key = (pd.Timestamp(day), int(grace_days))
-    if key not in done:
-        done[key] = derive_spells(contracts_frame(data), day, grace_days)
-    return done[key].copy()
+    return _once(_SPELLS, data, (pd.Timestamp(day), int(grace_days)),
+                 lambda: derive_spells(contracts_frame(data), day, grace_days))
 
 
 _RENEWALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -143,11 +152,8 @@ def renewals_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
     :func:`kamlib.panels.customers.derive_renewals`).
 
     Derived once per data set, day and grace (a copy is returned each time)."""
-    done = _RENEWALS.setdefault(data, {})
-    key = (pd.Timestamp(day), int(grace_days))
-    if key not in done:
-        done[key] = derive_renewals(contracts_frame(data), day, grace_days)
-    return done[key].copy()
+    return _once(_RENEWALS, data, (pd.Timestamp(day), int(grace_days)),
+                 lambda: derive_renewals(contracts_frame(data), day, grace_days))
 
 
 def contract_state(data, quarter: Quarter | str, settings: Settings) -> ContractState:
@@ -204,11 +210,8 @@ def acv_as_of(data, day: date, grace_days: int) -> pd.Series:
     :func:`acv_on` reads only the contracts started by ``day``, so this is also the value
     on ``day`` of a quarter's :attr:`ContractState.contracts` (those started by the
     quarter's end) for any ``day`` up to that end."""
-    done = _ACV.setdefault(data, {})
-    key = (pd.Timestamp(day), int(grace_days))
-    if key not in done:
-        done[key] = acv_on(contracts_frame(data), day, grace_days)
-    return done[key].copy()
+    return _once(_ACV, data, (pd.Timestamp(day), int(grace_days)),
+                 lambda: acv_on(contracts_frame(data), day, grace_days))
 
 
 def account_frame(data, quarter: Quarter | str, settings: Settings,
