@@ -249,7 +249,9 @@ def _place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str],
     obstacles = pts if others is None or not len(others) else \
         np.vstack([pts, ax.transData.transform(others)])
     marker = 4 * scale
-    taken = [(px - marker, py - marker, px + marker, py + marker) for px, py in obstacles]
+    # boxes to keep clear of, one row (x0, y0, x1, y1) each; placed labels are appended
+    taken = np.column_stack([obstacles[:, 0] - marker, obstacles[:, 1] - marker,
+                             obstacles[:, 0] + marker, obstacles[:, 1] + marker])
     axbox = ax.get_window_extent()
     candidates = [  # (dx, dy) in points, ha, va
         (5, 4, "left", "bottom"), (5, -4, "left", "top"),
@@ -259,10 +261,13 @@ def _place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str],
         (5, 24, "left", "bottom"), (5, -24, "left", "top"),
     ]
 
-    def overlap(a: tuple, b: tuple) -> float:
-        w = min(a[2], b[2]) - max(a[0], b[0])
-        h = min(a[3], b[3]) - max(a[1], b[1])
-        return max(w, 0) * max(h, 0)
+    def overlap(a: tuple) -> float:
+        """Total area that box ``a`` shares with the ``taken`` boxes (summed in their
+        order, so the sum is the same to the last bit however many boxes share none)."""
+        w = np.minimum(a[2], taken[:, 2]) - np.maximum(a[0], taken[:, 0])
+        h = np.minimum(a[3], taken[:, 3]) - np.maximum(a[1], taken[:, 1])
+        area = np.maximum(w, 0) * np.maximum(h, 0)
+        return sum(area[area > 0].tolist())
 
     order = np.argsort(-np.asarray(ys, dtype=float), kind="stable")
     for k in order:
@@ -274,7 +279,7 @@ def _place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str],
             x0 = px + dx * scale - (w if ha == "right" else 0)
             y0 = py + dy * scale - (h if va == "top" else 0)
             box = (x0, y0, x0 + w, y0 + h)
-            cost = sum(overlap(box, t) for t in taken)
+            cost = overlap(box)
             # leaving the axes is allowed but discouraged
             if box[0] < axbox.x0 or box[2] > axbox.x1 or box[1] < axbox.y0 or box[3] > axbox.y1:
                 cost += 0.5 * w * h
@@ -283,7 +288,7 @@ def _place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str],
             if cost == 0:
                 break
         dx, dy, ha, va, box = best
-        taken.append(box)
+        taken = np.vstack([taken, box])
         # a label pushed away from its point gets a thin leader line
         leader = {"arrowstyle": "-", "color": COLORS["muted"], "linewidth": 0.6,
                   "shrinkA": 0, "shrinkB": 3} if abs(dy) > 4 else None

@@ -140,10 +140,13 @@ def _mine(frame: pd.DataFrame | None, items: list[str], kam_id: str) -> pd.DataF
     """
     if frame is None or len(frame) == 0 or not {"kpi", "grain", "group"} <= set(frame.columns):
         return frame
-    group = frame["group"].astype(str)
-    keep = frame["kpi"].isin(items) & (
-        ((frame["grain"] == "kam") & (group == str(kam_id)))
-        | ((frame["grain"] == "company") & (group == "all")))
+    # numpy compares object arrays with a string several times faster than pandas does
+    # (the tables run to half a million rows at 20,000 accounts); the rows are the same
+    group = frame["group"].astype(str).to_numpy()
+    grain = frame["grain"].to_numpy()
+    keep = frame["kpi"].isin(items).to_numpy() & (
+        ((grain == "kam") & (group == str(kam_id)))
+        | ((grain == "company") & (group == "all")))
     return frame[keep]
 
 

@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.text import Text
@@ -171,3 +173,65 @@ def test_nps_empty():
     ax = P.plot_nps_bars(pd.DataFrame(columns=["group", "detractors", "passives", "promoters"]))
     assert isinstance(ax, Axes) and not ax.patches
     ax.figure.canvas.draw()
+
+
+def _reference_offsets(ax, xs, ys, texts, others, fontsize=8.5):
+    """The label offsets by the plain definition (one box at a time, overlaps summed in
+    Python): what the vectorised search in ``_place_labels`` must choose, bit for bit."""
+    scale = ax.figure.dpi / 72.0
+    pts = ax.transData.transform(np.column_stack([xs, ys]))
+    obstacles = np.vstack([pts, ax.transData.transform(others)]) if len(others) else pts
+    marker = 4 * scale
+    taken = [(px - marker, py - marker, px + marker, py + marker) for px, py in obstacles]
+    axbox = ax.get_window_extent()
+    cands = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
+             (-5, -4, "right", "top"), (5, 14, "left", "bottom"), (5, -14, "left", "top"),
+             (-5, 14, "right", "bottom"), (-5, -14, "right", "top"), (5, 24, "left", "bottom"),
+             (5, -24, "left", "top")]
+
+    def overlap(a, b):
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return max(w, 0) * max(h, 0)
+
+    chosen = {}
+    for k in np.argsort(-np.asarray(ys, dtype=float), kind="stable"):
+        px, py = pts[k]
+        w, h = len(texts[k]) * fontsize * 0.6 * scale, fontsize * 1.25 * scale
+        best, best_cost = None, float("inf")
+        for dx, dy, ha, va in cands:
+            x0 = px + dx * scale - (w if ha == "right" else 0)
+            y0 = py + dy * scale - (h if va == "top" else 0)
+            box = (x0, y0, x0 + w, y0 + h)
+            cost = sum(overlap(box, t) for t in taken)
+            if box[0] < axbox.x0 or box[2] > axbox.x1 or box[1] < axbox.y0 or box[3] > axbox.y1:
+                cost += 0.5 * w * h
+            if cost < best_cost:
+                best, best_cost = (dx, dy, ha, va, box), cost
+            if cost == 0:
+                break
+        taken.append(best[4])
+        chosen[texts[k]] = best[:4]
+    return chosen
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 12), st.integers(0, 300), st.integers(0, 2**31 - 1))
+def test_label_placement_matches_the_plain_definition(n_labels, n_others, seed):
+    from kamlib.plots.kpi import _place_labels
+
+    rng = np.random.default_rng(seed)
+    # crowded: the labels' points and the others share a small part of the axes
+    xs, ys = rng.uniform(0, 3, n_labels), rng.uniform(0, 3, n_labels)
+    others = rng.uniform(0, 3, (n_others, 2))
+    texts = [f"Manager {i:02d}" + "x" * int(rng.integers(0, 12)) for i in range(n_labels)]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    try:
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10)
+        want = _reference_offsets(ax, xs, ys, texts, others)
+        _place_labels(ax, xs, ys, texts, others=others)
+        got = {t.get_text(): (*t.xyann, t.get_ha(), t.get_va()) for t in ax.texts}
+        assert got == want
+    finally:
+        plt.close(fig)

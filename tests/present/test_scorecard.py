@@ -182,3 +182,24 @@ def test_each_kpi_is_defined_where_it_appears():
     folded = _soup(h).find("tbody").find("details", class_="kam-def")
     assert folded.summary.get_text() == "Definition"
     assert "customers at the quarter's start with an upsell invoice" in folded.get_text()
+
+
+_GROUPS = st.sampled_from(["K1", "K2", "all", "", " K1", None, float("nan"), 1, "K1\u00e9"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["nps", "nrr", "upsell_rate"]),
+                          st.sampled_from(["kam", "company", "account", None]), _GROUPS),
+                max_size=30),
+       st.sampled_from(["K1", "K2", "all", "1"]))
+def test_narrowing_keeps_exactly_the_managers_and_the_companys_rows(rows, kam_id):
+    # the numpy comparison in _mine selects what the pandas definition selects, in order,
+    # whatever the groups hold (missing values, numbers, look-alike strings)
+    from kamlib.present.scorecard import _mine
+
+    f = pd.DataFrame(rows, columns=["kpi", "grain", "group"], dtype=object)
+    f.index = [f"r{i}" for i in range(len(f))]
+    group = f["group"].astype(str)
+    want = f[f["kpi"].isin(["nps", "nrr"]) & (((f["grain"] == "kam") & (group == kam_id))
+                                              | ((f["grain"] == "company") & (group == "all")))]
+    pd.testing.assert_frame_equal(_mine(f, ["nps", "nrr"], kam_id), want)
