@@ -35,8 +35,9 @@ cross-checked; customer spells, renewals and status from 120 000 contracts
 Knobs (environment): ``BENCH_SIZES`` (accounts per size, default ``2000,20000``:
 about 1 M and 10 M interactions), ``BENCH_RUNS`` (default 3), ``BENCH_PACK20K=0``
 skips the 20,000-account pack (``BENCH_PACK20K_LIMIT``: seconds a run of it may take,
-default 1,800: three times the goal; a run past it is killed and the row says so), ``BENCH_PG=0`` skips PostgreSQL, ``BENCH_SAMPLE=0``
-skips rows 1 and 2, ``BENCH_PANELS=0`` skips the three-way panels and the customers.
+default 1,800: three times the goal; a run past it is killed and the row says so), ``BENCH_PG=0`` skips PostgreSQL, ``BENCH_SPARK=0``
+skips Spark, ``BENCH_SAMPLE=0`` skips rows 1 and 2, ``BENCH_PANELS=0`` skips the three-way
+panels and the customers.
 """
 
 from __future__ import annotations
@@ -648,7 +649,7 @@ def main() -> None:
     runs = max(1, int(os.environ.get("BENCH_RUNS", "3")))
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "2000,20000").split(",") if s]
     on = {k: os.environ.get(f"BENCH_{k}", "1") != "0"
-          for k in ("SAMPLE", "PANELS", "PACK20K", "PG")}
+          for k in ("SAMPLE", "PANELS", "PACK20K", "PG", "SPARK")}
     DATA.mkdir(exist_ok=True)
     r: dict = {"machine": machine(), "quarter": QUARTER, "runs": runs, "sizes": {}}
     print(machine_line(r), flush=True)
@@ -676,7 +677,8 @@ def main() -> None:
         big = r["sizes"][str(sizes[-1])]
         r["postgres"] = postgres(runs, big) if on["PG"] else {
             "skipped": "not measured: BENCH_PG=0"}
-        r["spark"] = spark(Path(r["sizes"][str(sizes[0])]["folder"]))
+        r["spark"] = spark(Path(r["sizes"][str(sizes[0])]["folder"])) if on["SPARK"] else {
+            "skipped": "not measured: BENCH_SPARK=0"}
     r["machine"]["load_after"] = load()
     (HERE / "results.json").write_text(json.dumps(r, indent=1) + "\n")
     text = markdown(r)
