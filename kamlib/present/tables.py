@@ -11,7 +11,7 @@ than dumping a raw frame. The markup comes from the templates
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np  # noqa: F401 (the examples use it)
@@ -195,6 +195,25 @@ def kpi_table(kpis: pd.DataFrame, items: Iterable[Any],
                   note=earlier_note(quarter, tags) if tags else "")
 
 
+def _by_group(frame: pd.DataFrame | None, ids: list[str], grain: str
+              ) -> Callable[[str], pd.DataFrame | None]:
+    """Group (as text) -> the rows of ``frame`` about ``ids`` at ``grain`` or the company's
+    for that group, in the frame's order: what a lookup of one group's figure (by kpi,
+    grain and group as text) finds in the whole frame, found without scanning it.
+
+    >>> f = pd.DataFrame({"kpi": ["nps", "nps", "nrr", "nps"], "grain": ["kam", "company",
+    ...                   "kam", "kam"], "group": ["K1", "all", "K1", "K1"], "n": [1, 2, 3, 4]})
+    >>> _by_group(f, ["nps"], "kam")("K1")["n"].tolist(), len(_by_group(f, ["nps"], "kam")("K9"))
+    ([1, 4], 0)
+    """
+    if frame is None or len(frame) == 0 or not {"kpi", "grain", "group"} <= set(frame.columns):
+        return lambda _g: frame
+    f = frame[frame["kpi"].isin(ids) & frame["grain"].isin([grain, "company"])]
+    parts = dict(iter(f.groupby(f["group"].astype(str).to_numpy(), sort=False)))
+    empty = f.iloc[0:0]
+    return lambda g: parts.get(str(g), empty)
+
+
 def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
                  labels: dict | None = None, currency: str = "EUR", company: bool = True,
                  max_rows: int = 30, caption: str | None = None, period: Any = None,
@@ -253,13 +272,16 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
         return table(pd.DataFrame(), [], caption=caption,
                      empty=f"No data for any {label(grain).lower()}{what}.")
     names = {g: (labels or {}).get(g, label(g)) for g in groups}
+    # every lookup below is of one group's row of these KPIs: split the (long) tables by
+    # group once, so that a table of 1,350 managers does not scan 300,000 rows per cell
+    mine, past = _by_group(kpis, ids, grain), _by_group(history, ids, grain)
 
     def get(kpi: str, gr: str, g: str) -> dict:
         if history is None:
-            r = kpi_row(kpis, kpi, gr, g, period)
+            r = kpi_row(mine(g), kpi, gr, g, period)
             r["earlier"], r["period"] = False, quarter
             return r
-        return latest(kpis, history, kpi, gr, g, quarter)
+        return latest(mine(g), past(g), kpi, gr, g, quarter)
 
     first = items[0][0] if items else None
     nmap = {g: get(first, grain, g)["n"] for g in groups}
@@ -283,7 +305,7 @@ def kpi_by_group(kpis: pd.DataFrame, items: Iterable[Any], grain: str,
             rec[f"{kpi}|p"] = period_label(kpi, r["period"]) if r["earlier"] else ""
             # -- targets: the figure's target and status
             rec[f"{kpi}|t"], rec[f"{kpi}|s"] = target_of(
-                [kpis, history], kpi, gr, g, r["period"] if r["earlier"] else quarter)
+                [mine(g), past(g)], kpi, gr, g, r["period"] if r["earlier"] else quarter)
         data.append(rec)
     df = pd.DataFrame(data)
     head = {"segment": "Segment", "kam": "Account manager", "channel": "Channel"}

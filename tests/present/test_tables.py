@@ -95,3 +95,26 @@ def test_a_kpi_table_defines_each_kpi_under_its_name():
                          "n": [40]})
     h = P.kpi_table(kpis, ["sla_compliance"], columns=[("company", "all", "Company")])
     assert '<details class="kam-def"><summary>Definition</summary>SLA checks met / SLA ' in h
+
+
+_GROUP = st.sampled_from(["K1", "K2", "all", "", " K1", None, float("nan"), 1, "1"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["nps", "nrr", "upsell_rate"]),
+                          st.sampled_from(["kam", "segment", "company", None]), _GROUP),
+                max_size=30),
+       st.sampled_from(["K1", "K2", "all", "1", "nan", "None"]))
+def test_split_by_group_holds_what_a_lookup_of_the_group_finds(rows, g):
+    # kpi_by_group looks each group up in its part of the table; the part must hold the
+    # rows a lookup in the whole table matches (kpi, grain, group as text), in order
+    from kamlib.present.tables import _by_group
+
+    f = pd.DataFrame(rows, columns=["kpi", "grain", "group"], dtype=object)
+    f.index = [f"r{i}" for i in range(len(f))]
+    part = _by_group(f, ["nps", "nrr"], "kam")(g)
+    for kpi in ("nps", "nrr"):
+        for grain in ("kam", "company"):
+            whole = f[(f["kpi"] == kpi) & (f["grain"] == grain) & (f["group"].astype(str) == g)]
+            got = part[(part["kpi"] == kpi) & (part["grain"] == grain)] if len(part) else part
+            pd.testing.assert_frame_equal(got, whole, check_index_type=False)
