@@ -222,7 +222,7 @@ def report(
     kam: Annotated[list[str] | None, typer.Option(
         "--kam", help="Only these KAMs' scorecards (repeat the option); default: all.")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Worker processes (default: CPU count).")] = None,
+        "--jobs", "-j", min=1, help="Worker processes (default: one more than the CPUs).")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run.")] = 600,
     strict: Annotated[bool, typer.Option(
         help="Fail (exit 3) when any row breaks the contract; nothing is published.")] = False,

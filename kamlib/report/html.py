@@ -13,6 +13,7 @@ Nothing here reads the clock or writes files: the same input gives the same byte
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -59,21 +60,29 @@ def notebook_html(nb_path: str | Path, title: str, quarter: str,
     True
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(nb_path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs
                             if not (o.output_type == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name="kam",
-                            extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+    exporter = _exporter()
     resources = {"kam": {"title": f"{title} · {quarter}", "quarter": quarter, "nav": nav,
                          "footer": footer, "home": home, "css": PAGE_CSS}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return with_toc(body)
+
+
+@functools.cache
+def _exporter():
+    """The page exporter, made once per process: making one compiles its templates
+    (about half the export of a scorecard). Each export passes its own resources, so
+    a page does not depend on the pages exported before it."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="kam", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+                        exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, embed_images=True)
 
 
 def with_toc(page: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kamlib.config import SOURCE_ROOT
 
-__all__ = ["KERNEL_NAME", "THIS_PYTHON", "Outcome", "Task", "execute", "kernel_manager"]
+__all__ = ["KERNEL_NAME", "THIS_PYTHON", "Outcome", "Task", "default_jobs", "execute", "kernel_manager"]
 
 #: the kernel named in the notebooks (``make venv`` registers it for JupyterLab and the
 #: papermill command); ``kam report`` does not need it, see :func:`kernel_manager`
@@ -105,8 +105,11 @@ def _engine():
                     env["PYTHONPATH"] = os.pathsep.join(
                         [str(SOURCE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
                 # the kernel's own start-up chatter would clutter the command's output
+                # no input history: the kernel would write every cell of every page to
+                # its SQLite file, which nobody reads back
                 run_sync(_KM.start_kernel)(cwd=kwargs.get("cwd") or os.getcwd(),
-                                           stderr=subprocess.DEVNULL, env=env)
+                                           stderr=subprocess.DEVNULL, env=env,
+                                           extra_arguments=["--HistoryManager.enabled=False"])
             kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
             final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                                  kernel_name=kernel_name, log_output=log_output,
@@ -191,17 +194,36 @@ def _shutdown() -> None:
         _KM = None
 
 
+def default_jobs() -> int:
+    """Worker processes when none are asked for: one more than the CPUs this process may
+    use.
+
+    A job is a worker and its kernel taking turns (the worker waits while the kernel runs
+    a notebook, the kernel waits while the worker exports the page), so as many jobs as
+    CPUs leave them partly idle. On 2 CPUs, 1,200 scorecards took 0.44 s each with 2
+    jobs and 0.34 s with 3; each job holds one more copy of the bundle in its kernel.
+
+    >>> default_jobs() >= 2
+    True
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return cpus + 1
+
+
 def execute(tasks: Iterable[Task], jobs: int | None = None, kernel_name: str | None = None,
             timeout: int = 600, progress: Callable[[Outcome], None] | None = None,
             stop_on_error: bool = True) -> list[Outcome]:
-    """Run ``tasks`` in ``jobs`` worker processes (default: CPU count).
+    """Run ``tasks`` in ``jobs`` worker processes (default: :func:`default_jobs`).
 
     Returns the outcomes in task order. With ``stop_on_error`` the remaining tasks
     are cancelled at the first failure. ``kernel_name`` None runs the notebooks in
     this interpreter (:func:`kernel_manager`).
     """
     tasks = list(tasks)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    jobs = max(1, min(jobs or default_jobs(), len(tasks) or 1))
     for t in tasks:
         Path(t.output_path).parent.mkdir(parents=True, exist_ok=True)
     ctx = mp.get_context("spawn")

@@ -18,6 +18,7 @@ from matplotlib.text import Text
 from plot_builder import funnel_data, nps_df, trend_df
 
 from kamlib import plots as P
+from kamlib.plots.alt import alt_text, svg_bytes
 
 # -- plot_trend ---------------------------------------------------------------------
 
@@ -122,6 +123,32 @@ def test_funnel_highlight_note_and_no_limits():
     notes = [c for c in ax.get_children() if isinstance(c, Text) and "dispersion" in c.get_text()]
     assert len(notes) == 1
     assert "Highlighted" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_funnel_can_name_only_the_highlighted_group():
+    """A scorecard names its reader only: the groups outside stay red and are counted in
+    the legend, and the description still names them."""
+    df, lim = funnel_data()
+    ax = P.plot_funnel(df, 0.8, limits=lim, highlight=["Team 10"], label_outside=False)
+    assert [t.get_text() for t in ax.texts] == ["Team 10"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Outside 99.8 % limits (3, not named)" in legend
+    alt = alt_text(ax.figure)
+    assert all(name in alt for name in ("Team 02", "Team 05", "Team 06"))
+    red = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_sizes()[0] == 48]
+    assert len(red) == 1 and len(red[0].get_offsets()) == 3
+
+
+def test_funnel_without_outliers_is_the_same_chart_either_way():
+    """With nobody outside the limits, ``label_outside`` changes nothing in the SVG."""
+    df, lim = funnel_data()
+    calm = df.assign(rate=0.8)
+    charts = []
+    for flag in (True, False):
+        ax = P.plot_funnel(calm, 0.8, limits=lim, highlight=["Team 03"], label_outside=flag)
+        charts.append(svg_bytes(ax.figure))
+        plt.close(ax.figure)
+    assert charts[0] == charts[1]
 
 
 @pytest.mark.parametrize("df", [

@@ -65,6 +65,32 @@ def test_notebook_pages_have_the_frame_and_stylesheet_of_the_indexes(tmp_path):
         assert part in h and part in index
 
 
+def test_the_shared_exporter_gives_each_page_what_a_fresh_one_gives(tmp_path):
+    """The exporter is made once per process; a page must not depend on the pages
+    exported before it (titles, navigation, widgets metadata, outputs)."""
+    pages = []
+    for i, (head, meta) in enumerate([("Churn", {"language_info": {"name": "python"}}), ("Growth", {})]):
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell(f"## {head}\n\ntext {EVIL}"),
+            nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output(
+                "display_data", data={"text/html": f"<b>{head}</b>"})])], metadata=meta)
+        nbformat.write(nb, tmp_path / f"p{i}.ipynb")
+        pages.append((tmp_path / f"p{i}.ipynb", head, [("index.html", head)]))
+
+    def export(args):
+        path, head, nav = args
+        return H.notebook_html(path, head, "2026Q3", nav, f"footer {head}", "../index.html")
+
+    first = [export(p) for p in pages]
+    again = [export(p) for p in reversed(pages)][::-1]
+    H._exporter.cache_clear()
+    fresh = []
+    for p in pages:
+        fresh.append(export(p))
+        H._exporter.cache_clear()
+    assert first == again == fresh
+    assert "Churn" in first[0] and "Churn" not in first[1]
+
 # -- links: the index's cards, lists and search ------------------------------------------------------
 def _index_bundle():
     import pandas as pd
