@@ -312,7 +312,7 @@ def plot_funnel(
     xlabel: str = "Denominator n (count)",
     ylabel: str | None = None,
     target_label: str = "Company rate",
-    label_outside: bool = True,
+    label_outside: int | None = None,
 ) -> Axes:
     """Funnel plot: each group's rate against its denominator, with control limits.
 
@@ -331,10 +331,11 @@ def plot_funnel(
     highlight : labels of groups to emphasise in any case (e.g. the reader's own).
     note : short text shown under the legend, e.g. that over-dispersion was allowed for.
     xlabel, ylabel : axis labels with units.
-    label_outside : name the groups outside the 99.8 % limits on the chart. False names
-        only the highlighted ones (a scorecard names its reader); those outside stay red,
-        the legend counts them and the chart's description names them. Among a thousand
-        managers, twenty names crowd the chart and cost most of its drawing.
+    label_outside : the most groups outside the 99.8 % limits the chart names; when more
+        are outside, it names none of them, only the highlighted ones (a scorecard names
+        its reader): those outside stay red, the legend counts them and the chart's
+        description names them. None names them all. Among a thousand managers, twenty
+        names crowd the chart and cost most of its drawing.
 
     Returns
     -------
@@ -412,12 +413,13 @@ def plot_funnel(
             handles.append(Line2D([], [], linestyle="", marker="o", color=COLORS["main"],
                                   alpha=0.75, label="Within 99.8 % limits"))
         out_only = outside & ~emph
+        named = label_outside is None or int(out_only.sum()) <= label_outside
         if out_only.any():
             ax.scatter(n[out_only], rate[out_only], s=48, color=COLORS["alert"],
                        edgecolors="black", linewidths=0.6, zorder=4)
             handles.append(Line2D([], [], linestyle="", marker="o", color=COLORS["alert"],
                                   markeredgecolor="black", markeredgewidth=0.6,
-                                  label="Outside 99.8 % limits" if label_outside else
+                                  label="Outside 99.8 % limits" if named else
                                   f"Outside 99.8 % limits ({int(out_only.sum()):,}, not named)"))
         if emph.any():
             ax.scatter(n[emph], rate[emph], s=60, marker="D", color=PALETTE[1],
@@ -440,7 +442,7 @@ def plot_funnel(
                     lo, hi = max(0.0, lo - 0.05), min(1.0, hi + 0.05)
             ax.set_ylim(lo, hi)
             ax.set_xlim(0, np.nanmax(n[ok]) * 1.06)
-            labelled = (outside | emph) if label_outside else emph
+            labelled = (outside | emph) if named else emph
             if labelled.any():
                 idx = np.flatnonzero(labelled)
                 rest = np.column_stack([n[ok & ~labelled], rate[ok & ~labelled]])

@@ -509,6 +509,9 @@ def _row_counts(url: str) -> list[tuple[str, int]]:
     return row_counts(url)
 
 
+#: the names of the frames of a bundle
+_FRAME_NAMES = frozenset(Bundle.frame_names())
+
 #: the bundle this process read last, by its folder and the files' stamps
 _LOADED: dict[tuple, Bundle] = {}
 
@@ -524,9 +527,10 @@ def _stamp(folder: Path) -> tuple:
 
 def load_once(folder: str | Path) -> Bundle:
     """:meth:`Bundle.load`, read once per process: ``kam report`` runs many notebooks in
-    one kernel, and each opens the same bundle. Each call gets its own copy (frames and
-    results copied), so a notebook that changes what it was given cannot change what the
-    next one reads; a rewritten bundle is read again.
+    one kernel, and each opens the same bundle. Each call gets its own copy (results
+    copied at once, each frame when first read: :class:`_CopiedOnRead`), so a notebook
+    that changes what it was given cannot change what the next one reads; a rewritten
+    bundle is read again.
 
     >>> import tempfile
     >>> from kamlib.periods import Quarter
@@ -544,11 +548,41 @@ def load_once(folder: str | Path) -> Bundle:
         _LOADED.clear()  # one bundle at a time: a run reads one
         _LOADED[key] = Bundle.load(folder)
     b = _LOADED[key]
-    frames = set(Bundle.frame_names())
-    return replace(b, **{f.name: (getattr(b, f.name).copy() if f.name in frames
-                                  and getattr(b, f.name) is not None
-                                  else copy.deepcopy(getattr(b, f.name)))
-                         for f in fields(Bundle) if f.init})
+    mine = _CopiedOnRead(**{f.name: (getattr(b, f.name) if f.name in _FRAME_NAMES
+                                     else copy.deepcopy(getattr(b, f.name)))
+                            for f in fields(Bundle) if f.init})
+    mine.__dict__["_shared"] = {n: getattr(b, n) for n in _FRAME_NAMES
+                                if getattr(b, n) is not None}
+    return mine
+
+
+class _CopiedOnRead(Bundle):
+    """A bundle handed out by :func:`load_once`: each frame is copied from the shared
+    read when the notebook first reads it, so a page pays (in time and memory) for the
+    frames it reads, not for all of them, and what it changes stays its own.
+
+    >>> shared = pd.DataFrame({"kpi": ["nps"]})
+    >>> b = _CopiedOnRead(Quarter("2026Q3"), Settings(), date(2026, 9, 30), kpis=shared)
+    >>> b.__dict__["_shared"] = {"kpis": shared}
+    >>> b.kpis is shared, b.kpis is b.kpis
+    (False, True)
+    >>> b.kpis.loc[0, "kpi"] = "nrr"
+    >>> shared.kpi.tolist(), b.kpis.kpi.tolist()
+    (['nps'], ['nrr'])
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name in _FRAME_NAMES and value is not None and \
+                object.__getattribute__(self, "__dict__").get("_shared", {}).get(name) is value:
+            value = value.copy()
+            object.__setattr__(self, name, value)
+        return value
+
+    def frame(self, name: str) -> pd.DataFrame:
+        # a copy anyway: no need to keep one first
+        f = object.__getattribute__(self, name) if name in _FRAME_NAMES else None
+        return f.copy() if f is not None else pd.DataFrame()
 
 
 def open_bundle(data: str, quarter: str, cache: str = "", settings: Settings | None = None

@@ -125,11 +125,13 @@ def test_funnel_highlight_note_and_no_limits():
     assert "Highlighted" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
-def test_funnel_can_name_only_the_highlighted_group():
-    """A scorecard names its reader only: the groups outside stay red and are counted in
-    the legend, and the description still names them."""
+@pytest.mark.parametrize("most", [0, 1, 2])
+def test_funnel_names_those_outside_only_when_they_are_few(most):
+    """Past ``label_outside`` groups outside the limits, only the reader is named: the
+    groups outside stay red and are counted in the legend, and the description still
+    names them."""
     df, lim = funnel_data()
-    ax = P.plot_funnel(df, 0.8, limits=lim, highlight=["Team 10"], label_outside=False)
+    ax = P.plot_funnel(df, 0.8, limits=lim, highlight=["Team 10"], label_outside=most)
     assert [t.get_text() for t in ax.texts] == ["Team 10"]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "Outside 99.8 % limits (3, not named)" in legend
@@ -140,15 +142,21 @@ def test_funnel_can_name_only_the_highlighted_group():
 
 
 def test_funnel_without_outliers_is_the_same_chart_either_way():
-    """With nobody outside the limits, ``label_outside`` changes nothing in the SVG."""
+    """With nobody outside the limits, ``label_outside`` changes nothing in the SVG, and
+    with as many outside as it allows, it names them all."""
     df, lim = funnel_data()
     calm = df.assign(rate=0.8)
     charts = []
-    for flag in (True, False):
-        ax = P.plot_funnel(calm, 0.8, limits=lim, highlight=["Team 03"], label_outside=flag)
+    for most in (None, 0):
+        ax = P.plot_funnel(calm, 0.8, limits=lim, highlight=["Team 03"], label_outside=most)
         charts.append(svg_bytes(ax.figure))
         plt.close(ax.figure)
     assert charts[0] == charts[1]
+    for most in (None, 3):
+        ax = P.plot_funnel(df, 0.8, limits=lim, highlight=["Team 10"], label_outside=most)
+        charts.append(svg_bytes(ax.figure))
+        plt.close(ax.figure)
+    assert charts[2] == charts[3]
 
 
 @pytest.mark.parametrize("df", [

@@ -91,6 +91,21 @@ def test_a_bundle_read_once_is_the_one_saved_and_each_reader_gets_its_own_copy(t
     second = bundle.load_once(tmp_path)
     pd.testing.assert_frame_equal(second.kpis, b.kpis)
     assert second.comparisons == b.comparisons
+    # every frame, changed in place, whether read as an attribute or through rows()
+    third, other = bundle.load_once(tmp_path), bundle.load_once(tmp_path)
+    for name in third.names:
+        f = getattr(third, name)
+        assert f is getattr(third, name)  # one copy per reader, kept
+        f.drop(index=f.index, inplace=True)
+        r = other.rows(name)  # a copy of its own too
+        r.drop(index=r.index, inplace=True)
+    fourth, saved = bundle.load_once(tmp_path), bundle.Bundle.load(tmp_path)
+    for name in saved.names:
+        pd.testing.assert_frame_equal(getattr(fourth, name), getattr(saved, name), obj=name)
+    # a frame the notebook sets is its own, as set
+    mine = b.kpis.head(1)
+    fourth.kpis = mine
+    assert fourth.kpis is mine and fourth.frame("kpis") is not mine
     # a bundle saved again (kam report --kam rewrites it) is read again
     dataclasses.replace(b, kpis=b.kpis.head(1)).save(tmp_path)
     assert len(bundle.load_once(tmp_path).kpis) == 1
