@@ -365,7 +365,6 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
             b = bundle_mod.build(vd, q, cache, settings, source_label=label,
                                  progress=lambda m: step(f"computing: {m}"))
             prints = fingerprints(vd.source)
-        _give_back_memory()
         final = _render_pages(b, q, out, staging, cache, label, prints, data, jobs, kams,
                               settings, step, timeout, runner,
                               Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR,
@@ -383,22 +382,6 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         lock.release()
-
-
-def _give_back_memory() -> None:
-    """Return the memory the bundle's build freed to the system before the notebooks
-    start (their kernels and workers need it more than this waiting process): collect
-    garbage, and on glibc trim the heap, which otherwise keeps the freed pages (about
-    0.7 GB at 20,000 accounts)."""
-    import ctypes
-    import ctypes.util
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
 
 
 def _inside(folder: Path, path: Path) -> Path:
