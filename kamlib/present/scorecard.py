@@ -31,8 +31,8 @@ from kamlib.present.markup import render
 from kamlib.present.rows import kpi_row, quarter_of, shift_quarter
 from kamlib.present.targets import STATUS_CLASS, goal, target_of
 
-__all__ = ["NO_TARGET", "NO_TARGETS", "VERSUS", "change_cell", "scorecard_head", "scorecard_kpis",
-           "target_cell"]
+__all__ = ["NO_TARGET", "NO_TARGETS", "VERSUS", "change_cell", "manager_rows", "scorecard_head",
+           "scorecard_kpis", "target_cell"]
 
 #: the comparisons of a manager's figure: (``versus`` of ``b.changes``, quarters back, header)
 VERSUS = (("previous quarter", 1, "Last quarter"), ("a year before", 4, "A year before"))
@@ -130,12 +130,13 @@ def _test(changes: pd.DataFrame | None, kpi: str, kam_id: str,
     return t.iloc[0].to_dict() if len(t) else None
 
 
-def _mine(frame: pd.DataFrame | None, items: list[str], kam_id: str) -> pd.DataFrame | None:
+def manager_rows(frame: pd.DataFrame | None, items: Iterable[str], kam_id: str
+                 ) -> pd.DataFrame | None:
     """The rows of ``frame`` about ``items`` for manager ``kam_id`` or the whole company.
 
     >>> f = pd.DataFrame({"kpi": ["nps", "nps", "nps", "nrr"], "grain": "kam",
     ...                   "group": ["K1", "K2", "K1", "K1"]})
-    >>> _mine(f, ["nps"], "K1").index.tolist()
+    >>> manager_rows(f, ["nps"], "K1").index.tolist()
     [0, 2]
     """
     if frame is None or len(frame) == 0 or not {"kpi", "grain", "group"} <= set(frame.columns):
@@ -144,7 +145,7 @@ def _mine(frame: pd.DataFrame | None, items: list[str], kam_id: str) -> pd.DataF
     # (the tables run to half a million rows at 20,000 accounts); the rows are the same
     group = frame["group"].astype(str).to_numpy()
     grain = frame["grain"].to_numpy()
-    keep = frame["kpi"].isin(items).to_numpy() & (
+    keep = frame["kpi"].isin(list(items)).to_numpy() & (
         ((grain == "kam") & (group == str(kam_id)))
         | ((grain == "company") & (group == "all")))
     return frame[keep]
@@ -214,7 +215,7 @@ def scorecard_kpis(kpis: pd.DataFrame, items: Iterable[str], kam_id: str, name: 
     items = list(items)
     # every lookup below is of these KPIs, for this manager or the company: narrow the
     # (long, many-manager) tables once instead of scanning them in each lookup
-    kpis, history, earlier, changes = (_mine(f, items, kam_id)
+    kpis, history, earlier, changes = (manager_rows(f, items, kam_id)
                                        for f in (kpis, history, earlier, changes))
     shown = [(v, k, f"{header}, {shift_quarter(quarter, -k)}" if quarter else header)
              for v, k, header in VERSUS]

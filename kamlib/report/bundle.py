@@ -41,6 +41,8 @@ from kamlib.kpis.compute import KpiPeriod, resolve_quarter
 from kamlib.panels.coverage import data_quarters
 from kamlib.panels.raw import row_counts
 from kamlib.periods import Quarter
+from kamlib.present.rows import quarter_of
+from kamlib.present.scorecard import manager_rows
 from kamlib.report import account_history, actions, churn_model, themes
 from kamlib.report.facts import (
     BacktestFacts,
@@ -67,6 +69,17 @@ log = logging.getLogger(__name__)
 
 def _frames() -> Any:
     return field(default_factory=pd.DataFrame)
+
+
+class ManagerKpis(typing.NamedTuple):
+    """A manager's part of the KPI tables (:meth:`Bundle.manager_kpis`)."""
+
+    kpis: pd.DataFrame
+    history: pd.DataFrame
+    earlier: pd.DataFrame
+    changes: pd.DataFrame
+    #: the quarter of the whole KPI table (None when it is empty)
+    quarter: str | None
 
 
 @dataclass(eq=False, repr=False)
@@ -291,6 +304,23 @@ class Bundle:
         target = facts.target if facts.target is not None else float("nan")
         return KamComparison(kpi, target, part("kam_funnel"), part("kam_funnel_limits"),
                              part("kam_shrunk"), facts.dispersion)
+
+    def manager_kpis(self, kam_id: str, items: Iterable[str]) -> ManagerKpis:
+        """The KPI tables a scorecard reads, narrowed to the rows about ``items`` for
+        manager ``kam_id`` or the whole company
+        (:func:`kamlib.present.scorecard.manager_rows`), and the KPI table's quarter.
+
+        >>> b = Bundle(Quarter("2026Q3"), Settings(), date(2026, 9, 30),
+        ...            kpis=pd.DataFrame({"kpi": "nps", "grain": ["kam", "kam", "company"],
+        ...                               "group": ["K1", "K2", "all"], "period": "2026Q3"}))
+        >>> m = b.manager_kpis("K1", ["nps"])
+        >>> m.kpis.group.tolist(), m.quarter
+        (['K1', 'all'], '2026Q3')
+        """
+        items = list(items)
+        return ManagerKpis(*(manager_rows(f, items, kam_id) for f in
+                             (self.kpis, self.history, self.change_rows, self.changes)),
+                           quarter=quarter_of(self.kpis))
 
     @property
     def kam_names(self) -> dict[str, str]:
@@ -553,7 +583,32 @@ def load_once(folder: str | Path) -> Bundle:
                             for f in fields(Bundle) if f.init})
     mine.__dict__["_shared"] = {n: getattr(b, n) for n in _FRAME_NAMES
                                 if getattr(b, n) is not None}
+    mine.__dict__["_positions"] = b.__dict__.setdefault("_positions", {})
     return mine
+
+
+def _rows_at(f: pd.DataFrame, index: dict, name: str, items: list[str],
+             kam_id: str) -> pd.DataFrame:
+    """:func:`~kamlib.present.scorecard.manager_rows` of the shared frame ``f``, from its
+    positions by group (worked out at the first call for these ``items``, kept in
+    ``index``): the same rows in the same order, as a frame of the caller's own."""
+    import numpy as np
+
+    if len(f) == 0 or not {"kpi", "grain", "group"} <= set(f.columns):
+        return f.copy()
+    key = (name, tuple(items))
+    if key not in index:
+        group = f["group"].astype(str).to_numpy()
+        grain = f["grain"].to_numpy()
+        keep = f["kpi"].isin(items).to_numpy()
+        company = np.flatnonzero(keep & (grain == "company") & (group == "all"))
+        kam = np.flatnonzero(keep & (grain == "kam"))
+        by_group = {g: kam[at] for g, at in
+                    pd.Series(kam).groupby(group[kam], sort=False).indices.items()}
+        index[key] = (company, by_group)
+    company, by_group = index[key]
+    at = by_group.get(str(kam_id))
+    return f.iloc[company if at is None else np.sort(np.concatenate([company, at]))]
 
 
 class _CopiedOnRead(Bundle):
@@ -578,6 +633,32 @@ class _CopiedOnRead(Bundle):
             value = value.copy()
             object.__setattr__(self, name, value)
         return value
+
+    def manager_kpis(self, kam_id: str, items: Iterable[str]) -> ManagerKpis:
+        # a long table the notebook has not read is still the shared one: its rows for
+        # the manager are found from positions worked out once per process (a scorecard
+        # would otherwise scan 800,000 rows at 20,000 accounts); a table read is the
+        # notebook's own, maybe changed, and is narrowed as it is now
+        items = list(items)
+        mine = self.__dict__
+        shared = mine.get("_shared", {})
+        index = mine.get("_positions")
+
+        def rows(name: str) -> pd.DataFrame:
+            f = object.__getattribute__(self, name)
+            if f is None or index is None or shared.get(name) is not f:
+                return manager_rows(getattr(self, name), items, kam_id)
+            return _rows_at(f, index, name, items, kam_id)
+
+        kpis = object.__getattribute__(self, "kpis")
+        if index is not None and kpis is not None and shared.get("kpis") is kpis:
+            if ("quarter",) not in index:
+                index[("quarter",)] = quarter_of(kpis)
+            quarter = index[("quarter",)]
+        else:
+            quarter = quarter_of(self.kpis)
+        return ManagerKpis(rows("kpis"), manager_rows(self.history, items, kam_id),
+                           rows("change_rows"), rows("changes"), quarter=quarter)
 
     def frame(self, name: str) -> pd.DataFrame:
         # a copy anyway: no need to keep one first

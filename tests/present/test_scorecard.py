@@ -193,13 +193,13 @@ _GROUPS = st.sampled_from(["K1", "K2", "all", "", " K1", None, float("nan"), 1, 
                 max_size=30),
        st.sampled_from(["K1", "K2", "all", "1"]))
 def test_narrowing_keeps_exactly_the_managers_and_the_companys_rows(rows, kam_id):
-    # the numpy comparison in _mine selects what the pandas definition selects, in order,
+    # the numpy comparison in manager_rows selects what the pandas definition selects, in order,
     # whatever the groups hold (missing values, numbers, look-alike strings)
-    from kamlib.present.scorecard import _mine
+    from kamlib.present.scorecard import manager_rows
 
     f = pd.DataFrame(rows, columns=["kpi", "grain", "group"], dtype=object)
     f.index = [f"r{i}" for i in range(len(f))]
     group = f["group"].astype(str)
     want = f[f["kpi"].isin(["nps", "nrr"]) & (((f["grain"] == "kam") & (group == kam_id))
                                               | ((f["grain"] == "company") & (group == "all")))]
-    pd.testing.assert_frame_equal(_mine(f, ["nps", "nrr"], kam_id), want)
+    pd.testing.assert_frame_equal(manager_rows(f, ["nps", "nrr"], kam_id), want)
