@@ -364,19 +364,28 @@ def account_pages(b, nav: Sequence[tuple[str, str]], kam_ids: Iterable[str], foo
     return dict(_each_page(b, nav, kam_ids, footer, progress))
 
 
-def _each_page(b, nav: Sequence[tuple[str, str]], kam_ids: Iterable[str], footer: str,
-               progress: Callable[[int, int], None] | None = None
-               ) -> Iterator[tuple[str, str]]:
-    """:func:`account_pages` one ``(href, html)`` at a time, so that a writer holds one
-    page, not all of them (11,217 pages are about 0.5 GB at 20,000 accounts)."""
+def _plan(b, kam_ids: Iterable[str]) -> tuple[pd.DataFrame, dict, dict]:
+    """The accounts with a page in page order, every page's href by ``(kind, id)`` and
+    the scorecard link of each manager in ``kam_ids``."""
     view = b.account_view
     if view is None or len(view) == 0:
-        return
+        return pd.DataFrame(columns=["account_id"]), {}, {}
     view = view.sort_values("account_id", kind="stable").drop_duplicates("account_id")
     kams = sorted(set(kam_ids))
     paths = page_paths(kams, view.account_id.astype(str))
     hrefs = dict(zip(zip(paths.kind, paths.id, strict=True), paths.href, strict=True))
-    links = {k: "../" + hrefs[("kam", k)] for k in kams}
+    return view, hrefs, {k: "../" + hrefs[("kam", k)] for k in kams}
+
+
+def _each_page(b, nav: Sequence[tuple[str, str]], kam_ids: Iterable[str], footer: str,
+               progress: Callable[[int, int], None] | None = None,
+               part: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, str]]:
+    """:func:`account_pages` one ``(href, html)`` at a time, so that a writer holds one
+    page, not all of them (11,217 pages are about 0.5 GB at 20,000 accounts); with
+    ``part`` ``(k, n)``, only every n-th page from the k-th."""
+    view, hrefs, links = _plan(b, kam_ids)
+    if len(view) == 0:
+        return
     g = {name: _groups(b.objectives_history if name == "objectives"
                        else getattr(b, f"account_{name}", None), order)
          for name, order in _ORDER.items()}
@@ -387,7 +396,8 @@ def _each_page(b, nav: Sequence[tuple[str, str]], kam_ids: Iterable[str], footer
              "home": "../../index.html", "overview": "../index.html",
              "as_of": b.quarter.end.isoformat()}
     total = len(view)
-    for i, row in enumerate(view.to_dict("records")):
+    k, n = part
+    for i, row in enumerate(view.iloc[k::n].to_dict("records")):
         aid = str(row["account_id"])
         ctx = account_context(b, row, g, ranked, links)
         yield hrefs[("account", aid)], render(
@@ -396,19 +406,87 @@ def _each_page(b, nav: Sequence[tuple[str, str]], kam_ids: Iterable[str], footer
             progress(i + 1, total)
 
 
+#: from this many pages on, :func:`write_account_pages` shares them among processes
+PARALLEL_FROM = 2000
+
+
 def write_account_pages(b, folder: str | Path, nav: Sequence[tuple[str, str]],
                         kam_ids: Iterable[str], footer: str,
-                        progress: Callable[[int, int], None] | None = None) -> list[str]:
+                        progress: Callable[[int, int], None] | None = None,
+                        jobs: int = 1, parallel_from: int = PARALLEL_FROM) -> list[str]:
     """Write every current account's page into ``folder`` (the quarter's folder, its
-    ``accounts/``); returns their hrefs in account order (see :func:`account_pages`)."""
+    ``accounts/``); returns their hrefs in account order (see :func:`account_pages`).
+
+    With ``jobs`` above 1 and at least ``parallel_from`` pages, ``jobs`` processes
+    write them, each every ``jobs``-th page (forked from this one, so they share the
+    bundle without copying it; where processes cannot be forked, one writes them all).
+    The pages are the same either way.
+    """
+    import multiprocessing as mp
+
     folder = Path(folder)
+    kam_ids = list(kam_ids)
+    view, hrefs, _links = _plan(b, kam_ids)
+    order = [hrefs[("account", str(a))] for a in view.account_id]
+    total = len(order)
+    if jobs < 2 or total < parallel_from or "fork" not in mp.get_all_start_methods():
+        count = [0]
+
+        def one_more() -> None:
+            count[0] += 1
+            if progress:
+                progress(count[0], total)
+
+        _write_part(b, folder, nav, kam_ids, footer, (0, 1), one_more)
+        return order
+    ctx = mp.get_context("fork")
+    done = ctx.Value("l", 0)
+
+    def counted() -> None:
+        with done.get_lock():
+            done.value += 1
+
+    def counted_here() -> None:
+        counted()
+        if progress:
+            progress(done.value, total)
+
+    others = [ctx.Process(target=_write_part, daemon=True,
+                          args=(b, folder, nav, kam_ids, footer, (k, jobs), counted))
+              for k in range(1, jobs)]
+    try:
+        for proc in others:
+            proc.start()
+        _write_part(b, folder, nav, kam_ids, footer, (0, jobs), counted_here)
+        while any(proc.is_alive() for proc in others):
+            for proc in others:
+                proc.join(0.25)
+            if progress:
+                progress(done.value, total)
+    finally:
+        for proc in others:
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+    failed = [proc.exitcode for proc in others if proc.exitcode != 0]
+    if failed:
+        raise ReportError(f"writing the account pages failed in {len(failed)} of the {jobs} "
+                          f"processes that shared them (exit code {failed[0]}); see the "
+                          "error printed above")
+    if progress:
+        progress(total, total)
+    return order
+
+
+def _write_part(b, folder: Path, nav: Sequence[tuple[str, str]], kam_ids: list[str],
+                footer: str, part: tuple[int, int], written: Callable[[], None]) -> None:
+    """Write the pages of ``part`` (see :func:`_each_page`), telling ``written`` after
+    each."""
     root = folder.resolve()
-    written = []
-    for href, html in _each_page(b, nav, kam_ids, footer, progress):
+    for href, html in _each_page(b, nav, kam_ids, footer, None, part):
         path = folder / href
         if root not in path.resolve().parents:  # page_paths makes this impossible
             raise ReportError(f"refusing to write outside the report: {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
-        written.append(href)
-    return written
+        written()

@@ -461,7 +461,10 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         if i == n or i % 50 == 0:
             step("writing account pages", i, n)
 
-    account_html = (write_account_pages(b, staging, nav, wanted, footer, progress=pages_written)
+    # as many processes as CPUs (or fewer --jobs) share them when they are many
+    cpus = runner.usable_cpus()
+    account_html = (write_account_pages(b, staging, nav, wanted, footer, progress=pages_written,
+                                        jobs=min(jobs or cpus, cpus))
                     if account_pages else [])
     if times is not None:  # timing feature
         times.mark(FINISHING)

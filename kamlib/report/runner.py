@@ -22,7 +22,8 @@ from pathlib import Path
 
 from kamlib.config import SOURCE_ROOT
 
-__all__ = ["KERNEL_NAME", "THIS_PYTHON", "Outcome", "Task", "default_jobs", "execute", "kernel_manager"]
+__all__ = ["KERNEL_NAME", "THIS_PYTHON", "Outcome", "Task", "default_jobs", "execute", "kernel_manager",
+           "usable_cpus"]
 
 #: the kernel named in the notebooks (``make venv`` registers it for JupyterLab and the
 #: papermill command); ``kam report`` does not need it, see :func:`kernel_manager`
@@ -203,14 +204,18 @@ def default_jobs() -> int:
     CPUs leave them partly idle. On 2 CPUs, 1,200 scorecards took 0.44 s each with 2
     jobs and 0.34 s with 3; each job holds one more copy of the bundle in its kernel.
 
-    >>> default_jobs() >= 2
+    >>> default_jobs() == usable_cpus() + 1
     True
     """
+    return usable_cpus() + 1
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system says)."""
     try:
-        cpus = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    return cpus + 1
+        return os.cpu_count() or 1
 
 
 def execute(tasks: Iterable[Task], jobs: int | None = None, kernel_name: str | None = None,

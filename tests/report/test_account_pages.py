@@ -17,6 +17,7 @@ from bundle_builder import small_bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kamlib.errors import ReportError
 from kamlib.report import account_pages as ap
 from kamlib.report.paths import page_paths
 
@@ -206,6 +207,36 @@ def test_write_account_pages(tmp_path):
                                    progress=lambda i, n: seen.append((i, n)))
     assert len(hrefs) == 2 and hrefs[0] == "accounts/A1.html"  # in account id order
     assert all((tmp_path / h).is_file() for h in hrefs) and seen[-1] == (2, 2)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_pages_shared_among_processes_are_the_pages_one_writes(tmp_path, jobs):
+    """Forked writers (each every ``jobs``-th page) write the same files with the same
+    bytes, return the same order and count every page."""
+    one, many = tmp_path / "one", tmp_path / "many"
+    b = _bundle()
+    alone = ap.write_account_pages(b, one, NAV, ["K1"], "")
+    seen = []
+    shared = ap.write_account_pages(b, many, NAV, ["K1"], "", jobs=jobs, parallel_from=1,
+                                    progress=lambda i, n: seen.append((i, n)))
+    assert shared == alone
+    files = sorted(p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(many).as_posix() for p in many.rglob("*") if p.is_file())
+    assert all((one / f).read_bytes() == (many / f).read_bytes() for f in files)
+    assert seen[-1] == (2, 2) and all(n == 2 and 0 <= i <= 2 for i, n in seen)
+
+
+def test_a_writer_process_that_fails_fails_the_pages(tmp_path, monkeypatch):
+    real = ap.account_context
+
+    def broken(b, view, *args):
+        if view["account_id"] == HOSTILE_ID:  # the second page: the forked writer's
+            raise ValueError("boom")
+        return real(b, view, *args)
+
+    monkeypatch.setattr(ap, "account_context", broken)
+    with pytest.raises(ReportError, match="failed in 1 of the 2 processes"):
+        ap.write_account_pages(_bundle(), tmp_path, NAV, ["K1"], "", jobs=2, parallel_from=1)
 
 
 def test_no_current_account_no_page():
