@@ -348,6 +348,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
             raise
     lock = OutputLock(out, wait, notify)
     staging: Path | None = None
+    workers: runner.Workers | None = None
     try:
         with validate(source, strict=strict, settings=settings) as vd:
             q = resolve_quarter(vd, quarter, settings)
@@ -358,6 +359,11 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
             _clean_stale(out)
             staging = Path(tempfile.mkdtemp(prefix=f".staging-{q}-", dir=out))
             os.chmod(staging, 0o755)
+            # the notebooks' workers start their kernels while the bundle is built
+            # (no more of them than notebooks, when the scorecards are named)
+            workers = runner.Workers(min(jobs or runner.default_jobs(),
+                                         len(THEMES) + len(kams)) if kams else jobs,
+                                     cwd=os.getcwd())
             write_quarantine(vd, staging / "quarantine")
             (staging / "quarantine").mkdir(exist_ok=True)
             step("computing the quarter")
@@ -368,7 +374,7 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
         final = _render_pages(b, q, out, staging, cache, label, prints, data, jobs, kams,
                               settings, step, timeout, runner,
                               Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR,
-                              browser, account_pages, times)
+                              browser, account_pages, times, workers)
         if times is not None:  # timing feature: after publishing, outside the report
             times.mark(DONE)
             times.write(timings)
@@ -379,6 +385,8 @@ def render(data: str, quarter: str | None, out: str | Path, jobs: int | None = N
             raise
         raise failed from None
     finally:
+        if workers is not None:
+            workers.close()
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         lock.release()
@@ -393,7 +401,8 @@ def _inside(folder: Path, path: Path) -> Path:
 def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: str,
                   prints: dict, data: str, jobs, kams, settings: Settings, step, timeout,
                   runner, notebooks: Path, browser: str | None = None,
-                  account_pages: bool = True, times: RunTimes | None = None) -> Path:
+                  account_pages: bool = True, times: RunTimes | None = None,
+                  workers: runner.Workers | None = None) -> Path:
     # notebooks read the bundle; a URL is passed masked so no password reaches a page
     data_param = label if is_url(data) else str(Path(data).resolve())
     base = {"quarter": str(q), "data": data_param, "cache": str(cache)}
@@ -439,7 +448,8 @@ def _render_pages(b, q: Quarter, out: Path, staging: Path, cache: Path, label: s
         done[0] += 1
         step(f"executed {o.name}", done[0], len(tasks))
 
-    outcomes = runner.execute(tasks, jobs=jobs, timeout=timeout, progress=tick)
+    step("starting the notebooks")
+    outcomes = runner.execute(tasks, jobs=jobs, timeout=timeout, progress=tick, workers=workers)
     bad = [o for o in outcomes if not o.ok]
     if bad or len(outcomes) < len(tasks):
         o = bad[0] if bad else None

@@ -16,14 +16,15 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kamlib.config import SOURCE_ROOT
 
-__all__ = ["KERNEL_NAME", "THIS_PYTHON", "Outcome", "Task", "default_jobs", "execute", "kernel_manager",
-           "usable_cpus"]
+__all__ = ["KERNEL_NAME", "THIS_PYTHON", "WARM_IMPORTS", "Outcome", "Task", "Workers",
+           "default_jobs", "execute", "kernel_manager", "usable_cpus"]
 
 #: the kernel named in the notebooks (``make venv`` registers it for JupyterLab and the
 #: papermill command); ``kam report`` does not need it, see :func:`kernel_manager`
@@ -42,7 +43,6 @@ def kernel_manager(kernel_name: str | None = THIS_PYTHON):
     registered (a plain ``pip install`` registers none; a ``kam`` kernel registered by
     another environment would run other code).
     """
-    import sys
 
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -96,21 +96,8 @@ def _engine():
                                      execution_timeout=None, **kwargs):
             from jupyter_core.utils import run_sync
 
-            global _KM
             if _KM is None or not run_sync(_KM.is_alive)():
-                _KM = kernel_manager(kernel_name)
-                # the kernel imports the same kamlib as this process: a checkout's code
-                # is put first on its path (an installed kamlib is found where it is)
-                env = dict(os.environ)
-                if SOURCE_ROOT is not None:
-                    env["PYTHONPATH"] = os.pathsep.join(
-                        [str(SOURCE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
-                # the kernel's own start-up chatter would clutter the command's output
-                # no input history: the kernel would write every cell of every page to
-                # its SQLite file, which nobody reads back
-                run_sync(_KM.start_kernel)(cwd=kwargs.get("cwd") or os.getcwd(),
-                                           stderr=subprocess.DEVNULL, env=env,
-                                           extra_arguments=["--HistoryManager.enabled=False"])
+                _start_kernel(kernel_name, kwargs.get("cwd") or os.getcwd())
             kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
             final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                                  kernel_name=kernel_name, log_output=log_output,
@@ -123,6 +110,61 @@ def _engine():
                     client.kc.stop_channels()
 
     return ReusedKernelEngine
+
+
+def _start_kernel(kernel_name: str | None, cwd: str):
+    """Start the worker's kernel (:data:`_KM`) in ``cwd``."""
+    from jupyter_core.utils import run_sync
+
+    global _KM
+    _KM = kernel_manager(kernel_name)
+    # the kernel imports the same kamlib as this process: a checkout's code
+    # is put first on its path (an installed kamlib is found where it is)
+    env = dict(os.environ)
+    if SOURCE_ROOT is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(SOURCE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    # the kernel's own start-up chatter would clutter the command's output
+    # no input history: the kernel would write every cell of every page to
+    # its SQLite file, which nobody reads back
+    run_sync(_KM.start_kernel)(cwd=cwd, stderr=subprocess.DEVNULL, env=env,
+                               extra_arguments=["--HistoryManager.enabled=False"])
+    return _KM
+
+
+#: what the report's notebooks import first, imported by a kernel started ahead of them
+#: (as a statement that binds no name: the notebooks' namespace stays as they left it)
+WARM_IMPORTS = ("matplotlib.pyplot", "kamlib.present", "kamlib.plots", "kamlib.plots.survival",
+                "kamlib.report.notebook", "kamlib.report.pages")
+
+
+def _warm(kernel_name: str | None, cwd: str) -> None:
+    """Start the worker's kernel and have it import what the notebooks import, and
+    compile the page exporter's templates, before any notebook arrives.
+
+    Only a head start: whatever fails here is left for the first notebook to meet
+    (and report), since an initializer that raises would be restarted forever.
+    """
+    from jupyter_core.utils import run_sync
+
+    from kamlib.report import html
+
+    try:
+        html._exporter()
+        import papermill  # noqa: F401  (what running a notebook imports)
+
+        km = _start_kernel(kernel_name, cwd)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=60)
+            code = f"[__import__(m) for m in {list(WARM_IMPORTS)!r}] and None"
+            run_sync(kc.execute_interactive)(code, silent=True, store_history=False,
+                                             timeout=120)
+        finally:
+            kc.stop_channels()
+    except Exception:  # noqa: BLE001 - a head start only (see above)
+        return
 
 
 def _run(task: Task, kernel_name: str | None, timeout: int) -> Outcome:
@@ -219,22 +261,68 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+class Workers:
+    """Worker processes started ahead of their notebooks, for :func:`execute`.
+
+    Each worker starts its kernel and imports what the notebooks import while the
+    caller still computes what they read: ``kam report`` starts them before it builds
+    the bundle, so the seconds a kernel takes to start are spent alongside that work.
+    Closing (or leaving the ``with`` block) before :func:`execute` took them stops
+    the workers and their kernels.
+
+    >>> with Workers(1, warm=False) as w:
+    ...     w.jobs
+    1
+    """
+
+    def __init__(self, jobs: int | None = None, kernel_name: str | None = None,
+                 cwd: str | None = None, warm: bool = True):
+        self.jobs = max(1, jobs or default_jobs())
+        self.kernel_name = kernel_name
+        args = (kernel_name, cwd or os.getcwd()) if warm else ()
+        self.pool = mp.get_context("spawn").Pool(self.jobs, initializer=_init_worker,
+                                                 initargs=args)
+
+    def take(self):
+        """The pool, for :func:`execute` (once)."""
+        pool, self.pool = self.pool, None
+        if pool is None:
+            raise RuntimeError("these workers have run their notebooks already")
+        return pool
+
+    def close(self) -> None:
+        """Stop workers :func:`execute` never took (their kernels exit with them)."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            pool.terminate()
+            pool.join()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def execute(tasks: Iterable[Task], jobs: int | None = None, kernel_name: str | None = None,
             timeout: int = 600, progress: Callable[[Outcome], None] | None = None,
-            stop_on_error: bool = True) -> list[Outcome]:
-    """Run ``tasks`` in ``jobs`` worker processes (default: :func:`default_jobs`).
+            stop_on_error: bool = True, workers: Workers | None = None) -> list[Outcome]:
+    """Run ``tasks`` in ``jobs`` worker processes (default: :func:`default_jobs`), or in
+    ``workers`` started before (then their jobs and kernel apply).
 
     Returns the outcomes in task order. With ``stop_on_error`` the remaining tasks
     are cancelled at the first failure. ``kernel_name`` None runs the notebooks in
     this interpreter (:func:`kernel_manager`).
     """
     tasks = list(tasks)
-    jobs = max(1, min(jobs or default_jobs(), len(tasks) or 1))
     for t in tasks:
         Path(t.output_path).parent.mkdir(parents=True, exist_ok=True)
-    ctx = mp.get_context("spawn")
     results: dict[str, Outcome] = {}
-    pool = ctx.Pool(jobs, initializer=_init_worker)
+    if workers is not None:
+        kernel_name, pool = workers.kernel_name, workers.take()
+    else:
+        jobs = max(1, min(jobs or default_jobs(), len(tasks) or 1))
+        pool = mp.get_context("spawn").Pool(jobs, initializer=_init_worker)
     failed = False
     try:
         it = pool.imap_unordered(_worker, [(t, kernel_name, timeout) for t in tasks])
@@ -254,12 +342,21 @@ def execute(tasks: Iterable[Task], jobs: int | None = None, kernel_name: str | N
     return [results[t.name] for t in tasks if t.name in results]
 
 
-def _init_worker() -> None:
+def _init_worker(kernel_name: str | None = None, cwd: str | None = None) -> None:
+    """Set up a worker: Ctrl-C is the parent's to handle, the kernel is shut down when
+    the worker exits, and (given ``cwd``) the kernel starts now (:func:`_warm`)."""
     import atexit
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # papermill and nbconvert import nbformat, which imports jsonschema, which imports
+    # rfc3987_syntax where it is installed (JupyterLab's dependencies install it) only
+    # to check "iri" strings, which no notebook's schema asks for; that import builds a
+    # parser and takes about 1 s of a worker's start
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     atexit.register(_shutdown)
     from multiprocessing.util import Finalize
 
     Finalize(None, _shutdown, exitpriority=10)
+    if cwd is not None:
+        _warm(kernel_name, cwd)

@@ -42,7 +42,7 @@ SCORECARD_PREFIX = "kam_scorecard_"
 #: a step's message -> its stage, by the message's start (first match wins)
 _STAGES = (("validating", "validate"), ("quarter ", "validate"),
            ("computing the quarter", "bundle"), ("computing: ", "bundle"),
-           ("executed ", "notebooks"), ("exporting HTML", "html"), (EXPORTED, "html"),
+           ("executed ", "notebooks"), ("starting the notebooks", "notebooks"), ("exporting HTML", "html"), (EXPORTED, "html"),
            ("writing account pages", "account_pages"), ("printing PDF", "pdf"),
            (FINISHING, "finish"), (DONE, "done"))
 
@@ -52,6 +52,8 @@ def stage_of(message: str) -> str:
 
     >>> stage_of("computing: KPIs"), stage_of("executed team"), stage_of("odd")
     ('bundle', 'notebooks', 'other')
+    >>> stage_of("starting the notebooks")  # waiting for the first kernel's page
+    'notebooks'
     """
     for start, stage in _STAGES:
         if message.startswith(start):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import re
 import shutil
 import subprocess
@@ -256,6 +257,23 @@ def test_failing_notebook_names_it_and_keeps_the_old_report(report, evil_data, t
     assert (report.parent / ".failed" / "2026Q3" / "team.ipynb").exists()
     assert _digest(report) == before
     assert not list(report.parent.glob(".staging-*"))
+    assert not multiprocessing.active_children()  # the notebooks' workers are gone
+
+
+def test_a_failed_computation_stops_the_workers_started_for_the_notebooks(
+        sample_dir, tmp_path, monkeypatch):
+    """The workers start their kernels while the bundle is built; when the build
+    fails, they stop too (no worker, no kernel left behind)."""
+    from kamlib.report import bundle
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the computation broke mid-run")
+
+    monkeypatch.setattr(bundle, "build", broken)
+    with pytest.raises(RuntimeError, match="broke mid-run"):
+        render(str(sample_dir), "2026Q3", tmp_path / "out", jobs=2)
+    assert not multiprocessing.active_children()
+    assert not list((tmp_path / "out").glob(".staging-*"))
 
 
 def _chromium() -> str | None:

@@ -44,3 +44,67 @@ def test_the_worker_finishes_each_page_after_its_notebook_and_a_failure_names_it
     assert ok.ok and done.exists()
     assert nbformat.read(done, as_version=4).cells[-1].source == "x = 1 + 1"
     assert not bad.ok and bad.name == "bad" and "FileNotFoundError" in bad.error
+
+
+def _probe_notebook(tmp_path):
+    """A notebook that writes what its kernel holds: which of the warm imports it has,
+    which of their names its namespace binds, and its working folder."""
+    import nbformat
+
+    code = ("import json, os, sys\n"
+            f"out = {{'warm': [m for m in {list(runner.WARM_IMPORTS)!r} if m in sys.modules],\n"
+            "       'names': [n for n in ('matplotlib', 'kamlib', 'm') if n in globals()],\n"
+            "       'cwd': os.getcwd()}\n"
+            f"open({str(tmp_path / 'probe.json')!r}, 'w').write(json.dumps(out))")
+    src = tmp_path / "probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), src)
+    return src
+
+
+def test_workers_started_ahead_hand_their_notebooks_a_kernel_that_has_imported(tmp_path):
+    import json
+
+    src = _probe_notebook(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    with runner.Workers(1, cwd=str(work)) as w:
+        [out] = runner.execute([runner.Task("probe", str(src), str(tmp_path / "o.ipynb"),
+                                            cwd=str(work))], workers=w)
+        assert w.pool is None  # taken: closing now stops nothing
+    assert out.ok, out.error
+    seen = json.loads((tmp_path / "probe.json").read_text())
+    # the kernel imported what the pages import before the notebook came, bound no
+    # name in the notebook's namespace, and works in the folder it was given
+    assert seen == {"warm": list(runner.WARM_IMPORTS), "names": [], "cwd": str(work)}
+
+
+def test_a_kernel_not_started_ahead_has_not_imported(tmp_path):
+    import json
+
+    src = _probe_notebook(tmp_path)
+    [out] = runner.execute([runner.Task("probe", str(src), str(tmp_path / "o.ipynb"),
+                                        cwd=str(tmp_path))], jobs=1)
+    assert out.ok, out.error
+    assert "kamlib.report.notebook" not in json.loads((tmp_path / "probe.json").read_text())["warm"]
+
+
+def test_workers_never_used_stop_with_their_kernels(tmp_path):
+    import time
+
+    import psutil
+    import pytest
+
+    w = runner.Workers(2, cwd=str(tmp_path))
+    procs = [psutil.Process(p.pid) for p in w.pool._pool]
+    deadline = time.monotonic() + 60
+    kernels: list = []
+    while time.monotonic() < deadline and len(kernels) < 2:  # both kernels started
+        kernels = [c for p in procs for c in p.children()]
+        time.sleep(0.2)
+    assert len(kernels) == 2
+    w.close()
+    w.close()  # twice is harmless
+    gone, alive = psutil.wait_procs(procs + kernels, timeout=30)
+    assert not alive, alive
+    with pytest.raises(RuntimeError, match="run their notebooks already"):
+        w.take()
