@@ -381,12 +381,18 @@ def _successors_by_link(df: pd.DataFrame) -> np.ndarray:
     links = pd.DataFrame(
         {"renewal_of": link[named], "pos": np.flatnonzero(named)},
     )
+    # a contract named by one renewal (nearly all) has that one as its successor; of
+    # several naming the same contract, the earliest-starting (then smallest id) wins:
     # rows are sorted by start_on then contract_id within an account; across
     # accounts, order explicitly by start and id so "earliest-starting" is exact
-    links["start_on"] = df["start_on"].to_numpy()[links["pos"].to_numpy()]
-    links["contract_id"] = df["contract_id"].to_numpy()[links["pos"].to_numpy()]
-    links = links.sort_values(["renewal_of", "start_on", "contract_id"], kind="mergesort")
-    first = links.drop_duplicates("renewal_of").set_index("renewal_of")["pos"]
+    shared = links["renewal_of"].duplicated(keep=False).to_numpy()
+    if shared.any():
+        many = links[shared].copy()
+        many["start_on"] = df["start_on"].to_numpy()[many["pos"].to_numpy()]
+        many["contract_id"] = df["contract_id"].to_numpy()[many["pos"].to_numpy()]
+        many = many.sort_values(["renewal_of", "start_on", "contract_id"], kind="mergesort")
+        links = pd.concat([links[~shared], many.drop_duplicates("renewal_of")[["renewal_of", "pos"]]])
+    first = links.set_index("renewal_of")["pos"]
     found = df["contract_id"].map(first)
     has = found.notna().to_numpy()
     succ[has] = found.to_numpy()[has].astype(np.int64)

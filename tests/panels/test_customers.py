@@ -690,3 +690,29 @@ def test_spell_value_counts_an_early_renewal_once(link):
     assert derive_spells(contracts, as_of="2025-12-20").iloc[0].annual_value == 130.0
     # the day before r2 starts, r1 alone counts
     assert derive_spells(contracts, as_of="2025-12-09").iloc[0].annual_value == 100.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 4), st.integers(0, 12)),
+                max_size=25),
+       st.randoms(use_true_random=False))
+def test_successor_by_link_is_the_earliest_starting_then_smallest_id_of_its_namers(rows, rnd):
+    """Against the plain rule: of the contracts naming one (not itself, not blank), the
+    one starting first, then with the smallest id; whether one or many name it."""
+    from kamlib.panels.customers import _successors_by_link
+
+    ids = [f"C{i:02d}" for i in range(len(rows))]
+    rnd.shuffle(ids)
+    f = pd.DataFrame({"account_id": [a for a, _, _ in rows], "contract_id": ids,
+                      "start_on": [pd.Timestamp("2025-01-01") + pd.Timedelta(days=d)
+                                   for _, d, _ in rows],
+                      "renewal_of": [(ids + [None, "", " ", "C99"])[r % (len(ids) + 4)]
+                                     for _, _, r in rows]})
+    f = f.sort_values(["account_id", "start_on", "contract_id"], kind="mergesort")
+    f = f.reset_index(drop=True)
+    want = []
+    for cid in f.contract_id:
+        namers = f[(f.renewal_of == cid) & (f.contract_id != cid)]
+        want.append(-1 if namers.empty else
+                    int(namers.sort_values(["start_on", "contract_id"]).index[0]))
+    assert _successors_by_link(f).tolist() == want

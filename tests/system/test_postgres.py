@@ -186,6 +186,33 @@ def test_kpis_on_postgres_equal_embedded_duckdb(pg_sample, sample_dir, tmp_path)
           f"kam kpis {t1 - t0:.1f} s on DuckDB, {t2 - t1:.1f} s on PostgreSQL")
 
 
+def test_account_histories_on_postgres_equal_embedded_duckdb(pg_sample, sample_dir):
+    """The account pages' rows, narrowed to the current accounts by a table of their
+    ids joined in the engine, are the same from PostgreSQL as from the folder."""
+    from kamlib.config import Settings
+    from kamlib.periods import Quarter
+    from kamlib.report import account_history as ah
+
+    url, _ = pg_sample
+    q = Quarter(QUARTER)
+    first = q.shift(-(ah.HISTORY_QUARTERS - 1))
+    got = []
+    for data in (str(sample_dir), url):
+        with validate(open_source(data)) as vd:
+            ids = sorted(vd.frame("accounts").account_id.astype(str))
+            current = ids[::2] + ["no-such-account", "it's; --"]  # hostile ids are data
+            got.append({"requests": ah._requests(vd, current, q),
+                        "months": ah._months(vd, current, q),
+                        "answers": ah._answers(vd, current, first, q),
+                        "quarters": ah._quarters(vd, current, first, q, Settings()),
+                        "none": ah._months(vd, [], q)})
+    duck, pg = got
+    for name in duck:
+        pd.testing.assert_frame_equal(duck[name], pg[name], check_dtype=False, rtol=TOL)
+    assert len(duck["months"]) and len(duck["quarters"]) and not len(duck["none"])
+    assert len(duck["answers"]) and set(duck["answers"].account_id) <= set(ids[::2])
+
+
 @pytest.mark.slow
 def test_report_renders_from_postgres_without_leaking_the_password(pg_sample, tmp_path):
     url, _ = pg_sample
