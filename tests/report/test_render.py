@@ -47,12 +47,38 @@ def evil_data(sample_dir, tmp_path_factory) -> tuple[Path, str]:
     return d, acc.loc[acc.account_id == live, "kam_id"].iloc[0]
 
 
+#: what the report's process held of the data's cached panels when its notebooks started
+HELD_WHILE_NOTEBOOKS_RUN: dict[str, int] = {}
+
+
 @pytest.fixture(scope="module")
 def report(evil_data, tmp_path_factory) -> Path:
+    from kamlib.models import survival
+    from kamlib.panels import batch, quarter
+    from kamlib.report import runner
+
     data, kam = evil_data
     out = tmp_path_factory.mktemp("reports")
-    # K009 owns one of the ten accounts with the most value at risk (see test below)
-    return render(str(data), "2026Q3", out, jobs=2, kams=sorted({kam, "K001", "K009"}))
+    caches = {"quarter._SPELLS": quarter._SPELLS, "quarter._INTERACTIONS": quarter._INTERACTIONS,
+              "batch._STORE": batch._STORE, "survival._CONTACTS": survival._CONTACTS}
+    execute = runner.execute
+
+    def watched(*args, **kwargs):
+        HELD_WHILE_NOTEBOOKS_RUN.update({k: len(v) for k, v in caches.items()})
+        return execute(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "execute", watched)
+        # K009 owns one of the ten accounts with the most value at risk (see test below)
+        return render(str(data), "2026Q3", out, jobs=2, kams=sorted({kam, "K001", "K009"}))
+
+
+@slow
+def test_the_data_and_its_cached_panels_are_let_go_before_the_notebooks_run(report):
+    """The panels cached while the bundle was computed (keyed by the checked data) are
+    gone once the notebooks start: the report's process keeps only the bundle."""
+    assert HELD_WHILE_NOTEBOOKS_RUN and set(HELD_WHILE_NOTEBOOKS_RUN.values()) == {0}, \
+        HELD_WHILE_NOTEBOOKS_RUN
 
 
 @slow
