@@ -24,13 +24,13 @@ from kamlib.config import Settings
 from kamlib.data.contract import is_detractor, is_passive, is_promoter
 from kamlib.data.sources import fetch
 from kamlib.panels import batch
-from kamlib.panels.customers import customers_on, derive_renewals, derive_spells
+from kamlib.panels.customers import PreparedContracts, customers_on, derive_renewals, derive_spells
 from kamlib.periods import Quarter, as_quarter
 
 __all__ = ["DAY", "ContractState", "account_frame", "acv_on", "contact_gaps", "contract_state",
            "acv_as_of", "contracts_frame", "interaction_panel", "interaction_panels", "invoice_panel",
            "invoice_panels", "owners_as_of", "owners_on", "reference_panel", "renewals_as_of", "requests_frame",
-           "response_panel", "response_panels", "spells_as_of"]
+           "response_panel", "response_panels", "spells_as_of", "prepared_contracts"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -129,6 +129,18 @@ def contracts_frame(data) -> pd.DataFrame:
     return _CONTRACTS[data].copy()
 
 
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`prepared_contracts` of each data set."""
+
+
+def prepared_contracts(data) -> PreparedContracts:
+    """:func:`contracts_frame` made ready once for the views on every day the spells,
+    renewals and values are asked for (checked, at day resolution, sorted)."""
+    if data not in _PREPARED:
+        _PREPARED[data] = PreparedContracts(contracts_frame(data))
+    return _PREPARED[data]
+
+
 _SPELLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 """:func:`spells_as_of` of each data set, by (day, grace days): the survival panel's
 covariates, its snapshot and the backtest ask for the same quarter ends again."""
@@ -139,7 +151,7 @@ def spells_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
 
     Derived once per data set, day and grace (a copy is returned each time)."""
     return _once(_SPELLS, data, (pd.Timestamp(day), int(grace_days)),
-                 lambda: derive_spells(contracts_frame(data), day, grace_days))
+                 lambda: derive_spells(prepared_contracts(data), day, grace_days))
 
 
 _RENEWALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -153,7 +165,7 @@ def renewals_as_of(data, day: date, grace_days: int) -> pd.DataFrame:
 
     Derived once per data set, day and grace (a copy is returned each time)."""
     return _once(_RENEWALS, data, (pd.Timestamp(day), int(grace_days)),
-                 lambda: derive_renewals(contracts_frame(data), day, grace_days))
+                 lambda: derive_renewals(prepared_contracts(data), day, grace_days))
 
 
 def contract_state(data, quarter: Quarter | str, settings: Settings) -> ContractState:
@@ -166,7 +178,8 @@ def contract_state(data, quarter: Quarter | str, settings: Settings) -> Contract
     return ContractState(quarter, spells, renewals, c[c.start_on <= _ts(quarter.end)])
 
 
-def acv_on(contracts: pd.DataFrame, day: date, grace_days: int) -> pd.Series:
+def acv_on(contracts: pd.DataFrame | PreparedContracts, day: date, grace_days: int
+           ) -> pd.Series:
     """Contracted annual value per account on ``day`` (index: account_id).
 
     The one definition behind GRR, NRR, revenue churn and statement-of-work growth:
@@ -211,7 +224,7 @@ def acv_as_of(data, day: date, grace_days: int) -> pd.Series:
     on ``day`` of a quarter's :attr:`ContractState.contracts` (those started by the
     quarter's end) for any ``day`` up to that end."""
     return _once(_ACV, data, (pd.Timestamp(day), int(grace_days)),
-                 lambda: acv_on(contracts_frame(data), day, grace_days))
+                 lambda: acv_on(prepared_contracts(data), day, grace_days))
 
 
 def account_frame(data, quarter: Quarter | str, settings: Settings,

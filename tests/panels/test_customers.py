@@ -18,6 +18,7 @@ from kamlib.panels.customers import (
     RENEWAL_COLUMNS,
     SPELL_COLUMNS,
     STATUS_COLUMNS,
+    PreparedContracts,
     account_status,
     customers_on,
     derive_renewals,
@@ -716,3 +717,36 @@ def test_successor_by_link_is_the_earliest_starting_then_smallest_id_of_its_name
         want.append(-1 if namers.empty else
                     int(namers.sort_values(["start_on", "contract_id"]).index[0]))
     assert _successors_by_link(f).tolist() == want
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=contract_rows, grace=st.integers(0, 60),
+       days=st.lists(st.integers(-10, 1950), min_size=1, max_size=4),
+       links=st.lists(st.integers(0, 30), max_size=25), data=st.data())
+def test_prepared_contracts_give_the_same_frames_on_every_day(rows, grace, days, links, data):
+    """A table prepared once gives, for any day, the frames the table itself gives: by
+    link (``renewal_of``, some shared, some dangling) and by the date rule; rows in any
+    order."""
+    contracts = table(rows)
+    order = data.draw(st.permutations(range(len(contracts))))
+    contracts = contracts.iloc[list(order)].reset_index(drop=True)
+    ids = list(contracts.contract_id)
+    linked = contracts.assign(renewal_of=[(ids + [None, "", "k999"])[k % (len(ids) + 3)]
+                                          for k in links[:len(ids)]]
+                              + [None] * max(0, len(ids) - len(links)))
+    for c in (contracts, linked):
+        book = PreparedContracts(c)
+        assert len(book) == len(c)
+        for d in days:
+            as_of = T(BASE) + pd.Timedelta(days=d)
+            for derive in (derive_spells, derive_renewals, account_status):
+                pd.testing.assert_frame_equal(derive(book, as_of, grace), derive(c, as_of, grace),
+                                              check_exact=True)
+
+
+def test_prepared_contracts_check_the_table_once_and_the_day_each_time():
+    with pytest.raises(ValueError, match="missing required column"):
+        PreparedContracts(pd.DataFrame({"contract_id": ["c1"]}))
+    book = PreparedContracts(table([("A", 0, 10, 1.0)]))
+    with pytest.raises(ValueError, match="grace_days"):
+        derive_spells(book, T(BASE), -1)
