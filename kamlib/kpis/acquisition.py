@@ -84,17 +84,33 @@ def _design(n: np.ndarray) -> np.ndarray:
 
 def _irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 50,
           ridge: float = 1e-4) -> np.ndarray:
-    """Weighted logistic regression for a batch of weight vectors ``w`` (B x n)."""
+    """Weighted logistic regression for a batch of weight vectors ``w`` (B x n).
+
+    Each step works in three B x n buffers made once, in place: the same operations in
+    the same order as ``p = 1 / (1 + exp(-clip(b x')))``, ``w p (1 - p)`` and ``w (y -
+    p)`` written out, so the same bits, without a fresh array (and its page faults)
+    per operation: at 20,000 accounts the arrays are 500 draws by 13,000 prospects.
+    """
     k = x.shape[1]
     b = np.zeros((w.shape[0], k))
     eye = ridge * np.eye(k)
     xx = (x[:, :, None] * x[:, None, :]).reshape(len(x), k * k)  # x_i x_j per row
+    xt = x.T
+    p, wt, r = np.empty(w.shape), np.empty(w.shape), np.empty(w.shape)
     for _ in range(iters):
-        eta = np.clip(b @ x.T, -30, 30)
-        p = 1 / (1 + np.exp(-eta))
-        wt = w * p * (1 - p)
+        np.matmul(b, xt, out=p)  # eta
+        np.clip(p, -30, 30, out=p)
+        np.negative(p, out=p)
+        np.exp(p, out=p)
+        np.add(1, p, out=p)
+        np.divide(1, p, out=p)  # p = 1 / (1 + exp(-eta))
+        np.multiply(w, p, out=wt)
+        np.subtract(1, p, out=r)
+        wt *= r  # w * p * (1 - p)
         h = (wt @ xx).reshape(-1, k, k) + eye  # X' W X for every draw in one product
-        g = (w * (y - p)) @ x - ridge * b
+        np.subtract(y, p, out=r)
+        np.multiply(w, r, out=r)  # w * (y - p)
+        g = r @ x - ridge * b
         step = np.linalg.solve(h, g[..., None])[..., 0]
         b += step
         if np.abs(step).max() < 1e-8:

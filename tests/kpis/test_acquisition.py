@@ -134,3 +134,37 @@ def test_ideal_touches_uses_closed_windows_only_one_row_per_channel():
     assert (row.value, row.low, row.high, row.n) == (alone["peak"], alone["low"],
                                                      alone["high"], 24)
     assert curves.touches.tolist() == [1.0, 2.0, 3.0]  # the grid spans the touches seen
+
+
+def _irls_written_out(x, y, w, iters=50, ridge=1e-4):
+    """The batched IRLS step as its formulas read, a fresh array per operation."""
+    import numpy as np
+
+    k = x.shape[1]
+    b = np.zeros((w.shape[0], k))
+    xx = (x[:, :, None] * x[:, None, :]).reshape(len(x), k * k)
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(b @ x.T, -30, 30)))
+        h = ((w * p * (1 - p)) @ xx).reshape(-1, k, k) + ridge * np.eye(k)
+        g = (w * (y - p)) @ x - ridge * b
+        step = np.linalg.solve(h, g[..., None])[..., 0]
+        b += step
+        if np.abs(step).max() < 1e-8:
+            break
+    return b
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(10, 400), st.integers(1, 60), st.integers(1, 15), st.integers(0, 2**31))
+def test_irls_in_place_gives_the_bits_of_the_formulas_written_out(n, draws, top, seed):
+    """The in-place step changes no bit of the fit (the touch curves in kpis.csv)."""
+    import numpy as np
+
+    from kamlib.kpis.acquisition import _design, _irls
+
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, top + 1, n).astype(float)
+    x = _design(t / max(t.max(), 1.0))
+    y = (rng.random(n) < rng.uniform(0.05, 0.6)).astype(float)
+    w = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1 / n), size=draws)]).astype(float)
+    assert np.array_equal(_irls(x, y, w), _irls_written_out(x, y, w))
