@@ -316,7 +316,9 @@ def interaction_kpis(p: Period) -> list[dict]:
 def acquisition_kpis(p: Period) -> list[dict]:
     """Conversion of the latest closed cohort (company, KAM, channel) and ideal touches."""
     s = p.settings
-    pros = acquisition.prospect_frame(p.data, p.quarter.end, s.conversion_window_days)
+    pros, peaks, _ = acquisition.touch_results(p.data, p.quarter.end, s.conversion_window_days,
+                                               draws=s.bootstrap_draws, seed=s.seed,
+                                               level=_level(p))
     cohort = acquisition.closed_cohort(p.quarter, s.conversion_window_days)
     c = pros[(pros.first_contact_on >= pd.Timestamp(cohort.start))
              & (pros.first_contact_on <= pd.Timestamp(cohort.end))].copy()
@@ -331,8 +333,6 @@ def acquisition_kpis(p: Period) -> list[dict]:
     c["days"] = c.days_to_convert.where(c.converted, s.conversion_window_days).astype(float)
     rows += _km_median_rows("time_to_convert_median_days", p, c, "days", "converted",
                             grains=("company",))
-    peaks, _ = acquisition.ideal_touches(pros, draws=s.bootstrap_draws, seed=s.seed,
-                                         level=_level(p))
     for r in peaks.itertuples():
         rows.append(row("ideal_touches", "channel", r.channel, p.label,
                         stats.Estimate(r.value, r.low, r.high, r.n)))

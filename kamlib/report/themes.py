@@ -165,10 +165,12 @@ def acquisition_frames(data, quarter: Quarter, settings: Settings) -> dict[str, 
     curves with their ideal number of touches per channel."""
 
     cohort = acquisition.closed_cohort(quarter, settings.conversion_window_days)
-    pros = acquisition.prospect_frame(data, quarter.end, settings.conversion_window_days)
-    peaks, curves = acquisition.ideal_touches(pros, draws=settings.bootstrap_draws,
-                                              seed=settings.seed,
-                                              level=settings.confidence_level)
+    # the fits of the quarter's KPIs (computed once, see touch_results)
+    _, peaks, curves = acquisition.touch_results(data, quarter.end,
+                                                 settings.conversion_window_days,
+                                                 draws=settings.bootstrap_draws,
+                                                 seed=settings.seed,
+                                                 level=settings.confidence_level)
     return {"conversion_cohort": ConversionCohort(quarter=str(cohort),
                                                   start=cohort.start.isoformat(),
                                                   end=cohort.end.isoformat()),

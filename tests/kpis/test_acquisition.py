@@ -168,3 +168,32 @@ def test_irls_in_place_gives_the_bits_of_the_formulas_written_out(n, draws, top,
     y = (rng.random(n) < rng.uniform(0.05, 0.6)).astype(float)
     w = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1 / n), size=draws)]).astype(float)
     assert np.array_equal(_irls(x, y, w), _irls_written_out(x, y, w))
+
+
+def test_touch_results_fit_once_per_data_set_and_hand_out_copies(tmp_path, monkeypatch):
+    """The quarter's KPIs and the acquisition page ask for the same fits: they are made
+    once, and what one caller changes the next does not see."""
+    from kamlib.kpis import acquisition
+
+    ds = DataSet()
+    ds.contract("A", "2025-01-01", "2026-12-31")
+    for i in range(30):  # closed windows, 1 to 3 email touches, some converted
+        p = ds.prospect("K1", "2025-10-01", "email", "2025-11-01" if i % 3 == 0 else None)
+        for t in range(1 + i % 3):
+            ds.prospect_touch(p, f"2025-10-{2 + t:02d}T10:00:00", "email")
+    calls = []
+    fit = acquisition.ideal_touches
+    monkeypatch.setattr(acquisition, "ideal_touches",
+                        lambda *a, **k: calls.append(1) or fit(*a, **k))
+    with ds.load(tmp_path) as data:
+        pros, peaks, curves = acquisition.touch_results(data, date(2026, 9, 30), 180, draws=20)
+        want = fit(acquisition.prospect_frame(data, date(2026, 9, 30), 180), draws=20)
+        pros["touches"] = -1
+        peaks["value"] = -1.0
+        again = acquisition.touch_results(data, date(2026, 9, 30), 180, draws=20)
+        other = acquisition.touch_results(data, date(2026, 9, 30), 180, draws=20, seed=1)
+    assert len(calls) == 2  # once for each seed
+    assert (again[0].touches >= 0).all() and len(again[0]) == 30
+    pd.testing.assert_frame_equal(again[1], want[0])
+    pd.testing.assert_frame_equal(again[2], want[1])
+    assert len(other[1]) == 1
