@@ -63,11 +63,11 @@ def report(evil_data, tmp_path_factory) -> Path:
     caches = {"quarter._SPELLS": quarter._SPELLS, "quarter._INTERACTIONS": quarter._INTERACTIONS,
               "batch._STORE": batch._STORE, "survival._CONTACTS": survival._CONTACTS}
     execute = runner.execute
-    before = {k: {id(d) for d in v.keys()} for k, v in caches.items()}
+    before = {k: {id(d) for d in list(v)} for k, v in caches.items()}
 
     def watched(*args, **kwargs):
         HELD_WHILE_NOTEBOOKS_RUN.update(
-            {k: len([d for d in v.keys() if id(d) not in before[k]]) for k, v in caches.items()})
+            {k: len([d for d in list(v) if id(d) not in before[k]]) for k, v in caches.items()})
         return execute(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
