@@ -22,6 +22,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -41,7 +42,7 @@ __all__ = [
     "CHECK_CACHE_ENV", "CONNECT_TIMEOUT_S", "FIELD_LIMIT", "FILE_SUFFIXES", "HEADER_LIMIT",
     "KEEP_CHECKS", "PROJECT_PARAMS", "PRUNE_AFTER_S", "SCHEMA_NAME", "SECRET_PARAMS", "Source",
     "UrlParts", "accepted_params", "cannot_open", "check_cache_root", "connect_errors",
-    "connect_postgres", "display_name", "distinct_names", "engine_errors", "fetch",
+    "connect_postgres", "display_name", "distinct_names", "engine_errors", "fetch", "file_sha256",
     "fingerprint", "is_postgres", "is_url", "mask_url", "open_source", "postgres_params",
     "read_header", "scrub", "split_url", "url_schema", "url_secrets", "where",
 ]
@@ -250,6 +251,14 @@ class Source:
     _no_temp: bool = False
     cache_dir: Path | None = None
     _cached: list = field(default_factory=list)  # Spark: tables cached by materialise
+    _digests: dict[str, str] = field(default_factory=dict)
+
+    def digest(self, table: str) -> str:
+        """The sha256 of a folder table's file (hex), read once per opened source: the
+        check cache's fingerprint and the report's manifest share it."""
+        if table not in self._digests:
+            self._digests[table] = file_sha256(self.files[table])
+        return self._digests[table]
 
     def has(self, table: str) -> bool:
         if self.kind == "folder":
@@ -375,35 +384,49 @@ def check_cache_root() -> Path | None:
     return Path(value) if value else config.CACHE_DIR / "checks"
 
 
-def fingerprint(folder: Path, files: dict[str, Path]) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, in hex (read in blocks; hashed at about 1.5 GB/s
+    where the CPU has SHA instructions, as most do).
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write(b"abc")
+    >>> file_sha256(Path(f.name))[:16]
+    'ba7816bf8f01cfea'
+    """
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def fingerprint(folder: Path, files: dict[str, Path],
+                digest: Callable[[str], str] | None = None) -> str:
     """Identity of a folder's contents and of the code that checks them.
 
-    Each contract file's name and its whole content (BLAKE2b, read in 1 MB blocks),
-    the folder's path, the kamlib version and the source of the contract and of the
-    checks. Any change of any byte gives a new fingerprint, whatever the file's size
-    and modification time say, so every table is checked again (a child's orphan check
-    depends on its parents' files too). Hashing reads every byte once, at about
-    1 GB/s: a small cost next to parsing the same bytes.
+    Each contract file's name and the sha256 of its whole content (``digest(table)``;
+    :func:`file_sha256` of the file when not given), the folder's path, the kamlib
+    version and the source of the contract and of the checks. Any change of any byte
+    gives a new fingerprint, whatever the file's size and modification time say, so
+    every table is checked again (a child's orphan check depends on its parents' files
+    too). Hashing reads every byte once: a small cost next to parsing the same bytes,
+    and the report's manifest reuses the same digests (:meth:`Source.digest`).
     """
+    digest = digest or (lambda name: file_sha256(files[name]))
     h = hashlib.blake2b(f"{kamlib.__version__}|{folder.resolve()}".encode(), digest_size=20)
     here = Path(__file__).parent
     for module in ("contract.py", "validate.py", "sources.py"):
         h.update((here / module).read_bytes())
     for name in sorted(files):
-        f = files[name]
-        with open(f, "rb") as fh:
-            digest = hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=20)).digest()
-        h.update(f"{name}|{f.name}|".encode() + digest)
+        h.update(f"{name}|{files[name].name}|{digest(name)}".encode())
     return h.hexdigest()[:20]
 
 
-def _cache_dir(folder: Path, files: dict[str, Path]) -> Path | None:
+def _cache_dir(folder: Path, source: Source) -> Path | None:
     """This folder's check cache (created, marked as used, older ones pruned)."""
     root = check_cache_root()
     if root is None:
         return None
     try:
-        d = root / fingerprint(folder, files)
+        d = root / fingerprint(folder, source.files, source.digest)
         d.mkdir(parents=True, exist_ok=True)
         os.utime(d)
         others = sorted((p for p in root.iterdir() if p.is_dir() and p != d),
@@ -453,11 +476,11 @@ def open_source(location: str | os.PathLike, work_dir: str | os.PathLike | None 
     con = ibis.duckdb.connect(str(work), threads=os.cpu_count() or 2)
     con.raw_sql("SET preserve_insertion_order = true")
     con.raw_sql("SET TimeZone = 'UTC'")  # naive timestamps are UTC; offsets are converted
-    cache_dir = _cache_dir(path, files) if cache else None
+    source = Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp)
+    source.cache_dir = _cache_dir(path, source) if cache else None
     log.info("folder %s: %d contract file(s); check cache %s", path, len(files),
-             cache_dir or "off")
-    return Source(location=str(path), kind="folder", con=con, files=files, _tmp=tmp,
-                  cache_dir=cache_dir)
+             source.cache_dir or "off")
+    return source
 
 
 # --------------------------------------------------------------------------- database URLs

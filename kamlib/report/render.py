@@ -108,12 +108,8 @@ def fingerprints(source) -> dict[str, str]:
     """sha256 of each input file (folders); for a database, of each table's rows."""
     out: dict[str, str] = {}
     if source.kind == "folder":
-        for _name, path in sorted(source.files.items()):
-            h = hashlib.sha256()
-            with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            out[path.name] = h.hexdigest()
+        for name, path in sorted(source.files.items()):
+            out[path.name] = source.digest(name)  # read once with the check cache's key
         return out
     for name in sorted(t for t in _table_names() if source.has(t)):
         df = raw_panels.table_rows(source, name)

@@ -370,19 +370,39 @@ def test_root_index_lists_rendered_quarters_newest_first(tmp_path):
 
 
 def test_fingerprints_of_a_folder_are_the_sha256_of_each_file(tmp_path):
-    from types import SimpleNamespace
+    from kamlib.data.sources import open_source
 
     (tmp_path / "accounts.csv").write_bytes(b"abc")
     (tmp_path / "contracts.csv").write_bytes(b"")
-    source = SimpleNamespace(kind="folder", files={"contracts": tmp_path / "contracts.csv",
-                                                   "accounts": tmp_path / "accounts.csv"})
-    # the FIPS 180-2 test vectors: sha256("abc") and sha256("")
-    assert fingerprints(source) == {
-        "accounts.csv": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        "contracts.csv": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    }
+    source = open_source(tmp_path, cache=False)
+    try:
+        # the FIPS 180-2 test vectors: sha256("abc") and sha256("")
+        assert fingerprints(source) == {
+            "accounts.csv": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "contracts.csv": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        }
+    finally:
+        source.close()
 
 
+def test_the_manifest_and_the_check_cache_read_each_file_once(tmp_path, monkeypatch):
+    import kamlib.data.sources as sources
+
+    monkeypatch.setenv("KAM_CHECK_CACHE", str(tmp_path / "checks"))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "accounts.csv").write_bytes(b"abc")
+    (data / "contracts.csv").write_bytes(b"")
+    read = []
+    real = sources.file_sha256
+    monkeypatch.setattr(sources, "file_sha256", lambda path: read.append(path.name) or real(path))
+    source = sources.open_source(data)
+    try:
+        assert source.cache_dir is not None and sorted(read) == ["accounts.csv", "contracts.csv"]
+        assert fingerprints(source)["accounts.csv"].startswith("ba7816bf")
+        assert sorted(read) == ["accounts.csv", "contracts.csv"]  # not read again
+    finally:
+        source.close()
 
 
 # -- account pages: one per current account, listed in the manifest, links that resolve
