@@ -186,6 +186,30 @@ def test_kpis_on_postgres_equal_embedded_duckdb(pg_sample, sample_dir, tmp_path)
           f"kam kpis {t1 - t0:.1f} s on DuckDB, {t2 - t1:.1f} s on PostgreSQL")
 
 
+def test_postgres_sessions_add_up_in_one_steady_pass(pg_sample, monkeypatch):
+    """Two runs give the same sums to the last bit: kamlib's sessions never take a
+    parallel plan (workers deliver a group's doubles in any order) nor a synchronised
+    scan, even where the server would (here: parallel plans made free by PGOPTIONS)."""
+    import psycopg
+
+    monkeypatch.setenv("PGOPTIONS", "-c parallel_setup_cost=0 -c parallel_tuple_cost=0 "
+                                    "-c min_parallel_table_scan_size=0")
+    url, _ = pg_sample
+    query = "EXPLAIN SELECT account_id, sum(amount) FROM kam_sample.invoices GROUP BY 1"
+    with psycopg.connect(url.split("?")[0], connect_timeout=5) as plain:
+        assert "Parallel" in "\n".join(r[0] for r in plain.execute(query))  # what is avoided
+    source = open_source(url)
+    try:
+        with source.con.con.cursor() as cur:
+            assert cur.execute("SHOW max_parallel_workers_per_gather").fetchone() == ("0",)
+            assert cur.execute("SHOW synchronize_seqscans").fetchone() == ("off",)
+            plan = "\n".join(r[0] for r in cur.execute(query))
+        assert "Parallel" not in plan and "Gather" not in plan, plan
+        source.raw("invoices").amount.sum().execute()  # the backend still reads
+    finally:
+        source.close()
+
+
 def test_account_histories_on_postgres_equal_embedded_duckdb(pg_sample, sample_dir):
     """The account pages' rows, narrowed to the current accounts by a table of their
     ids joined in the engine, are the same from PostgreSQL as from the folder."""
