@@ -210,36 +210,6 @@ def test_postgres_sessions_add_up_in_one_steady_pass(pg_sample, monkeypatch):
         source.close()
 
 
-def test_a_server_refusing_the_steady_settings_still_serves_the_data(pg_sample, monkeypatch):
-    import logging
-
-    import kamlib.data.sources as sources
-
-    monkeypatch.setattr(sources, "PG_STEADY", {"max_parallel_workers_per_gather": "many",
-                                               "synchronize_seqscans": "off"})
-    url, _ = pg_sample
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.WARNING)  # on the module's own logger: the CLI's
-    handler.emit = records.append                # setup may stop "kamlib" propagating
-    sources.log.addHandler(handler)
-    level = sources.log.level
-    sources.log.setLevel(logging.WARNING)
-    try:
-        source = open_source(url)
-    finally:
-        sources.log.removeHandler(handler)
-        sources.log.setLevel(level)
-    try:
-        with source.con.con.cursor() as cur:  # the refused one is skipped, the other holds
-            assert cur.execute("SHOW synchronize_seqscans").fetchone() == ("off",)
-        assert source.raw("invoices").count().execute() > 0
-    finally:
-        source.close()
-    text = "\n".join(r.getMessage() for r in records)
-    assert "could not set max_parallel_workers_per_gather = many" in text
-    assert SECRET not in text
-
-
 def test_account_histories_on_postgres_equal_embedded_duckdb(pg_sample, sample_dir):
     """The account pages' rows, narrowed to the current accounts by a table of their
     ids joined in the engine, are the same from PostgreSQL as from the folder."""
