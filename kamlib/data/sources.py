@@ -40,7 +40,7 @@ from kamlib.errors import SourceError, first_line
 
 __all__ = [
     "CHECK_CACHE_ENV", "CONNECT_TIMEOUT_S", "FIELD_LIMIT", "FILE_SUFFIXES", "HEADER_LIMIT",
-    "KEEP_CHECKS", "PROJECT_PARAMS", "PRUNE_AFTER_S", "SCHEMA_NAME", "SECRET_PARAMS", "Source",
+    "KEEP_CHECKS", "PG_STEADY", "PROJECT_PARAMS", "PRUNE_AFTER_S", "SCHEMA_NAME", "SECRET_PARAMS", "Source",
     "UrlParts", "accepted_params", "cannot_open", "check_cache_root", "connect_errors",
     "connect_postgres", "display_name", "distinct_names", "engine_errors", "fetch", "file_sha256",
     "fingerprint", "is_postgres", "is_url", "mask_url", "open_source", "postgres_params",
@@ -766,6 +766,20 @@ def url_schema(url: str) -> str | None:
 PG_STEADY = {"max_parallel_workers_per_gather": "0", "synchronize_seqscans": "off"}
 
 
+def _steady(con, shown: str) -> None:
+    """Apply :data:`PG_STEADY` to this session only (nothing on the server changes). A
+    server that refuses a setting still serves the data: the run goes on, with a
+    warning that its sums may differ in their last bits from one run to the next."""
+    for name, value in PG_STEADY.items():
+        try:
+            with con.con.cursor() as cur:
+                cur.execute("SELECT set_config(%s, %s, false)", (name, value))
+        except engine_errors() as exc:
+            log.warning("%s: could not set %s = %s for the session (%s); sums may then "
+                        "differ in their last bits from run to run", shown, name, value,
+                        str(exc).strip().splitlines()[0] if str(exc).strip() else exc)
+
+
 def _open_url(url: str) -> Source:
     schema = url_schema(url)  # an unsafe name is refused before anything is opened
     shown = display_name(url)
@@ -778,9 +792,7 @@ def _open_url(url: str) -> Source:
                 database=params.pop("dbname", None), **params)
         except connect_errors() as exc:  # drivers raise many types; all mean "cannot open"
             raise cannot_open(url, exc) from None
-        with con.con.cursor() as cur:  # the session only: nothing on the server changes
-            for name, value in PG_STEADY.items():
-                cur.execute("SELECT set_config(%s, %s, false)", (name, value))
+        _steady(con, shown)
     elif spark.is_spark(url):
         try:
             con = spark.connect(url)

@@ -210,6 +210,25 @@ def test_postgres_sessions_add_up_in_one_steady_pass(pg_sample, monkeypatch):
         source.close()
 
 
+def test_a_server_refusing_the_steady_settings_still_serves_the_data(pg_sample, monkeypatch,
+                                                                       caplog):
+    import kamlib.data.sources as sources
+
+    monkeypatch.setattr(sources, "PG_STEADY", {"max_parallel_workers_per_gather": "many",
+                                               "synchronize_seqscans": "off"})
+    url, _ = pg_sample
+    with caplog.at_level("WARNING", logger=sources.log.name):
+        source = open_source(url)
+    try:
+        with source.con.con.cursor() as cur:  # the refused one is skipped, the other holds
+            assert cur.execute("SHOW synchronize_seqscans").fetchone() == ("off",)
+        assert source.raw("invoices").count().execute() > 0
+    finally:
+        source.close()
+    assert "could not set max_parallel_workers_per_gather = many" in caplog.text
+    assert SECRET not in caplog.text
+
+
 def test_account_histories_on_postgres_equal_embedded_duckdb(pg_sample, sample_dir):
     """The account pages' rows, narrowed to the current accounts by a table of their
     ids joined in the engine, are the same from PostgreSQL as from the folder."""
