@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
 
 from kamlib.config import SAMPLE_DIR
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_found():
+    """Each test leaves logging as it found it. The command line run in-process gives
+    the "kamlib" logger its own handler and level and stops it propagating (so pytest's
+    ``caplog`` no longer sees it), and import-linter's ``dictConfig`` disables every
+    logger that exists; either would silence the warnings a later test checks."""
+    kam = logging.getLogger("kamlib")
+    saved = (kam.propagate, kam.level, list(kam.handlers))
+    loggers = logging.Logger.manager.loggerDict
+    disabled = {n: lg.disabled for n, lg in loggers.items() if isinstance(lg, logging.Logger)}
+    yield
+    kam.propagate, kam.level, kam.handlers[:] = saved[0], saved[1], saved[2]
+    for name, lg in list(loggers.items()):
+        if isinstance(lg, logging.Logger):
+            lg.disabled = disabled.get(name, False)
 
 
 @pytest.fixture(scope="session")
