@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import ibis
+import ibis.expr.operations as ops
+import numpy as np
 import pandas as pd
 
 from kamlib.config import Settings
@@ -314,12 +316,12 @@ _PANEL_COLUMNS = ["account_id", "touches", "inbound", "outbound", "first_day", "
 def interaction_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
     """:func:`interaction_panel` of many quarters at once: the same frames, by quarter.
 
-    Three engine queries for all the quarters not built before (instead of three per
+    One engine query for all the quarters not built before (instead of three per
     quarter): each interaction is tagged with the ordinal of its fiscal quarter
-    (:func:`kamlib.panels.batch.fiscal_index`), the counts and gaps are grouped by account
-    and the requested ordinals, the latest touch day by account and every ordinal up to
-    the last requested one, and ``prev_day`` of a quarter is the latest of the ordinals
-    before its own. Built once per data set (a copy is returned each time).
+    (:func:`kamlib.panels.batch.fiscal_index`) and grouped by account and ordinal, up
+    to the last requested one (:func:`_interaction_batch`); ``prev_day`` of a quarter
+    is the latest touch day of the ordinals before its own. Built once per data set (a
+    copy is returned each time).
 
     >>> from kamlib.periods import Quarter
     >>> interaction_panels(None, [])
@@ -338,54 +340,136 @@ def interaction_panels(data, quarters) -> dict[Quarter, pd.DataFrame]:
     return {q: done[q, q.start_month].copy() for q in wanted}
 
 
-def _interaction_batch(data, qs: list[Quarter]) -> dict[Quarter, pd.DataFrame]:
-    """The panels of ``qs`` (sorted by start, distinct, one fiscal start month) in three
-    queries."""
-    t = data.table("interactions")
+#: a touch day as a bit: day ``e`` (days since 1970-01-01) is bit ``p % 31`` of word
+#: ``p // 31``, ``p = e mod 124``. A quarter has at most 92 days, so its days have
+#: distinct places on that ring of 124, and the quarter's first day tells where they
+#: start. Words of 31 bits, so that a shift stays within a 32-bit integer on every
+#: engine (Spark shifts an INT literal as an INT).
+_DAY_WORD = 31
+_DAY_WORDS = 4
+_RING = _DAY_WORD * _DAY_WORDS
+_QUARTER_DAYS = 92
+
+def _interaction_batch(data, qs: list[Quarter], bit_or: bool | None = None
+                       ) -> dict[Quarter, pd.DataFrame]:
+    """The panels of ``qs`` (sorted by start, distinct, one fiscal start month) from one
+    query.
+
+    The query groups the interactions by account and quarter ordinal: the touches,
+    their directions, the first and last days, and the quarter's touch days as bits
+    (:func:`_day_bits`, or-ed together), from which :func:`_longest_inner_gaps` finds
+    the longest stretch between touch days here. The one-quarter query
+    (:func:`interaction_panel`) finds that stretch with a window over the distinct
+    days instead: the same whole numbers, without the engine's sort of every touch
+    day (3.3 s of 4.4 and 350 MB at 9.9 M interactions). ``prev_day`` of a quarter is
+    the latest ``last_day`` of the ordinals before its own.
+
+    ``bit_or``: whether the engine has a bitwise-or aggregate (default: asked of the
+    engine; DuckDB and PostgreSQL have one, Ibis's Spark backend does not). Without
+    it the rows are grouped by day first, and the distinct days' bits added.
+    """
+    sm = qs[0].start_month
     ks = [batch.quarter_index(q) for q in qs]
-    tk = t.mutate(k=batch.fiscal_index(t.occurred_at.date(), qs[0].start_month))
-    inq = tk.filter(tk.k.isin(ks))
-    counts = inq.group_by(["account_id", "k"]).aggregate(
-        touches=inq.count(),
-        inbound=(inq.direction == "inbound").sum(),
-        outbound=(inq.direction == "outbound").sum(),
-        first_day=inq.occurred_at.min().date(),
-        last_day=inq.occurred_at.max().date(),
-    )
-    days = inq.select("account_id", "k", d=inq.occurred_at.date()).distinct()
-    w = ibis.window(group_by=["account_id", "k"], order_by="d")
-    gaps = days.mutate(g=days.d.epoch_days() - days.d.epoch_days().lag().over(w))
-    inner = gaps.group_by(["account_id", "k"]).aggregate(inner_gap=gaps.g.max())
-    # the latest touch of each account and quarter before the last requested one: the
-    # touches before quarter i's start are those of the ordinals below ks[i]
-    tb = tk.filter(tk.k < ks[-1])
-    prev = tb.group_by(["account_id", "k"]).aggregate(
-        prev_day=tb.occurred_at.max().date())  # the date of the latest, not the latest date
-    counts = fetch(counts, by=["account_id", "k"])
-    inner = fetch(inner, by=["account_id", "k"])
-    prev = fetch(prev, by=["account_id", "k"])
+    if bit_or is None:
+        con = getattr(data, "con", None)
+        bit_or = con is not None and con.has_operation(ops.BitOr)
+    t = data.table("interactions")
+    t = t.mutate(k=batch.fiscal_index(t.occurred_at.date(), sm), d=t.occurred_at.date())
+    t = t.filter(t.k <= ks[-1])
+    n, inbound, outbound = (t.count(), (t.direction == "inbound").sum(),
+                            (t.direction == "outbound").sum())
+    if not bit_or:  # one row per touch day, its touches summed
+        t = t.group_by(["account_id", "k", "d"]).aggregate(n=n, inbound=inbound,
+                                                          outbound=outbound)
+        n, inbound, outbound = t.n.sum(), t.inbound.sum(), t.outbound.sum()
+    ring = (t.d.epoch_days() % _RING + _RING) % _RING  # a day before 1970 too
+    words = {f"w{j}": _day_bits(ring, j).bit_or() if bit_or else _day_bits(ring, j).sum()
+             for j in range(_DAY_WORDS)}
+    res = fetch(t.group_by(["account_id", "k"]).aggregate(
+        touches=n, inbound=inbound, outbound=outbound, first_day=t.d.min(),
+        last_day=t.d.max(), **words), by=["account_id", "k"])
+    prev = res.loc[res.k < ks[-1], ["account_id", "k", "last_day"]]
+    prev = prev.rename(columns={"last_day": "prev_day"})
     prev["prev_day"] = pd.to_datetime(prev["prev_day"])
+    counts = res[res.k.isin(ks)].reset_index(drop=True)
+    first = {k: _epoch_day(_quarter_start(k, sm)) for k in counts.k.unique()}
+    counts["inner_gap"] = _longest_inner_gaps(counts[list(words)].to_numpy(),
+                                              counts.k.map(first).to_numpy())
+    counts = counts.drop(columns=list(words))
     out = {}
     for i, q in zip(ks, qs, strict=True):
         c = counts[counts.k == i].drop(columns="k")
         if c.empty:  # no touch in the quarter: its own query gives the dtypes of empty results
             out[q] = interaction_panel(data, q)
             continue
-        g = inner[inner.k == i].drop(columns="k")
         # the gaps as the engine returns one quarter's: int64 without a null, float64 with
         # some, objects (None) when every account had a single touch day
-        if g.inner_gap.isna().all():
-            g["inner_gap"] = pd.Series([None] * len(g), index=g.index, dtype=object)
-        elif g.inner_gap.notna().all():
-            g["inner_gap"] = g.inner_gap.astype("int64")
+        if c.inner_gap.isna().all():
+            c["inner_gap"] = pd.Series([None] * len(c), index=c.index, dtype=object)
+        elif c.inner_gap.notna().all():
+            c["inner_gap"] = c.inner_gap.astype("int64")
         p = prev[prev.k < i].groupby("account_id", as_index=False)["prev_day"].max()
-        res = c.merge(g, on="account_id", how="outer").merge(p, on="account_id", how="outer")
+        res = c.merge(p, on="account_id", how="outer")
         for col in ("touches", "inbound", "outbound"):
             res[col] = res[col].fillna(0).astype(int)
         for col in ("first_day", "last_day", "prev_day"):
             res[col] = pd.to_datetime(res[col])
         out[q] = res[_PANEL_COLUMNS].sort_values("account_id").reset_index(drop=True)
     return out
+
+
+def _day_bits(ring, word: int):
+    """Word ``word`` of a day's bit, from its place on the ring (see :data:`_DAY_WORD`):
+    ``2 ** (ring % 31)`` when ``ring // 31 == word``, else 0. Or-ed over a quarter's
+    touches (or summed over its distinct touch days), the words hold its days."""
+    return ((ring // _DAY_WORD) == word).cast("int64") * (ibis.literal(1) << ring % _DAY_WORD)
+
+
+def _quarter_start(k: int, start_month: int) -> date:
+    """The first day of the fiscal quarter with ordinal ``k`` (:func:`batch.quarter_index`):
+    its first month is ``3 k + start_month - 1`` counted as ``year * 12 + month - 1``.
+
+    >>> _quarter_start(batch.quarter_index(Quarter("2026Q3")), 1)
+    datetime.date(2026, 7, 1)
+    >>> _quarter_start(batch.quarter_index(Quarter("2026Q1", start_month=11)), 11)
+    datetime.date(2025, 11, 1)
+    """
+    month0 = 3 * int(k) + start_month - 1
+    return date(month0 // 12, month0 % 12 + 1, 1)
+
+
+def _epoch_day(day: date) -> int:
+    return (day - date(1970, 1, 1)).days
+
+
+def _longest_inner_gaps(words: np.ndarray, first_days) -> np.ndarray:
+    """The longest stretch in days between consecutive touch days of each row of
+    ``words`` (rows x :data:`_DAY_WORDS` words of :func:`_day_bits`), whose quarter
+    starts on ``first_days`` (days since 1970-01-01); NaN for a row with a single
+    touch day. Day by day through the quarter: a few operations on one column each.
+
+    >>> start = _epoch_day(date(2026, 7, 1))  # 2026Q3: 92 days, 20635 % 124 = 51
+    >>> def words(*days):  # the ring's words of the quarter's days 0..91
+    ...     w = [0] * _DAY_WORDS
+    ...     for d in days:
+    ...         p = (start + d) % _RING
+    ...         w[p // _DAY_WORD] |= 1 << p % _DAY_WORD
+    ...     return w
+    >>> _longest_inner_gaps(np.array([words(0, 3, 10), words(5), words(0, 72, 73, 91)]),
+    ...                     [start] * 3).tolist()
+    [7.0, nan, 72.0]
+    """
+    words = np.asarray(words, dtype=np.int64)
+    rows = np.arange(len(words))
+    place = (np.asarray(first_days, dtype=np.int64) % _RING).reshape(-1)  # day 0's place
+    last = np.full(len(words), -1, dtype=np.int64)  # the latest touch day so far
+    gaps = np.full(len(words), -1, dtype=np.int64)  # the longest stretch so far
+    for day in range(_QUARTER_DAYS):
+        p = (place + day) % _RING
+        touched = ((words[rows, p // _DAY_WORD] >> (p % _DAY_WORD)) & 1).astype(bool)
+        np.maximum(gaps, np.where(touched & (last >= 0), day - last, -1), out=gaps)
+        last[touched] = day
+    return np.where(gaps < 0, np.nan, gaps.astype(float))
 
 
 def contact_gaps(accounts: pd.DataFrame, panel: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:

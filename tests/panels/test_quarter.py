@@ -279,12 +279,37 @@ def test_interaction_panels_are_built_once_per_data_set(touch_data, monkeypatch)
 _DAYS = st.integers(min_value=0, max_value=400)  # days from 2025-10-01 (2025Q4 .. 2026Q4)
 
 
+def test_the_batch_finds_gaps_at_the_edges_of_a_92_day_quarter(tmp_path):
+    """The batch keeps a quarter's touch days as bits in words of 31 days: the first
+    and last day of a 92-day quarter (days 0 and 91) and days on either side of a
+    word's edge (30 | 31, 61 | 62) must all count. Hand-computed gaps, and the
+    one-quarter query's frame."""
+    ds = DataSet()
+    for acc in "ABCD":
+        ds.contract(acc, "2026-01-01", "2026-12-31")
+    for acc, days in {"A": ["07-01", "08-01", "09-30"],  # days 0, 31, 91: gaps 31, 60
+                      "B": ["07-01", "09-30"],           # days 0 and 91: 91
+                      "C": ["07-31", "08-01", "08-31", "09-01"],  # 30|31, 61|62: 1, 30, 1
+                      "D": ["09-30"]}.items():           # one day: no gap
+        for d in days:
+            ds.touch(acc, f"2026-{d}T12:00:00")
+    with ds.load(tmp_path) as data:
+        one = panels.interaction_panel(data, Q3)
+        for bit_or in (True, False):  # the engine's bitwise or, or days grouped first
+            got = panels._interaction_batch(data, [Q3], bit_or=bit_or)[Q3]
+            pd.testing.assert_frame_equal(got, one, check_exact=True)
+    gaps = one.set_index("account_id").inner_gap
+    assert gaps[["A", "B", "C"]].tolist() == [60, 91, 30] and pd.isna(gaps["D"])
+
+
 @settings(max_examples=12, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("ABC"), _DAYS, st.integers(0, 23),
                           st.booleans()), min_size=1, max_size=14),
        st.sets(st.sampled_from(["2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4",
-                                "2027Q1"]), min_size=1))
-def test_property_the_batch_equals_one_query_per_quarter(touches, labels):
+                                "2027Q1"]), min_size=1),
+       st.sampled_from([1, 4, 11]), st.booleans())
+def test_property_the_batch_equals_one_query_per_quarter(touches, labels, start_month,
+                                                         bit_or):
     import tempfile
 
     ds = DataSet()
@@ -293,9 +318,9 @@ def test_property_the_batch_equals_one_query_per_quarter(touches, labels):
     for acc, day, hour, inbound in touches:
         at = date(2025, 10, 1) + timedelta(days=day)
         ds.touch(acc, f"{at.isoformat()}T{hour:02d}:00:00", "inbound" if inbound else "outbound")
-    qs = [Quarter(q, 1) for q in sorted(labels)]
+    qs = [Quarter(q, start_month) for q in sorted(labels)]  # fiscal years, any start
     with tempfile.TemporaryDirectory() as tmp, ds.load(tmp) as data:
-        got = panels.interaction_panels(data, qs)
+        got = panels._interaction_batch(data, qs, bit_or=bit_or)  # Spark's way, or not
         for q in qs:
             pd.testing.assert_frame_equal(got[q], panels.interaction_panel(data, q),
                                           check_exact=True)
