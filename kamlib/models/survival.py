@@ -186,6 +186,9 @@ def survival_panel(data, as_of: Quarter | str, settings: Settings,
             d0 = c.start_on.min()
         first = min(Quarter.containing(pd.Timestamp(d0).date(), sm).next(), as_of)
     quarters = Quarter.span(first, as_of)
+    # the interactions of as_of itself come in the same query: its snapshot (the
+    # accounts to predict for) measures its covariates on it
+    panels.interaction_panels(data, [*(q.previous() for q in quarters), as_of])
     cov = covariates(data, [q.previous() for q in quarters], settings)
     cov["qi"] += 1  # measured on the previous quarter, used for this one
     rows = []
