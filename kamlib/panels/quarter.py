@@ -422,7 +422,8 @@ def _day_bits(ring, word: int):
     """Word ``word`` of a day's bit, from its place on the ring (see :data:`_DAY_WORD`):
     ``2 ** (ring % 31)`` when ``ring // 31 == word``, else 0. Or-ed over a quarter's
     touches (or summed over its distinct touch days), the words hold its days."""
-    return ((ring // _DAY_WORD) == word).cast("int64") * (ibis.literal(1) << ring % _DAY_WORD)
+    shift = (ring % _DAY_WORD).cast("int32")  # PostgreSQL shifts an integer by an integer
+    return ((ring // _DAY_WORD) == word).ifelse(ibis.literal(1) << shift, 0)
 
 
 def _quarter_start(k: int, start_month: int) -> date:

@@ -256,6 +256,26 @@ def test_account_histories_on_postgres_equal_embedded_duckdb(pg_sample, sample_d
     assert len(duck["answers"]) and set(duck["answers"].account_id) <= set(ids[::2])
 
 
+def test_interaction_panels_on_postgres_equal_the_one_quarter_query_on_duckdb(pg_sample,
+                                                                            sample_dir):
+    """The batched panels keep each quarter's touch days as bits: PostgreSQL's bitwise
+    or (and its integer shifts), and the days grouped first as on Spark, give the
+    frames of the folder's one-quarter query, fiscal years included."""
+    from kamlib.panels import quarter as panels
+    from kamlib.periods import Quarter
+
+    url, _ = pg_sample
+    qs = [Quarter(q, 4) for q in ("2021Q1", "2023Q4", "2024Q1", "2026Q2")]
+    with validate(open_source(str(sample_dir))) as vd:
+        one = {q: panels.interaction_panel(vd, q) for q in qs}
+    with validate(open_source(url)) as vd:
+        for bit_or in (True, False):
+            got = panels._interaction_batch(vd, qs, bit_or=bit_or)
+            for q in qs:
+                pd.testing.assert_frame_equal(got[q], one[q], check_dtype=False)
+        assert vd.con.has_operation(__import__("ibis").expr.operations.BitOr)
+
+
 @pytest.mark.slow
 def test_report_renders_from_postgres_without_leaking_the_password(pg_sample, tmp_path):
     url, _ = pg_sample
