@@ -239,3 +239,19 @@ def test_survival_draw_chunks_equal_the_whole_for_any_rows_and_chunk(two_covaria
     joined = np.concatenate([b for _, b in two_covariates.survival_draw_chunks(
         rows, "tenure", horizons, draws, chunk)], axis=1)
     assert np.array_equal(joined, whole)
+
+
+def test_concordance_is_worked_out_on_first_use_and_again_after_a_refit():
+    """Harrell's concordance is lifelines' on the training data (0.640 on Rossi, as R's
+    ``coxph`` prints it: "Concordance= 0.64"), worked out lazily; a second ``fit`` on
+    other rows gives the new data's value, not the first one's."""
+    from lifelines import CoxPHFitter
+
+    rossi = load_rossi()
+    m = ChurnModel().fit(rossi, duration_col="week", event_col="arrest")
+    assert "concordance_" not in vars(m)  # not paid for by the fit itself
+    assert round(m.concordance_, 3) == 0.640
+    half = rossi[rossi.age < 25]
+    m.fit(half, duration_col="week", event_col="arrest")
+    want = CoxPHFitter().fit(half, duration_col="week", event_col="arrest").concordance_index_
+    assert m.concordance_ == want and round(want, 3) != 0.640
