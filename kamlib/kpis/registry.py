@@ -547,8 +547,9 @@ REGISTRY: tuple[KpiSpec, ...] = (
           "(\"no peak\") when the fitted curve has none inside the observed range",
           "logit p(x) = a + b x − c x², peak x* = b / (2c) when c > 0 and x* lies inside "
           "the observed touches",
-          "95 % percentile interval of the peaks of the bootstrap fits that have one, "
-          "given when at least half of them do", (_HOSMER, _BOOTSTRAP, _PROJECT),
+          "95 % percentile interval of the peaks of the bootstrap fits (the channel's "
+          "prospects resampled) that have one, given when at least half of them do",
+          (_HOSMER, _BOOTSTRAP, _PROJECT),
           "acquisition_kpis", ("prospects", "prospect_touches"),
           ("conversion_window_days", "bootstrap_draws", "seed", "confidence_level"),
           "1, 2 and 3 touches converting 2, 6 and 2 of 8: logits −ln 3, ln 3, −ln 3, "

@@ -137,7 +137,7 @@ def test_ideal_touches_uses_closed_windows_only_one_row_per_channel():
 
 
 def _irls_written_out(x, y, w, iters=50, ridge=1e-4):
-    """The batched IRLS step as its formulas read, a fresh array per operation."""
+    """The batched Newton step as its formulas read, one row per prospect."""
     import numpy as np
 
     k = x.shape[1]
@@ -154,20 +154,90 @@ def _irls_written_out(x, y, w, iters=50, ridge=1e-4):
     return b
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.integers(10, 400), st.integers(1, 60), st.integers(1, 15), st.integers(0, 2**31))
-def test_irls_in_place_gives_the_bits_of_the_formulas_written_out(n, draws, top, seed):
-    """The in-place step changes no bit of the fit (the touch curves in kpis.csv)."""
+def _prospects(n, top, seed):
     import numpy as np
-
-    from kamlib.kpis.acquisition import _design, _irls
 
     rng = np.random.default_rng(seed)
     t = rng.integers(0, top + 1, n).astype(float)
-    x = _design(t / max(t.max(), 1.0))
     y = (rng.random(n) < rng.uniform(0.05, 0.6)).astype(float)
-    w = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1 / n), size=draws)]).astype(float)
-    assert np.array_equal(_irls(x, y, w), _irls_written_out(x, y, w))
+    return t, y, rng
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(10, 400), st.integers(1, 60), st.integers(1, 15), st.integers(0, 2**31))
+def test_the_fit_on_cells_is_the_fit_on_prospects(n, draws, top, seed):
+    """Prospects with the same touches and outcome add the same term to the likelihood:
+    the fit on (touches, converted) cells weighted by each resample's counts is the
+    fit on the resampled prospects themselves, to rounding."""
+    import numpy as np
+
+    from kamlib.kpis.acquisition import _cells, _design, _irls
+
+    t, y, rng = _prospects(n, top, seed)
+    scale = max(t.max(), 1.0)
+    w = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1 / n), size=draws)])
+    cn, cy, cell = _cells(t, y)
+    on_cells = np.stack([np.bincount(cell, weights=row, minlength=len(cn)) for row in w])
+    got = _irls(_design(cn / scale), cy, on_cells)
+    want = _irls_written_out(_design(t / scale), y, w)
+    # a saturated or separated resample has a flat likelihood; compare fitted logits
+    grid = _design(np.unique(t) / scale)
+    assert np.allclose(got @ grid.T, want @ grid.T, rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(10, 300), st.integers(2, 40), st.integers(1, 12), st.integers(0, 2**31))
+def test_each_resample_fit_is_the_fit_of_that_resample_alone(n, draws, top, seed):
+    """Bit for bit: the batch changes nothing, so neither does the number of draws
+    or how BLAS splits work among threads."""
+    import numpy as np
+
+    from kamlib.kpis.acquisition import _cells, _design, _irls, _resample_counts
+
+    t, y, rng = _prospects(n, top, seed)
+    cn, cy, cell = _cells(t, y)
+    w = _resample_counts(rng, cell, len(cn), draws)
+    x = _design(cn / max(t.max(), 1.0))
+    batch = _irls(x, cy, w)
+    for j in (0, 1, draws):
+        assert np.array_equal(batch[j], _irls(x, cy, w[j:j + 1])[0])
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 500])
+def test_resample_counts_are_the_one_call_multinomial_summed_in_cells(block):
+    import numpy as np
+
+    from kamlib.kpis.acquisition import _cells, _resample_counts
+
+    t, y, _ = _prospects(257, 9, 11)
+    cn, _, cell = _cells(t, y)
+    got = _resample_counts(np.random.default_rng(5), cell, len(cn), 100, block=block)
+    once = np.random.default_rng(5).multinomial(257, np.full(257, 1 / 257), size=100)
+    want = np.stack([np.bincount(cell, weights=row, minlength=len(cn))
+                     for row in np.vstack([np.ones(257), once])])
+    assert np.array_equal(got, want)
+    assert (got.sum(axis=1) == 257).all()  # every resample holds every prospect's place
+
+
+def test_touch_fits_do_not_depend_on_the_blas_threads():
+    """The same bits with one BLAS thread and with several (the earlier fit, a matrix
+    product over the prospects, moved in the 14th digit with the thread count)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from kamlib.kpis.acquisition import fit_touch_curve as f;"
+            "r = np.random.default_rng(1); n = r.integers(1, 12, 3000);"
+            "y = r.random(3000) < 1 / (1 + np.exp(-(-3 + n - 0.1 * n ** 2)));"
+            "d = f(n, y, draws=200, seed=2);"
+            "print(repr((d['peak'], d['low'], d['high'], d['coef'],"
+            " d['curve'].to_numpy().tolist())))")
+    out = set()
+    for threads in ("1", "2", "4"):
+        env = {**__import__("os").environ, "OPENBLAS_NUM_THREADS": threads,
+               "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        out.add(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                               capture_output=True, text=True).stdout)
+    assert len(out) == 1 and "nan" not in next(iter(out))
 
 
 def test_touch_results_fit_once_per_data_set_and_hand_out_copies(tmp_path, monkeypatch):
