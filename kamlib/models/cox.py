@@ -108,7 +108,7 @@ class ChurnModel(Model):
             covariates: list[str] | None = None, entry_col: str | None = None,
             strata: list[str] | None = None) -> ChurnModel:
         """Fit the model; covariates default to every other numeric column."""
-        from lifelines import CoxPHFitter
+        from kamlib.models.efron import CoxPHFitter  # lifelines', risk sets found once
 
         reserved = {duration_col, event_col, entry_col, *(strata or [])}
         if covariates is None:
