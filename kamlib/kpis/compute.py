@@ -39,6 +39,7 @@ from kamlib.kpis.grains import (
     rate_rows,
     ratio_rows,
     row,
+    rows_frame,
 )
 from kamlib.kpis.lifetime import SurvivalFit, fit_survival
 from kamlib.kpis.targets import attach_targets
@@ -461,10 +462,11 @@ def compute_kpis(data, quarter: Quarter | str, settings: Settings | None = None,
     settings = settings if settings is not None else Settings()
     q = as_quarter(quarter, settings.fiscal_year_start_month)
     p = period if period is not None else KpiPeriod(data, q, settings)
-    rows: list[dict] = []
+    parts: list[pd.DataFrame] = []  # each family's rows as columns, not dicts
     for name, fam in FAMILIES.items():
         if progress:
             progress(name)
-        rows += fam(p)
+        if got := fam(p):
+            parts.append(rows_frame(got))
     # -- targets: each row's target and status (kamlib.kpis.targets)
-    return attach_targets(frame(rows), read_targets(data), settings)
+    return attach_targets(frame(parts), read_targets(data), settings)

@@ -28,7 +28,7 @@ from kamlib.panels.period import GRAINS
 from kamlib.stats import intervals as stats
 
 __all__ = ["COLUMNS", "GRAINS", "ORDER", "column", "frame", "groups", "mean_rows", "nps_rows",
-           "positions", "rate_rows", "ratio_rows", "row"]
+           "positions", "rate_rows", "ratio_rows", "row", "rows_frame"]
 
 COLUMNS = ["kpi", "grain", "group", "period", "value", "low", "high", "n"]
 _KEY = {"segment": "segment", "kam": "kam_id", "team": "team", "account": "account_id"}
@@ -168,9 +168,30 @@ def ratio_rows(kpi, period, frame, num, den, grains=GRAINS, level=0.95, draws=10
     return out
 
 
-def frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows as the long KPI table, in a stable order."""
-    df = pd.DataFrame(rows, columns=COLUMNS)
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    """A family's rows as columns (a third of the memory of the dicts), for :func:`frame`."""
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def frame(rows: list[dict] | list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows as the long KPI table, in a stable order.
+
+    ``rows`` may also come as frames of rows (:func:`rows_frame`, one per family, so
+    that 290,000 account rows are not all held as dicts): the table is the same as
+    from the rows themselves, dtypes included.
+
+    >>> r = [row("k", "company", "all", "2026Q3", stats.Estimate(1, None, None, 2)),
+    ...      row("k", "kam", "K1", "2026Q3", stats.Estimate(0.5, 0.1, 0.9, 1))]
+    >>> frame(r).equals(frame([rows_frame(r[:1]), rows_frame(r[1:])]))
+    True
+    """
+    if rows and all(isinstance(r, pd.DataFrame) for r in rows):
+        # each column's values joined as objects, then typed as one frame of the rows
+        # would type them (a part whose numbers are all None is objects on its own)
+        df = pd.DataFrame({c: np.concatenate([r[c].to_numpy(object) for r in rows])
+                           for c in COLUMNS}).infer_objects()
+    else:
+        df = pd.DataFrame(rows, columns=COLUMNS)
     order = {g: i for i, g in enumerate(ORDER)}
     df["_g"] = df["grain"].map(order)
     return df.sort_values(["kpi", "_g", "group"], kind="stable").drop(columns="_g") \

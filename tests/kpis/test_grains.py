@@ -22,6 +22,7 @@ from kamlib.kpis.grains import (
     positions,
     rate_rows,
     ratio_rows,
+    rows_frame,
 )
 
 approx = pytest.approx
@@ -137,3 +138,24 @@ def test_property_touchpoints_interval_never_below_zero(counts, seed):
         assert r["value"] == approx(sum(counts) / len(counts))
         if len(counts) > 1:
             assert 0 <= r["low"] <= r["value"] <= r["high"] <= max(counts)
+
+
+_NUMBER = st.one_of(st.none(), st.just(np.nan), st.integers(-5, 5),
+                    st.floats(allow_nan=False, allow_infinity=False))
+_ROW = st.fixed_dictionaries({
+    "kpi": st.sampled_from(["a", "b"]), "grain": st.sampled_from(["company", "kam", "account"]),
+    "group": st.sampled_from(["x", "y", "all"]), "period": st.just("2026Q3"),
+    "value": _NUMBER, "low": _NUMBER, "high": _NUMBER, "n": st.integers(0, 9)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ROW, max_size=12), st.lists(st.integers(0, 12), max_size=4))
+def test_the_table_of_the_families_frames_is_the_table_of_their_rows(rows, cuts):
+    """compute_kpis keeps each family's rows as columns (rows_frame); the table is the
+    one the rows make, dtypes included, however they are cut (a part whose numbers
+    are all None, or all integers, is typed otherwise on its own)."""
+    cuts = sorted({0, len(rows), *(c for c in cuts if c <= len(rows))})
+    parts = [rows_frame(rows[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)
+             if rows[a:b]]
+    pd.testing.assert_frame_equal(frame(parts) if parts else frame([]), frame(rows),
+                                  check_exact=True)
