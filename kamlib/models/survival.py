@@ -148,9 +148,11 @@ def _contact_rows(data, quarters: list[Quarter], settings: Settings) -> dict[Qua
     missing = [q for q in dict.fromkeys(quarters) if key(q) not in done]
     if missing:
         ips = panels.interaction_panels(data, missing)  # all quarters in one batch of queries
+        # one view of the spells serves every quarter (see _spell_starts)
+        spells = panels.spells_as_of(data, max(q.end for q in missing), grace)
         for q in missing:
             owners = panels.owners_as_of(data, q.end)  # worked out once per quarter end
-            spell_start = _spell_starts(data, q, settings)
+            spell_start = _spell_starts(spells, q)
             gaps = panels.contact_gaps(spell_start, ips[q], q)
             f = gaps[["account_id", "max_gap_days", "touches", "inbound"]].copy()
             f["qi"] = _qidx(q)
@@ -159,10 +161,18 @@ def _contact_rows(data, quarters: list[Quarter], settings: Settings) -> dict[Qua
     return {q: done[key(q)] for q in quarters}
 
 
-def _spell_starts(data, q: Quarter, settings: Settings) -> pd.DataFrame:
-    sp = panels.spells_as_of(data, q.end, settings.grace_days)
-    live = sp[(sp.start_on <= pd.Timestamp(q.end))
-              & (sp.last_day >= pd.Timestamp(q.start - timedelta(days=1)))]
+def _spell_starts(spells: pd.DataFrame, q: Quarter) -> pd.DataFrame:
+    """The start of each account's latest spell that is live in ``q`` (started by its
+    last day, its last day not before the day before ``q`` starts); columns account_id,
+    spell_start.
+
+    ``spells`` may be derived as of any day from ``q.end`` on: a contract started
+    after ``q.end`` comes after all those started by then, so it can only extend the
+    spell running at its start (whose last day is then past ``q.end`` already) or open
+    a new one; it never moves a spell's start, merges two, changes their numbers or
+    whether one is live in ``q``. So one view serves every quarter up to its day."""
+    live = spells[(spells.start_on <= pd.Timestamp(q.end))
+                  & (spells.last_day >= pd.Timestamp(q.start - timedelta(days=1)))]
     live = live.sort_values(["account_id", "spell"]).groupby("account_id").last().reset_index()
     return live.rename(columns={"start_on": "spell_start"})[["account_id", "spell_start"]]
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kamlib.config import Settings
 from kamlib.models import diagnostics, survival
@@ -181,3 +183,30 @@ def test_the_caches_go_with_the_data(sample_dir):
     del vd
     gc.collect()
     assert ref() is None  # no cache holds the data set alive
+
+
+def _contracts(draw_starts, draw_lengths):
+    """Contracts of three accounts from drawn day offsets (from 2024-01-01) and lengths."""
+    rows = []
+    for i, (start, length) in enumerate(zip(draw_starts, draw_lengths, strict=True)):
+        day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=start)
+        rows.append({"contract_id": f"c{i:03d}", "account_id": "ABC"[i % 3], "start_on": day,
+                     "end_on": day + pd.Timedelta(days=length), "annual_value": 100.0})
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 400)), min_size=1, max_size=12),
+       st.integers(0, 10), st.integers(0, 8), st.sampled_from([0, 30, 90]))
+def test_spell_starts_of_a_quarter_are_the_same_in_any_later_view(contracts, k, later, grace):
+    """The survival panel takes every quarter's live spells from one view of the spells
+    (as of the last quarter's end): a contract started after a quarter's end never
+    changes which spell is live in it, nor that spell's start."""
+    from kamlib.models.survival import _spell_starts
+    from kamlib.panels.customers import derive_spells
+
+    c = _contracts(*zip(*contracts, strict=True))
+    q = Quarter("2024Q1").shift(k)
+    own = _spell_starts(derive_spells(c, q.end, grace), q)
+    view = _spell_starts(derive_spells(c, q.shift(later).end, grace), q)
+    pd.testing.assert_frame_equal(own, view)
