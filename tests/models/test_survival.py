@@ -210,3 +210,35 @@ def test_spell_starts_of_a_quarter_are_the_same_in_any_later_view(contracts, k, 
     own = _spell_starts(derive_spells(c, q.end, grace), q)
     view = _spell_starts(derive_spells(c, q.shift(later).end, grace), q)
     pd.testing.assert_frame_equal(own, view)
+
+
+def _rolling4_one_window_at_a_time(frame, key, cols, quarters):
+    """The four-quarter sums as first written: one filter and one grouped sum per quarter."""
+    out = []
+    for qi in quarters:
+        w = frame[(frame.qi > qi - 4) & (frame.qi <= qi)]
+        out.append(w.groupby(key)[cols].sum().assign(qi=qi).reset_index())
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=[key, *cols, "qi"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.integers(0, 12),
+                          st.floats(-1e6, 1e9, allow_nan=False), st.integers(0, 5)),
+                max_size=60),
+       st.lists(st.integers(-2, 16), max_size=8), st.sampled_from([1, 2, 3, 8]))
+def test_four_quarter_sums_of_all_quarters_at_once_are_those_of_each_quarter(rows, quarters,
+                                                                             block):
+    """The covariates' rolling sums (revenue, answers, SLA checks) for every quarter of
+    the panel in one grouped sum: the same frame, bit for bit, as one quarter at a time
+    (floats added in the same order), whatever the quarters asked for."""
+    from kamlib.models import survival
+
+    f = pd.DataFrame(rows, columns=["account_id", "qi", "revenue", "checks"])
+    f["qi"] = f.qi.astype("int64")
+    want = _rolling4_one_window_at_a_time(f, "account_id", ["revenue", "checks"], quarters)
+    was, survival._ROLLING_BLOCK = survival._ROLLING_BLOCK, block  # quarters per grouped sum
+    try:
+        got = survival._rolling4(f, "account_id", ["revenue", "checks"], quarters)
+    finally:
+        survival._ROLLING_BLOCK = was
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
