@@ -38,20 +38,32 @@ class SurvivalFit:
     Attributes
     ----------
     model : the fitted :class:`kamlib.models.cox.ChurnModel`; None without a model.
-    panel : the customer-quarter panel it was fitted on.
+    panel : (a property) the customer-quarter panel it was fitted on, a copy made on
+        each use from the model's cache (:func:`kamlib.models.survival.fit_churn_model`),
+        so the quarter and the previous one do not each hold one more (40 MB at
+        20,000 accounts); None without a model.
     risk : per current account, the churn probabilities and survival ``s_1 .. s_H``
         (:func:`kamlib.models.survival.predict_risk`).
     clv : per current account: margin, CLV with its interval (``clv_low``,
         ``clv_high``: the hazard ratios' uncertainty, :func:`kamlib.models.clv.clv_interval`),
         value at risk, churn risks, segment and the KAM credited for the quarter.
     error : why there is no model ("" when there is one).
+    fitted_for : the (data, quarter, settings) the model was fitted for, which
+        ``panel`` asks the cache with.
     """
 
     model: Any = None
-    panel: pd.DataFrame | None = None
     risk: pd.DataFrame | None = None
     clv: pd.DataFrame | None = None
     error: str = ""
+    fitted_for: tuple | None = None
+
+    @property
+    def panel(self) -> pd.DataFrame | None:
+        """The panel the model was fitted on (a copy), or None without a model."""
+        if self.fitted_for is None:
+            return None
+        return survival.fit_churn_model(*self.fitted_for)[1]
 
     @property
     def fitted(self) -> bool:
@@ -90,4 +102,4 @@ def fit_survival(p: KpiPeriod) -> SurvivalFit:
         s.horizon_years, s.confidence_level)
     f = f.drop(columns=["segment"]).merge(
         p.attribution[["account_id", "segment", "kam_id"]], on="account_id", how="left")
-    return SurvivalFit(model=model, panel=panel, risk=risk, clv=f)
+    return SurvivalFit(model=model, risk=risk, clv=f, fitted_for=(p.data, p.quarter, s))

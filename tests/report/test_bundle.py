@@ -155,13 +155,13 @@ def built(sample_data, tmp_path_factory):
 
     q = resolve_quarter(sample_data, None, Settings())
     fits = []
-    real = survival.fit_churn_model
+    real = survival.survival_panel  # built once per fit (fit_churn_model is its cache)
 
     def counted(data, quarter, settings, *a, **kw):
         fits.append(str(quarter))
         return real(data, quarter, settings, *a, **kw)
 
-    with mock.patch.object(survival, "fit_churn_model", counted), \
+    with mock.patch.object(survival, "survival_panel", counted), \
             mock.patch.object(bundle, "load_settings", side_effect=AssertionError("read")):
         b = bundle.build(sample_data, q, tmp_path_factory.mktemp("bundle"))
     return b, fits
