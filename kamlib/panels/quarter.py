@@ -391,6 +391,7 @@ def _interaction_batch(data, qs: list[Quarter], bit_or: bool | None = None
     prev = res.loc[res.k < ks[-1], ["account_id", "k", "last_day"]]
     prev = prev.rename(columns={"last_day": "prev_day"})
     prev["prev_day"] = pd.to_datetime(prev["prev_day"])
+    before = _latest_before(prev, ks)
     counts = res[res.k.isin(ks)].reset_index(drop=True)
     first = {k: _epoch_day(_quarter_start(k, sm)) for k in counts.k.unique()}
     counts["inner_gap"] = _longest_inner_gaps(counts[list(words)].to_numpy(),
@@ -408,13 +409,43 @@ def _interaction_batch(data, qs: list[Quarter], bit_or: bool | None = None
             c["inner_gap"] = pd.Series([None] * len(c), index=c.index, dtype=object)
         elif c.inner_gap.notna().all():
             c["inner_gap"] = c.inner_gap.astype("int64")
-        p = prev[prev.k < i].groupby("account_id", as_index=False)["prev_day"].max()
-        res = c.merge(p, on="account_id", how="outer")
+        res = c.merge(before[i], on="account_id", how="outer")
         for col in ("touches", "inbound", "outbound"):
             res[col] = res[col].fillna(0).astype(int)
         for col in ("first_day", "last_day", "prev_day"):
-            res[col] = pd.to_datetime(res[col])
+            if not pd.api.types.is_datetime64_dtype(res[col]):  # to_datetime keeps those
+                res[col] = pd.to_datetime(res[col])
         out[q] = res[_PANEL_COLUMNS].sort_values("account_id").reset_index(drop=True)
+    return out
+
+
+def _latest_before(prev: pd.DataFrame, ks: list[int]) -> dict[int, pd.DataFrame]:
+    """For each quarter ordinal in ``ks``: each account's latest ``prev_day`` of the
+    quarters before it (columns account_id, prev_day, accounts sorted), the frame
+    ``prev[prev.k < k].groupby("account_id", as_index=False)["prev_day"].max()``
+    gives, from one walk through the quarters instead of a filter and a grouping of
+    all of ``prev`` per quarter.
+
+    >>> prev = pd.DataFrame({"account_id": ["b", "a", "b"], "k": [1, 2, 3],
+    ...                      "prev_day": pd.to_datetime(["2020-01-05", "2020-04-02", "2020-07-09"])})
+    >>> {k: f.prev_day.dt.day.tolist() for k, f in _latest_before(prev, [1, 3, 4]).items()}
+    {1: [], 3: [2, 5], 4: [2, 9]}
+    """
+    codes, accounts = pd.factorize(prev["account_id"], sort=True)  # code order: sorted
+    order = np.argsort(prev["k"].to_numpy(), kind="stable")
+    k, code = prev["k"].to_numpy()[order], codes[order]
+    days = prev["prev_day"].to_numpy()
+    day = days.view("int64")[order]  # NaT is the smallest: max skips it, as pandas does
+    latest = np.full(len(accounts), np.iinfo(np.int64).min)
+    seen = np.zeros(len(accounts), dtype=bool)
+    out, done = {}, 0
+    for i in sorted(set(ks)):
+        upto = int(np.searchsorted(k, i, side="left"))  # the rows of quarters before i
+        np.maximum.at(latest, code[done:upto], day[done:upto])
+        seen[code[done:upto]] = True
+        done = upto
+        out[i] = pd.DataFrame({"account_id": accounts[seen],
+                               "prev_day": latest[seen].view(days.dtype)})
     return out
 
 
