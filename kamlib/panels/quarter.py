@@ -58,18 +58,32 @@ def owners_on(data, accounts: pd.DataFrame, day: date, as_of: date | None = None
     owner = accounts.set_index("account_id")["kam_id"].copy()
     if not data.has("assignments"):
         return owner
-    a = data.frame("assignments")
-    a["from_on"] = pd.to_datetime(a["from_on"])
-    a["to_on"] = pd.to_datetime(a["to_on"])
+    a = _assignments(data)  # sorted by account, start and KAM
     d = _ts(day)
     cover = a[(a.from_on <= d) & (a.to_on.isna() | (a.to_on >= d))]
-    cover = cover.sort_values(["account_id", "from_on", "kam_id"]).groupby("account_id").last()
+    cover = cover.groupby("account_id").last()
     later = a[(a.from_on > d) & (a.from_on <= _ts(as_of or day))]
-    later = later.sort_values(["account_id", "from_on", "kam_id"])
     later = later.groupby("account_id").first()
     owner.update(later["kam_id"])
     owner.update(cover["kam_id"])
     return owner
+
+
+_ASSIGNMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+""":func:`_assignments` of each data set."""
+
+
+def _assignments(data) -> pd.DataFrame:
+    """The assignments with their dates as timestamps, sorted by account, start and
+    KAM: read once per data set for the owners of every day asked about (a selection
+    keeps the order; rows that tie on all three name the same KAM, so which comes
+    first never changes an owner). The frame is shared: callers only select from it."""
+    if data not in _ASSIGNMENTS:
+        a = data.frame("assignments")
+        a["from_on"] = pd.to_datetime(a["from_on"])
+        a["to_on"] = pd.to_datetime(a["to_on"])
+        _ASSIGNMENTS[data] = a.sort_values(["account_id", "from_on", "kam_id"])
+    return _ASSIGNMENTS[data]
 
 
 def _once(cache: weakref.WeakKeyDictionary, data, key: tuple, compute):

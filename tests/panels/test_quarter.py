@@ -490,3 +490,55 @@ def test_acv_is_worked_out_once_per_day_and_grace(sample_data, monkeypatch):
     first = panels.acv_as_of(sample_data, q.end, 30)
     first.iloc[0] = -1.0  # a copy: the next caller is not affected
     assert panels.acv_as_of(sample_data, q.end, 30).iloc[0] != -1.0
+
+
+def _owners_sorting_each_selection(assignments, accounts, day, as_of=None):
+    """owners_on as first written: each day's selection sorted on its own."""
+    owner = accounts.set_index("account_id")["kam_id"].copy()
+    a = assignments.copy()
+    a["from_on"] = pd.to_datetime(a["from_on"])
+    a["to_on"] = pd.to_datetime(a["to_on"])
+    d = pd.Timestamp(day)
+    cover = a[(a.from_on <= d) & (a.to_on.isna() | (a.to_on >= d))]
+    cover = cover.sort_values(["account_id", "from_on", "kam_id"]).groupby("account_id").last()
+    later = a[(a.from_on > d) & (a.from_on <= pd.Timestamp(as_of or day))]
+    later = later.sort_values(["account_id", "from_on", "kam_id"]).groupby("account_id").first()
+    owner.update(later["kam_id"])
+    owner.update(cover["kam_id"])
+    return owner
+
+
+class _Tables:
+    """Just the two tables owners_on reads (the check and the engine play no part)."""
+
+    def __init__(self, assignments):
+        self.assignments = assignments
+
+    def has(self, name):
+        return name == "assignments"
+
+    def frame(self, name):
+        return self.assignments.copy()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from(["K1", "K2", "K3"]),
+                          st.integers(0, 20), st.one_of(st.none(), st.integers(0, 25))),
+                max_size=15),
+       st.lists(st.tuples(st.integers(-2, 27), st.integers(0, 5)), min_size=1, max_size=5))
+def test_owners_from_the_assignments_sorted_once_are_those_sorted_per_day(rows, days):
+    """The assignments are sorted once per data set; every day's owners are those of
+    sorting each day's selection (rows tying on account, start and KAM included)."""
+    day0 = date(2026, 1, 1)
+    a = pd.DataFrame([{"assignment_id": f"a{i}", "account_id": acc, "kam_id": k,
+                       "from_on": day0 + timedelta(days=f),
+                       "to_on": None if t is None else day0 + timedelta(days=t)}
+                      for i, (acc, k, f, t) in enumerate(rows)],
+                     columns=["assignment_id", "account_id", "kam_id", "from_on", "to_on"])
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C", "D"], "kam_id": "K0"})
+    data = _Tables(a)
+    for d, ahead in days:
+        day = day0 + timedelta(days=d)
+        got = panels.owners_on(data, accounts, day, day + timedelta(days=ahead))
+        want = _owners_sorting_each_selection(a, accounts, day, day + timedelta(days=ahead))
+        pd.testing.assert_series_equal(got, want)
